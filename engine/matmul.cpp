@@ -1,0 +1,155 @@
+// Linear-layer kernels (see matmul.hpp for the contract).
+// Why Eigen underneath: its GEMM micro-kernels use AVX-512 FMAs well; our job is only to feed it
+// contiguous row blocks, to keep the partition thread-count independent, and to avoid temporaries
+// (`.noalias()` writes the product straight into the output).
+#include "engine/matmul.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace imitate {
+
+// Chunks for n output rows doing `flops` of work: a pure function of the shape. Small problems run in
+// one chunk (a fork costs more than it saves); large ones in two halves per 256 rows, aligned to 16.
+static int n_chunks(Eigen::Index n, double flops) {
+    if (flops < 4e5 || n < 32) return 1;
+    return static_cast<int>(std::clamp<Eigen::Index>(n / 128, 2, 16));
+}
+static Eigen::Index chunk_begin(Eigen::Index n, int chunks, int c) {
+    if (c >= chunks) return n;
+    Eigen::Index r = (n * c / chunks) & ~Eigen::Index(15);
+    return std::min(r, n);
+}
+template <class F>
+static void for_chunks(Eigen::Index n, double flops, F&& f) {
+    const int chunks = n_chunks(n, flops);
+#pragma omp parallel for schedule(static) if (chunks > 1)
+    for (int c = 0; c < chunks; ++c) {
+        Eigen::Index r0 = chunk_begin(n, chunks, c), r1 = chunk_begin(n, chunks, c + 1);
+        if (r1 > r0) f(r0, r1);
+    }
+}
+
+template <class T>
+static void check_forward(const MatT<T>& x, const MatT<T>& W, const MatT<T>* b) {
+    if (x.cols() != W.cols())
+        throw std::invalid_argument("linear: x has shape " + shape_str(x) + " but W has shape " + shape_str(W) +
+                                    " (x cols must equal W cols)");
+    if (b && (b->rows() != 1 || b->cols() != W.rows()))
+        throw std::invalid_argument("linear: b has shape " + shape_str(*b) + ", expected (1," +
+                                    std::to_string(W.rows()) + ") for W " + shape_str(W));
+}
+
+template <class T>
+void linear_forward(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT<T>* b) {
+    // x (B,I), W (O,I), out (B,O)
+    check_forward(x, W, b);
+    const Eigen::Index B = x.rows(), O = W.rows();
+    out.resize(B, O);
+    const double flops = 2.0 * B * O * x.cols();
+    if (B >= 32) {
+        // Each chunk owns whole rows of out: out[r0:r1] = x[r0:r1]·Wᵀ (+ b).
+        for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
+            auto o = out.middleRows(r0, r1 - r0);
+            o.noalias() = x.middleRows(r0, r1 - r0) * W.transpose();
+            if (b) o.rowwise() += b->row(0);
+        });
+    } else {
+        // Tiny batch (a control loop's batch of 1): split the output features instead.
+        for_chunks(O, flops, [&](Eigen::Index c0, Eigen::Index c1) {
+            auto o = out.middleCols(c0, c1 - c0);
+            o.noalias() = x * W.middleRows(c0, c1 - c0).transpose();
+            if (b) o.rowwise() += b->middleCols(c0, c1 - c0).row(0);
+        });
+    }
+}
+
+template <class T>
+void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, MatT<T>* dx, MatT<T>* dW,
+                     MatT<T>* db) {
+    // dout (B,O), x (B,I), W (O,I)
+    check_forward(x, W, nullptr);
+    if (dout.rows() != x.rows() || dout.cols() != W.rows())
+        throw std::invalid_argument("linear backward: dout has shape " + shape_str(dout) + ", expected (" +
+                                    std::to_string(x.rows()) + "," + std::to_string(W.rows()) + ")");
+    const Eigen::Index B = x.rows(), I = x.cols(), O = W.rows();
+    const double flops = 2.0 * B * O * I;
+    if (dx) {
+        if (dx->rows() != B || dx->cols() != I)
+            throw std::invalid_argument("linear backward: dx has shape " + shape_str(*dx) + ", expected " + shape_str(x));
+        // dx[r0:r1] += dout[r0:r1]·W   (d(x·Wᵀ)/dx = W)
+        if (B >= 32) {
+            for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
+                dx->middleRows(r0, r1 - r0).noalias() += dout.middleRows(r0, r1 - r0) * W;
+            });
+        } else {
+            for_chunks(I, flops, [&](Eigen::Index c0, Eigen::Index c1) {
+                dx->middleCols(c0, c1 - c0).noalias() += dout * W.middleCols(c0, c1 - c0);
+            });
+        }
+    }
+    if (dW || db) {
+        if (dW && (dW->rows() != O || dW->cols() != I))
+            throw std::invalid_argument("linear backward: dW has shape " + shape_str(*dW) + ", expected " + shape_str(W));
+        if (db && (db->rows() != 1 || db->cols() != O))
+            throw std::invalid_argument("linear backward: db has shape " + shape_str(*db) + ", expected (1," +
+                                        std::to_string(O) + ")");
+        // dW[o0:o1] += dout[:,o0:o1]ᵀ·x   (d(x·Wᵀ)/dW = xᵀ per output row);  db[o0:o1] += Σ_b dout[b,o0:o1].
+        // Each chunk owns whole rows of dW: the sum over the batch stays inside one thread.
+        for_chunks(O, flops, [&](Eigen::Index o0, Eigen::Index o1) {
+            if (dW) dW->middleRows(o0, o1 - o0).noalias() += dout.middleCols(o0, o1 - o0).transpose() * x;
+            if (db)
+                for (Eigen::Index r = 0; r < B; ++r) db->middleCols(o0, o1 - o0) += dout.row(r).segment(o0, o1 - o0);
+        });
+    }
+}
+
+template <class T>
+void linear_forward_naive(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT<T>* b) {
+    check_forward(x, W, b);
+    out.resize(x.rows(), W.rows());
+    for (Eigen::Index r = 0; r < x.rows(); ++r)
+        for (Eigen::Index o = 0; o < W.rows(); ++o) {
+            T acc = 0;
+            for (Eigen::Index i = 0; i < x.cols(); ++i) acc += x(r, i) * W(o, i);
+            out(r, o) = acc + (b ? (*b)(0, o) : T(0));
+        }
+}
+
+template <class T>
+void linear_backward_naive(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, MatT<T>* dx, MatT<T>* dW,
+                           MatT<T>* db) {
+    const Eigen::Index B = x.rows(), I = x.cols(), O = W.rows();
+    if (dx)
+        for (Eigen::Index r = 0; r < B; ++r)
+            for (Eigen::Index i = 0; i < I; ++i) {
+                T acc = 0;
+                for (Eigen::Index o = 0; o < O; ++o) acc += dout(r, o) * W(o, i);
+                (*dx)(r, i) += acc;
+            }
+    if (dW)
+        for (Eigen::Index o = 0; o < O; ++o)
+            for (Eigen::Index i = 0; i < I; ++i) {
+                T acc = 0;
+                for (Eigen::Index r = 0; r < B; ++r) acc += dout(r, o) * x(r, i);
+                (*dW)(o, i) += acc;
+            }
+    if (db)
+        for (Eigen::Index o = 0; o < O; ++o) {
+            T acc = 0;
+            for (Eigen::Index r = 0; r < B; ++r) acc += dout(r, o);
+            (*db)(0, o) += acc;
+        }
+}
+
+#define IMITATE_INSTANTIATE(T)                                                                                   \
+    template void linear_forward<T>(MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>*);                  \
+    template void linear_backward<T>(const MatT<T>&, const MatT<T>&, const MatT<T>&, MatT<T>*, MatT<T>*, MatT<T>*); \
+    template void linear_forward_naive<T>(MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>*);            \
+    template void linear_backward_naive<T>(const MatT<T>&, const MatT<T>&, const MatT<T>&, MatT<T>*, MatT<T>*,  \
+                                           MatT<T>*);
+IMITATE_INSTANTIATE(float)
+IMITATE_INSTANTIATE(double)
+#undef IMITATE_INSTANTIATE
+
+}  // namespace imitate
