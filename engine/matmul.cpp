@@ -68,7 +68,7 @@ template <class T>
 void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, MatT<T>* dx, MatT<T>* dW,
                      MatT<T>* db) {
     // dout (B,O), x (B,I), W (O,I)
-    check_forward(x, W, nullptr);
+    check_forward<T>(x, W, nullptr);
     if (dout.rows() != x.rows() || dout.cols() != W.rows())
         throw std::invalid_argument("linear backward: dout has shape " + shape_str(dout) + ", expected (" +
                                     std::to_string(x.rows()) + "," + std::to_string(W.rows()) + ")");
