@@ -1,0 +1,288 @@
+// Lockstep rollouts: thread-count independence, clean recording under noise, chunk execution modes
+// (query counts, which prediction is executed), the temporal-ensemble weights, beta mixing, start states.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstring>
+#include <vector>
+
+#include "engine/threads.hpp"
+#include "envs/envs.hpp"
+
+using namespace imitate;
+
+namespace {
+
+template <class M>
+bool same_bytes(const M& a, const M& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
+}
+template <class T>
+bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0;
+}
+
+bool same_episode(const Episode& a, const Episode& b) {
+    return a.seed == b.seed && same_bytes(a.states, b.states) && same_bytes(a.observations, b.observations) &&
+           same_bytes(a.actions, b.actions) && same_bytes(a.executed, b.executed) &&
+           same_bytes(a.expert_actions, b.expert_actions) && same_bytes(a.expert_executed, b.expert_executed) &&
+           same_bytes(a.rewards, b.rewards) && std::memcmp(&a.final_state, &b.final_state, sizeof a.final_state) == 0 &&
+           a.truncated == b.truncated && a.success == b.success &&
+           std::memcmp(&a.episode_return, &b.episode_return, sizeof(double)) == 0;
+}
+
+// A chunked stand-in for a network: action j of row b is a linear function of the observation plus 0.01·j,
+// so each prediction in a chunk is distinguishable. Counts its calls.
+struct ChunkPolicy {
+    int H;
+    int* calls;
+    void operator()(const Mat& obs, Mat& out) const {
+        ++*calls;
+        out.resize(obs.rows(), H);
+        for (Eigen::Index b = 0; b < obs.rows(); ++b)
+            for (int j = 0; j < H; ++j) out(b, j) = -0.5f * obs(b, 1) - 0.1f * obs(b, 2) + 0.01f * j;
+    }
+};
+
+}  // namespace
+
+TEST_CASE("1 and 2 threads give byte-identical episodes") {
+    RolloutConfig cfg;
+    cfg.episodes = 37;
+    cfg.seed = 11;
+    cfg.noise_sigma = 0.3;
+    cfg.chunk = 4;
+    cfg.exec = Exec::Ensemble;
+    cfg.expert = expert_policy(Expert::SwingUp);
+    cfg.beta = 0.4;
+    int calls = 0;
+    ChunkPolicy pol{4, &calls};
+    const int before = get_threads();
+    set_threads(1);
+    std::vector<Episode> a = rollout(pol, cfg);
+    set_threads(2);
+    if (have_openmp()) CHECK(get_threads() == 2);
+    std::vector<Episode> b = rollout(pol, cfg);
+    set_threads(before);
+    REQUIRE(a.size() == b.size());
+    for (size_t i = 0; i < a.size(); ++i) CHECK(same_episode(a[i], b[i]));
+    // and different seeds really differ
+    cfg.seed = 12;
+    CHECK_FALSE(same_episode(a[0], rollout(pol, cfg)[0]));
+}
+
+TEST_CASE("episode records: shapes, seeds, replayable states, rewards, truncation, success") {
+    RolloutConfig cfg;
+    cfg.episodes = 3;
+    cfg.seed = 5;
+    std::vector<Episode> eps = rollout_expert(Expert::SwingUp, cfg);
+    REQUIRE(eps.size() == 3);
+    for (size_t i = 0; i < eps.size(); ++i) {
+        const Episode& e = eps[i];
+        CHECK(e.seed == derive_seed(5, i));
+        CHECK(e.states.rows() == 200);
+        CHECK(e.states.cols() == 2);
+        CHECK(e.observations.rows() == 200);
+        CHECK(e.observations.cols() == 3);
+        CHECK(e.actions.rows() == 200);
+        CHECK(e.actions.cols() == 1);
+        CHECK(e.executed.rows() == 200);
+        CHECK(e.expert_actions.rows() == 0);
+        CHECK(e.expert_executed.size() == 200);
+        CHECK(e.rewards.size() == 200);
+        CHECK(e.truncated);
+        // Replay: the start is the episode Rng's reset; each row shows the state the action was chosen in.
+        Rng rng(e.seed);
+        Pendulum env;
+        env.reset(rng);
+        double ret = 0.0;
+        bool rows_ok = true;
+        for (int t = 0; t < 200; ++t) {
+            auto o = env.observation();
+            rows_ok &= e.states(t, 0) == env.theta() && e.states(t, 1) == env.thetadot();
+            rows_ok &= e.observations(t, 0) == o[0] && e.observations(t, 1) == o[1] && e.observations(t, 2) == o[2];
+            rows_ok &= e.actions(t, 0) == swingup_action(o.data()) && e.executed(t, 0) == e.actions(t, 0);
+            const double r = env.step(e.executed(t, 0)).reward;
+            rows_ok &= e.rewards[t] == r;
+            ret += r;
+        }
+        CHECK(rows_ok);
+        CHECK(e.final_state[0] == env.theta());
+        CHECK(e.final_state[1] == env.thetadot());
+        CHECK(e.episode_return == ret);
+        CHECK(e.success == is_success(e.post_step_theta()));
+        CHECK(e.success);
+    }
+}
+
+TEST_CASE("noise perturbs the executed action; the recorded action stays clean") {
+    RolloutConfig cfg;
+    cfg.episodes = 4;
+    cfg.seed = 9;
+    cfg.noise_sigma = 0.5;
+    std::vector<Episode> eps = rollout_expert(Expert::PD, cfg);
+    double sum = 0.0, sum2 = 0.0;
+    int n = 0;
+    for (const Episode& e : eps) {
+        Rng rng(e.seed);
+        Pendulum env;
+        env.reset(rng);
+        for (int t = 0; t < 200; ++t) {
+            auto o = env.observation();
+            const float clean = pd_expert_action(o.data());
+            CHECK(e.actions(t, 0) == clean);
+            // executed = clean + σ·z, z the episode Rng's next normal (no expert: no beta draw)
+            const float expect = static_cast<float>(double(clean) + 0.5 * rng.normal());
+            CHECK(e.executed(t, 0) == expect);
+            const double d = double(e.executed(t, 0)) - double(clean);
+            sum += d, sum2 += d * d, ++n;
+            env.step(e.executed(t, 0));
+        }
+    }
+    CHECK(std::fabs(sum / n) < 0.05);
+    CHECK(std::sqrt(sum2 / n) == doctest::Approx(0.5).epsilon(0.08));
+}
+
+TEST_CASE("ensemble_weights: exp(-m i), oldest first, normalised") {
+    std::vector<double> w = ensemble_weights(3, 0.01);
+    const double z = 1.0 + std::exp(-0.01) + std::exp(-0.02);
+    REQUIRE(w.size() == 3);
+    CHECK(w[0] == doctest::Approx(1.0 / z).epsilon(1e-15));
+    CHECK(w[1] == doctest::Approx(std::exp(-0.01) / z).epsilon(1e-15));
+    CHECK(w[2] == doctest::Approx(std::exp(-0.02) / z).epsilon(1e-15));
+    CHECK(w[0] > w[1]);  // m > 0 favours the oldest prediction, as in ACT
+    CHECK(ensemble_weights(1, 0.01)[0] == 1.0);
+    std::vector<double> u = ensemble_weights(4, 0.0);
+    for (double x : u) CHECK(x == 0.25);
+    CHECK_THROWS_AS(ensemble_weights(0, 0.01), std::invalid_argument);
+}
+
+TEST_CASE("open, receding and ensemble query counts and executed predictions") {
+    const int T = 10, H = 4;
+    RolloutConfig cfg;
+    cfg.episodes = 3;
+    cfg.steps = T;
+    cfg.chunk = H;
+    // A policy whose chunk value encodes (query step, index in chunk): q·100 + j. The query step is counted
+    // by the calls, so the executed action tells which prediction was used.
+    int calls = 0;
+    BatchPolicy tagged = [&](const Mat& obs, Mat& out) {
+        out.resize(obs.rows(), H);
+        for (Eigen::Index b = 0; b < obs.rows(); ++b)
+            for (int j = 0; j < H; ++j) out(b, j) = float(calls * 100 + j);
+        ++calls;
+    };
+    // actions here are far outside ±2: the env clips them, the record keeps the commanded value.
+
+    SUBCASE("open: query at t = 0, 4, 8; execute all H") {
+        cfg.exec = Exec::Open;
+        std::vector<Episode> eps = rollout(tagged, cfg);
+        CHECK(calls == 3);
+        const float expect[T] = {0, 1, 2, 3, 100, 101, 102, 103, 200, 201};
+        for (const Episode& e : eps)
+            for (int t = 0; t < T; ++t) CHECK(e.actions(t, 0) == expect[t]);
+    }
+    SUBCASE("receding k=3: query at t = 0, 3, 6, 9; execute the first 3") {
+        cfg.exec = Exec::Receding;
+        cfg.receding_k = 3;
+        std::vector<Episode> eps = rollout(tagged, cfg);
+        CHECK(calls == 4);
+        const float expect[T] = {0, 1, 2, 100, 101, 102, 200, 201, 202, 300};
+        for (const Episode& e : eps)
+            for (int t = 0; t < T; ++t) CHECK(e.actions(t, 0) == expect[t]);
+    }
+    SUBCASE("receding k=H is open loop") {
+        cfg.exec = Exec::Receding;
+        cfg.receding_k = H;
+        rollout(tagged, cfg);
+        CHECK(calls == 3);
+    }
+    SUBCASE("ensemble: query every step; average the predictions for t, oldest weighted most") {
+        cfg.exec = Exec::Ensemble;
+        cfg.ensemble_m = 0.5;
+        std::vector<Episode> eps = rollout(tagged, cfg);
+        CHECK(calls == T);
+        for (const Episode& e : eps)
+            for (int t = 0; t < T; ++t) {
+                // predictions for step t come from queries s = max(0, t-H+1) .. t, value s·100 + (t-s)
+                const int s0 = t - H + 1 > 0 ? t - H + 1 : 0;
+                std::vector<double> w = ensemble_weights(t - s0 + 1, 0.5);
+                double expect = 0.0;
+                for (int s = s0; s <= t; ++s) expect += w[s - s0] * (s * 100.0 + (t - s));
+                CHECK(e.actions(t, 0) == static_cast<float>(expect));
+            }
+        // by hand for t = 1: predictions 1 (query 0) and 100 (query 1), weights 1 and e^-0.5
+        const double z = 1.0 + std::exp(-0.5);
+        CHECK(eps[0].actions(1, 0) == doctest::Approx((1.0 + 100.0 * std::exp(-0.5)) / z).epsilon(1e-6));
+    }
+    SUBCASE("bad configurations are rejected with the field name") {
+        cfg.exec = Exec::Receding;
+        cfg.receding_k = 5;
+        CHECK_THROWS_WITH_AS(rollout(tagged, cfg), doctest::Contains("receding_k"), std::invalid_argument);
+        cfg.receding_k = 2;
+        cfg.chunk = 3;  // the policy still returns 4 columns
+        CHECK_THROWS_WITH_AS(rollout(tagged, cfg), doctest::Contains("policy returned shape (3,4), expected (3,3)"),
+                             std::invalid_argument);
+        cfg.chunk = H;
+        cfg.beta = 1.5;
+        CHECK_THROWS_WITH_AS(rollout(tagged, cfg), doctest::Contains("beta"), std::invalid_argument);
+        cfg.beta = 0.0;
+        cfg.starts = {{0.0, 0.0}};
+        CHECK_THROWS_WITH_AS(rollout(tagged, cfg), doctest::Contains("starts"), std::invalid_argument);
+    }
+}
+
+TEST_CASE("beta: 1 always executes the expert, 0 never; the expert labels every state") {
+    RolloutConfig cfg;
+    cfg.episodes = 8;
+    cfg.seed = 3;
+    cfg.expert = expert_policy(Expert::SwingUp);
+    BatchPolicy zero = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 1); };
+
+    cfg.beta = 1.0;
+    for (const Episode& e : rollout(zero, cfg)) {
+        CHECK(e.expert_actions.rows() == 200);
+        int n = 0;
+        for (uint8_t f : e.expert_executed) n += f;
+        CHECK(n == 200);
+        CHECK(same_bytes(e.actions, e.expert_actions));
+        CHECK(e.success);  // it is the swing-up expert driving
+    }
+    cfg.beta = 0.0;
+    for (const Episode& e : rollout(zero, cfg)) {
+        int n = 0;
+        for (uint8_t f : e.expert_executed) n += f;
+        CHECK(n == 0);
+        CHECK(e.actions.isZero());
+        // the labels are the expert's answer in the states the zero policy visited
+        for (int t = 0; t < 200; t += 37)
+            CHECK(e.expert_actions(t, 0) == swingup_action(e.observations.row(t).data()));
+    }
+    cfg.beta = 0.5;
+    int n = 0;
+    for (const Episode& e : rollout(zero, cfg))
+        for (int t = 0; t < 200; ++t) {
+            n += e.expert_executed[t];
+            CHECK(e.actions(t, 0) == (e.expert_executed[t] ? e.expert_actions(t, 0) : 0.0f));
+        }
+    CHECK(n > 700);  // 1600 coin flips, σ = 20
+    CHECK(n < 900);
+}
+
+TEST_CASE("start states are honoured and draw nothing from the Rng") {
+    RolloutConfig cfg;
+    cfg.episodes = 3;
+    cfg.starts = {{0.1, 0.0}, {M_PI, 0.5}, {-7.0, -2.0}};
+    std::vector<Episode> eps = rollout_expert(Expert::PD, cfg);
+    for (int i = 0; i < 3; ++i) {
+        CHECK(eps[i].states(0, 0) == cfg.starts[i][0]);
+        CHECK(eps[i].states(0, 1) == cfg.starts[i][1]);
+    }
+    CHECK(eps[0].success);  // the PD holds a pole that starts near upright at rest
+    CHECK_FALSE(eps[1].success);
+    CHECK(rollout_expert(Expert::PD, RolloutConfig{}).size() == 1);
+    cfg.episodes = 0;
+    cfg.starts.clear();
+    CHECK(rollout_expert(Expert::PD, cfg).empty());
+}
