@@ -121,8 +121,10 @@ def check_cpp(path, outputs):
     with torch.no_grad():
         y = policy(torch.tensor([r[:3] for r in rows], dtype=torch.float32)).double()
     cpp = torch.tensor([r[3:] for r in rows], dtype=torch.float64)
+    # The outputs are about 3e-3 (weights are at most 50/4096), so the bound is relative: float32 torch vs the
+    # double C++ forward agree to about 3e-7 relative.
     err = (y - cpp).abs().max().item()
-    assert err <= 1e-5, f"{outputs}: torch forward differs from the C++ forward by {err}"
+    assert ((y - cpp).abs() <= 1e-7 + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
     print(f"torch loaded {path} ({len(tensors)} tensors) with load_state_dict(strict=True); "
           f"max |torch - C++| = {err:.2e}")
 
