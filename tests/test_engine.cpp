@@ -1,0 +1,349 @@
+// engine/: the RNG against numbers from outside this code (the C++ standard, the reference MT19937-64 and
+// the documented formulas, evaluated in Python by scripts/rng_golden.py), the matmul kernels against their
+// naive specification, bit-identical results for 1 and 2 threads, and shape errors that name both shapes.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <functional>
+#include <set>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include "engine/engine.hpp"
+
+using namespace imitate;
+
+// --------------------------------------------------------------------------------------------------- RNG
+// Golden values (scripts/rng_golden.py prints them; the derivation, for the record):
+//   w = [14514284786278117030, 4620546740167642908, 13109570281517897720, 17462938647148434322]
+//       are the first outputs of mt19937_64(5489); the script's own MT19937-64 reproduces them and the
+//       standard's 10000th output 9981545732273789042 before printing anything.
+//   uniform(w) = (w >> 11) * 2**-53                     -> exact multiples of 2^-53
+//   u1 = 1 - uniform(w[0]); u2 = uniform(w[1]); r = math.sqrt(-2 * math.log(u1)); a = 2 * math.pi * u2
+//   normal pair = (r * math.cos(a), r * math.sin(a)), the next pair likewise from w[2], w[3]
+//   splitmix64(x): x += 0x9E3779B97F4A7C15; x = (x ^ x>>30) * 0xBF58476D1CE4E5B9;
+//                  x = (x ^ x>>27) * 0x94D049BB133111EB; return x ^ x>>31        (all mod 2^64)
+//   derive_seed(b, i) = splitmix64(splitmix64(b) ^ splitmix64(i + 0x632BE59BD9B4E019))
+static const uint64_t kWords[4] = {14514284786278117030ull, 4620546740167642908ull, 13109570281517897720ull,
+                                   17462938647148434322ull};
+
+static bool close(double a, double e, double tol) { return std::abs(a - e) <= tol * std::max(1.0, std::abs(e)); }
+
+TEST_CASE("mt19937_64: the standard's 10000th output and the reference's first outputs") {
+    Rng r(5489);
+    for (uint64_t w : kWords) CHECK(r.next_u64() == w);
+    Rng s(5489);
+    for (int i = 0; i < 9999; ++i) s.next_u64();
+    CHECK(s.next_u64() == 9981545732273789042ull);
+}
+
+TEST_CASE("Rng::uniform is (word >> 11) * 2^-53, exactly") {
+    const uint64_t mant[4] = {7087053118299861ull, 2256126337972481ull, 6401157364022410ull, 8526825511302946ull};
+    const double golden[4] = {0.7868209548678019, 0.2504803406880286, 0.7106712289786554, 0.9466678009609704};
+    Rng r(5489);
+    for (int k = 0; k < 4; ++k) {
+        CHECK((kWords[k] >> 11) == mant[k]);
+        const double u = r.uniform();
+        CHECK(u == std::ldexp(static_cast<double>(mant[k]), -53));
+        CHECK(close(u, golden[k], 1e-15));
+    }
+    Rng a(5489);
+    CHECK(close(a.uniform(-2.0, 3.0), -2.0 + 5.0 * golden[0], 1e-15));
+    // Range: [0, 1) over many draws.
+    Rng b(7);
+    for (int i = 0; i < 100000; ++i) {
+        const double u = b.uniform();
+        REQUIRE(u >= 0.0);
+        REQUIRE(u < 1.0);
+    }
+}
+
+TEST_CASE("Rng::normal is Box-Muller on the documented uniforms (pairs, cos first)") {
+    const double golden[4] = {-0.005306343395330782, 1.7581858833771145, 1.4873239934136901, -0.5179291279347079};
+    Rng r(5489);
+    for (double g : golden) {
+        const double z = r.normal();
+        INFO("normal() = " << z << ", golden " << g);
+        CHECK(close(z, g, 1e-15));
+    }
+    // Sanity on the distribution: mean ~ 0, variance ~ 1 over 2e5 draws (5 sigma bounds).
+    Rng s(11);
+    const int n = 200000;
+    double sum = 0, sq = 0;
+    for (int i = 0; i < n; ++i) {
+        const double z = s.normal();
+        REQUIRE(std::isfinite(z));
+        sum += z, sq += z * z;
+    }
+    CHECK(std::abs(sum / n) < 5.0 / std::sqrt(n));
+    CHECK(std::abs(sq / n - 1.0) < 5.0 * std::sqrt(2.0 / n));
+}
+
+TEST_CASE("derive_seed: splitmix64 golden values, stable, different for different indices") {
+    CHECK(derive_seed(0, 0) == 17448420733077208847ull);
+    CHECK(derive_seed(0, 1) == 18032406582538019046ull);
+    CHECK(derive_seed(42, 7) == 2707671793207452428ull);
+    CHECK(derive_seed(5489, 123456789) == 11216038512383684975ull);
+    CHECK(derive_seed(42, 7) == derive_seed(42, 7));
+    std::set<uint64_t> seen;
+    for (uint64_t i = 0; i < 10000; ++i) seen.insert(derive_seed(3, i));
+    CHECK(seen.size() == 10000);
+    CHECK(derive_seed(3, 5) != derive_seed(4, 5));
+    CHECK(derive_seed(5, 3) != derive_seed(3, 5));
+}
+
+TEST_CASE("Rng::below stays in [0, n) and reaches every value") {
+    Rng r(123);
+    for (uint64_t n : std::vector<uint64_t>{1, 2, 3, 7, 10, 1000, (1ull << 63) + 1, UINT64_MAX}) {
+        for (int i = 0; i < 2000; ++i) REQUIRE(r.below(n) < n);
+    }
+    CHECK(r.below(1) == 0);
+    // Every residue of a small n occurs, each roughly n_draws/n times (loose 20% band).
+    const uint64_t n = 7;
+    std::vector<int> count(n, 0);
+    const int draws = 70000;
+    for (int i = 0; i < draws; ++i) ++count[r.below(n)];
+    for (uint64_t k = 0; k < n; ++k) {
+        INFO("value " << k << " drawn " << count[k] << " times");
+        CHECK(std::abs(count[k] - draws / int(n)) < draws / int(n) / 5);
+    }
+    // Same seed, same sequence.
+    Rng a(99), b(99);
+    for (int i = 0; i < 100; ++i) CHECK(a.below(1000) == b.below(1000));
+}
+
+// ------------------------------------------------------------------------------------------------ matmul
+template <class T>
+static MatT<T> random_mat(Rng& rng, Eigen::Index r, Eigen::Index c) {
+    MatT<T> m(r, c);
+    for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = static_cast<T>(rng.uniform(-1, 1));
+    return m;
+}
+
+// |a − e| <= tol · bound elementwise, where bound is the same kernel run on absolute values (Σ|x||w|, the
+// scale of a dot product's rounding error), plus the magnitude of e for sums that start from a value.
+template <class T>
+static void check_close(const MatT<T>& a, const MatT<T>& e, const MatT<T>& bound, double tol, const char* what) {
+    REQUIRE(a.rows() == e.rows());
+    REQUIRE(a.cols() == e.cols());
+    double worst = 0;
+    Eigen::Index worst_k = 0;
+    for (Eigen::Index k = 0; k < a.size(); ++k) {
+        const double err = std::abs(double(a.data()[k]) - double(e.data()[k]));
+        const double lim = tol * (double(bound.data()[k]) + std::abs(double(e.data()[k])) + 1e-30);
+        if (err / lim > worst) worst = err / lim, worst_k = k;
+    }
+    INFO(what << " " << shape_str(a) << ": worst element " << worst_k << " has " << worst
+              << " x the allowed error (fast " << double(a.data()[worst_k]) << ", naive " << double(e.data()[worst_k])
+              << ")");
+    CHECK(worst <= 1.0);
+}
+
+struct Shape {
+    Eigen::Index B, I, O;
+};
+// B=1, 31, 32 (the row-split threshold), 33, 256; I=3; O=1; 256×256; odd sizes.
+static const std::vector<Shape> kShapes = {{1, 3, 1},    {1, 256, 256}, {1, 256, 1024}, {31, 3, 1},    {31, 37, 53},
+                                           {32, 37, 53}, {33, 53, 37},  {256, 3, 1},    {256, 3, 256}, {256, 256, 256},
+                                           {37, 53, 37}, {256, 37, 53}, {5, 1, 7},      {300, 17, 1}};
+
+template <class T>
+static void fast_equals_naive(double tol) {
+    Rng rng(2024);
+    for (const Shape& s : kShapes) {
+        CAPTURE(s.B);
+        CAPTURE(s.I);
+        CAPTURE(s.O);
+        const MatT<T> x = random_mat<T>(rng, s.B, s.I), W = random_mat<T>(rng, s.O, s.I), b = random_mat<T>(rng, 1, s.O);
+        const MatT<T> ax = x.cwiseAbs(), aW = W.cwiseAbs(), ab = b.cwiseAbs();
+
+        // forward, with and without bias
+        MatT<T> out, ref, bound;
+        linear_forward(out, x, W, &b);
+        linear_forward_naive(ref, x, W, &b);
+        linear_forward_naive(bound, ax, aW, &ab);
+        check_close(out, ref, bound, tol, "forward");
+        linear_forward<T>(out, x, W, nullptr);
+        linear_forward_naive<T>(ref, x, W, nullptr);
+        linear_forward_naive<T>(bound, ax, aW, nullptr);
+        check_close(out, ref, bound, tol, "forward, no bias");
+
+        // backward accumulates into gradients that already hold values
+        const MatT<T> dout = random_mat<T>(rng, s.B, s.O), adout = dout.cwiseAbs();
+        const MatT<T> dx0 = random_mat<T>(rng, s.B, s.I), dW0 = random_mat<T>(rng, s.O, s.I), db0 = random_mat<T>(rng, 1, s.O);
+        MatT<T> dx = dx0, dW = dW0, db = db0, rdx = dx0, rdW = dW0, rdb = db0;
+        MatT<T> bdx = dx0.cwiseAbs(), bdW = dW0.cwiseAbs(), bdb = db0.cwiseAbs();
+        linear_backward(dout, x, W, &dx, &dW, &db);
+        linear_backward_naive(dout, x, W, &rdx, &rdW, &rdb);
+        linear_backward_naive(adout, ax, aW, &bdx, &bdW, &bdb);
+        check_close(dx, rdx, bdx, tol, "backward dx");
+        check_close(dW, rdW, bdW, tol, "backward dW");
+        check_close(db, rdb, bdb, tol, "backward db");
+
+        // any subset of gradients may be null
+        MatT<T> dW_only = dW0, dW_ref = dW0;
+        linear_backward<T>(dout, x, W, nullptr, &dW_only, nullptr);
+        linear_backward_naive<T>(dout, x, W, nullptr, &dW_ref, nullptr);
+        check_close(dW_only, dW_ref, bdW, tol, "backward dW only");
+        MatT<T> dx_only = dx0, dx_ref = dx0;
+        linear_backward<T>(dout, x, W, &dx_only, nullptr, nullptr);
+        linear_backward_naive<T>(dout, x, W, &dx_ref, nullptr, nullptr);
+        check_close(dx_only, dx_ref, bdx, tol, "backward dx only");
+    }
+}
+
+TEST_CASE("linear_forward / linear_backward equal the naive kernels (float, 1e-4 relative)") {
+    fast_equals_naive<float>(1e-4);
+}
+TEST_CASE("linear_forward / linear_backward equal the naive kernels (double, 1e-12 relative)") {
+    fast_equals_naive<double>(1e-12);
+}
+
+TEST_CASE("naive kernels against a hand-computed 2x2 case") {
+    MatD x(1, 2), W(2, 2), b(1, 2), out;
+    x << 1, 2;
+    W << 3, 4, 5, 6;
+    b << 0.5, -0.5;
+    linear_forward_naive(out, x, W, &b);
+    CHECK(out(0, 0) == 11.5);  // 1·3 + 2·4 + 0.5
+    CHECK(out(0, 1) == 16.5);  // 1·5 + 2·6 − 0.5
+    MatD dout(1, 2), dx = MatD::Zero(1, 2), dW = MatD::Zero(2, 2), db = MatD::Zero(1, 2);
+    dout << 1, 10;
+    linear_backward_naive(dout, x, W, &dx, &dW, &db);
+    CHECK(dx(0, 0) == 53);  // 1·3 + 10·5
+    CHECK(dx(0, 1) == 64);  // 1·4 + 10·6
+    CHECK(dW(1, 0) == 10);
+    CHECK(dW(1, 1) == 20);
+    CHECK(db(0, 1) == 10);
+}
+
+template <class M>
+static bool same_bytes(const M& a, const M& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * static_cast<size_t>(a.size())) == 0;
+}
+
+struct KernelRun {
+    Mat out, dx, dW, db;
+};
+static KernelRun run_kernels(const Mat& x, const Mat& W, const Mat& b, const Mat& dout, int threads) {
+    set_threads(threads);
+    KernelRun r;
+    linear_forward(r.out, x, W, &b);
+    r.dx = Mat::Zero(x.rows(), x.cols());
+    r.dW = Mat::Zero(W.rows(), W.cols());
+    r.db = Mat::Zero(1, W.rows());
+    linear_backward(dout, x, W, &r.dx, &r.dW, &r.db);
+    return r;
+}
+
+TEST_CASE("1 thread and 2 threads give identical bytes (forward and backward)") {
+    if (!have_openmp()) MESSAGE("built without OpenMP: both runs use one thread");
+    const int saved = get_threads();
+    Rng rng(5);
+    // B=256, h=256 (split over rows); B=1 with h=256 and with 1024 outputs (split over output columns).
+    for (Shape s : std::vector<Shape>{{256, 256, 256}, {1, 256, 256}, {1, 256, 1024}, {1000, 64, 300}}) {
+        CAPTURE(s.B);
+        CAPTURE(s.I);
+        CAPTURE(s.O);
+        const Mat x = random_mat<float>(rng, s.B, s.I), W = random_mat<float>(rng, s.O, s.I);
+        const Mat b = random_mat<float>(rng, 1, s.O), dout = random_mat<float>(rng, s.B, s.O);
+        const KernelRun one = run_kernels(x, W, b, dout, 1), two = run_kernels(x, W, b, dout, 2);
+        CHECK(same_bytes(one.out, two.out));
+        CHECK(same_bytes(one.dx, two.dx));
+        CHECK(same_bytes(one.dW, two.dW));
+        CHECK(same_bytes(one.db, two.db));
+    }
+    set_threads(saved);
+}
+
+static std::string message_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "<no std::invalid_argument thrown>";
+}
+#define CHECK_NAMES(msg, s1, s2)                              \
+    do {                                                      \
+        const std::string m_ = (msg);                         \
+        INFO("message: " << m_);                              \
+        CHECK(m_.find(s1) != std::string::npos);              \
+        CHECK(m_.find(s2) != std::string::npos);              \
+    } while (0)
+
+TEST_CASE("shape errors throw std::invalid_argument naming both shapes") {
+    const Mat x = Mat::Ones(4, 3), W = Mat::Ones(8, 5), W3 = Mat::Ones(8, 3), b7 = Mat::Ones(1, 7);
+    Mat out;
+    CHECK_NAMES(message_of([&] { linear_forward<float>(out, x, W, nullptr); }), "(4,3)", "(8,5)");
+    CHECK_NAMES(message_of([&] { linear_forward_naive<float>(out, x, W, nullptr); }), "(4,3)", "(8,5)");
+    CHECK_NAMES(message_of([&] { linear_forward(out, x, W3, &b7); }), "(1,7)", "(8,3)");
+    const Mat ones48 = Mat::Ones(4, 8), ones49 = Mat::Ones(4, 9);
+    Mat dW = Mat::Zero(8, 3), db = Mat::Zero(1, 8), dx = Mat::Zero(4, 3);
+    CHECK_NAMES(message_of([&] { linear_backward<float>(ones48, x, W, &dx, &dW, &db); }), "(4,3)", "(8,5)");
+    CHECK_NAMES(message_of([&] { linear_backward<float>(ones49, x, W3, &dx, &dW, &db); }), "(4,9)", "(4,8)");
+    Mat bad_dx = Mat::Zero(3, 4), bad_dW = Mat::Zero(3, 8), bad_db = Mat::Zero(8, 1);
+    CHECK_NAMES(message_of([&] { linear_backward<float>(ones48, x, W3, &bad_dx, nullptr, nullptr); }), "(3,4)", "(4,3)");
+    CHECK_NAMES(message_of([&] { linear_backward<float>(ones48, x, W3, nullptr, &bad_dW, nullptr); }), "(3,8)", "(8,3)");
+    CHECK_NAMES(message_of([&] { linear_backward<float>(ones48, x, W3, nullptr, nullptr, &bad_db); }), "(8,1)", "(1,8)");
+}
+
+TEST_CASE("set_threads / get_threads round trip") {
+    const int saved = get_threads();
+    CHECK(saved >= 1);
+    set_threads(2);
+    CHECK(get_threads() == (have_openmp() ? 2 : 1));
+    set_threads(1);
+    CHECK(get_threads() == 1);
+    set_threads(0);  // values < 1 mean 1
+    CHECK(get_threads() == 1);
+    set_threads(-3);
+    CHECK(get_threads() == 1);
+    set_threads(saved);
+    CHECK(get_threads() == saved);
+}
+
+// ------------------------------------------------------------------------------------------ elementwise
+TEST_CASE("elementwise kernels: values and accumulating derivatives") {
+    MatD x(1, 5), out, dout = MatD::Constant(1, 5, 2.0);
+    x << -3, -0.5, 0.25, 1, 40;
+    relu_forward(out, x);
+    CHECK(out(0, 1) == 0);
+    CHECK(out(0, 3) == 1);
+    MatD dx = MatD::Ones(1, 5);
+    relu_backward(dx, dout, x);
+    CHECK(dx(0, 0) == 1);  // += 0
+    CHECK(dx(0, 2) == 3);  // += 2
+    for (Eigen::Index k = 0; k < 5; ++k) {
+        const double v = x(0, k);
+        MatD o, d = MatD::Zero(1, 5);
+        tanh_forward(o, x);
+        CHECK(close(o(0, k), std::tanh(v), 1e-15));
+        tanh_backward(d, dout, o);
+        CHECK(close(d(0, k), 2 * (1 - std::tanh(v) * std::tanh(v)), 1e-14));
+        sigmoid_forward(o, x);
+        const double sg = 1 / (1 + std::exp(-v));
+        CHECK(close(o(0, k), sg, 1e-15));
+        d.setZero();
+        sigmoid_backward(d, dout, o);
+        CHECK(close(d(0, k), 2 * sg * (1 - sg), 1e-14));
+        softplus_forward(o, x);
+        CHECK(close(o(0, k), std::log1p(std::exp(v)), 1e-14));
+        d.setZero();
+        softplus_backward(d, dout, x);
+        CHECK(close(d(0, k), 2 * sg, 1e-14));
+    }
+    // softplus never overflows
+    Mat big(1, 2), o;
+    big << 1000.0f, -1000.0f;
+    softplus_forward(o, big);
+    CHECK(o(0, 0) == 1000.0f);
+    CHECK(o(0, 1) == 0.0f);
+    CHECK(all_finite(o));
+    o(0, 1) = std::nanf("");
+    CHECK_FALSE(all_finite(o));
+}
