@@ -179,9 +179,11 @@ TEST_CASE("every op declared in ops.hpp and losses.hpp has a registry entry") {
             exact |= c.name == name;
             if (c.name == name || c.name.rfind(name + "_", 0) == 0) ++variants;
         }
-        INFO("op '" << name << "' is declared " << count << " time(s) but the gradient-check registry in "
-                    << "tests/test_gradcheck.cpp has " << (exact ? "" : "no entry of that name and ") << variants
-                    << " entries for it: add one (random inputs away from kinks, the op's output)");
+        const std::string what = "op '" + name + "' is declared " + std::to_string(count) +
+                                 " time(s); the gradient-check registry in tests/test_gradcheck.cpp has " +
+                                 (exact ? std::string("an entry of that name and ") : std::string("no entry of that name and ")) +
+                                 std::to_string(variants) + " entries for it in all: add one (random inputs away from kinks, the op's output)";
+        INFO(what);
         CHECK(exact);
         CHECK(variants >= count);
     }
