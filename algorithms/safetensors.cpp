@@ -21,7 +21,7 @@ namespace {
 using json = nlohmann::json;
 
 constexpr uint64_t kMaxHeader = 100'000'000;  // the reference's MAX_HEADER_SIZE
-constexpr size_t kMaxDepth = 3;                  // header object > entry object > shape/offsets array
+constexpr size_t kMaxDepth = 3;               // header object > entry object > shape/offsets array
 
 // Offset of the first byte that breaks UTF-8 (RFC 3629: no overlongs, no surrogates, <= U+10FFFF),
 // or npos if the text is valid.
@@ -31,18 +31,24 @@ size_t utf8_error_at(std::string_view s) {
     size_t i = 0;
     while (i < n) {
         const unsigned c = p[i];
-        size_t len;
+        size_t len = 0;                 // sequence length from the lead byte; 0 = invalid lead
         unsigned lo = 0x80, hi = 0xBF;  // allowed range of the first continuation byte
-        if (c < 0x80) { ++i; continue; }
+        // clang-format off
+        if (c < 0x80)                    len = 1;
         else if (c >= 0xC2 && c <= 0xDF) len = 2;
-        else if (c == 0xE0) { len = 3; lo = 0xA0; }
+        else if (c == 0xE0)              len = 3, lo = 0xA0;  // no overlong 3-byte forms
         else if (c >= 0xE1 && c <= 0xEC) len = 3;
-        else if (c == 0xED) { len = 3; hi = 0x9F; }  // U+D800..U+DFFF are surrogates
+        else if (c == 0xED)              len = 3, hi = 0x9F;  // no surrogates U+D800..U+DFFF
         else if (c >= 0xEE && c <= 0xEF) len = 3;
-        else if (c == 0xF0) { len = 4; lo = 0x90; }
+        else if (c == 0xF0)              len = 4, lo = 0x90;  // no overlong 4-byte forms
         else if (c >= 0xF1 && c <= 0xF3) len = 4;
-        else if (c == 0xF4) { len = 4; hi = 0x8F; }  // > U+10FFFF
-        else return i;
+        else if (c == 0xF4)              len = 4, hi = 0x8F;  // nothing above U+10FFFF
+        // clang-format on
+        if (len == 0) return i;
+        if (len == 1) {
+            ++i;
+            continue;
+        }
         if (n - i < len) return i;
         if (p[i + 1] < lo || p[i + 1] > hi) return i;
         for (size_t k = 2; k < len; ++k)
@@ -144,8 +150,8 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
 
     // 1. The 8-byte little-endian header length, checked against the limit and the bytes present.
     if (bytes.size() < 8)
-        fail("header length", "file is " + std::to_string(bytes.size()) +
-                                  " bytes, too short for the 8-byte header length");
+        fail("header length",
+             "file is " + std::to_string(bytes.size()) + " bytes, too short for the 8-byte header length");
     uint64_t n = 0;
     for (int i = 7; i >= 0; --i) n = (n << 8) | static_cast<unsigned char>(bytes[i]);
     if (n > kMaxHeader)
@@ -160,8 +166,7 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
     //    and bounds the nesting, since a valid header is never deeper than 3.
     if (size_t at = utf8_error_at(text); at != std::string_view::npos)
         fail("header UTF-8", "invalid UTF-8 at header byte " + std::to_string(at));
-    if (text.empty() || text[0] != '{')
-        fail("header JSON", "header must start with '{'");
+    if (text.empty() || text[0] != '{') fail("header JSON", "header must start with '{'");
     std::vector<std::set<std::string>> keys;  // one set per open container (arrays' stay empty)
     auto callback = [&](int, json::parse_event_t ev, json& parsed) {
         switch (ev) {
@@ -193,27 +198,33 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
     } catch (const json::exception& e) {
         fail("header JSON", clip(e.what(), 300));
     }
-    if (!header.is_object()) fail("header JSON", std::string("header is a JSON ") + header.type_name() + ", expected an object");
+    if (!header.is_object())
+        fail("header JSON", std::string("header is a JSON ") + header.type_name() + ", expected an object");
 
     // 3. Each entry on its own: keys, dtype, shape, offsets within the data buffer and sized by the shape.
     SafeTensors out;
     std::vector<Entry> entries;
     for (const auto& [name, e] : header.items()) {
         if (name == "__metadata__") {
-            if (!e.is_object()) fail("__metadata__", std::string("is a JSON ") + e.type_name() + ", expected an object of string to string");
+            if (!e.is_object())
+                fail("__metadata__",
+                     std::string("is a JSON ") + e.type_name() + ", expected an object of string to string");
             for (const auto& [k, v] : e.items()) {
                 if (!v.is_string())
-                    fail("__metadata__", "value of '" + clip(k) + "' is a JSON " + v.type_name() + ", expected a string");
+                    fail("__metadata__",
+                         "value of '" + clip(k) + "' is a JSON " + v.type_name() + ", expected a string");
                 out.metadata[k] = v.get<std::string>();
             }
             continue;
         }
         const std::string t = "tensor '" + clip(name) + "'";
         if (!e.is_object())
-            fail("tensor entry", t + " is a JSON " + e.type_name() + ", expected an object {dtype, shape, data_offsets}");
+            fail("tensor entry",
+                 t + " is a JSON " + e.type_name() + ", expected an object {dtype, shape, data_offsets}");
         for (const auto& [k, v] : e.items())
             if (k != "dtype" && k != "shape" && k != "data_offsets")
-                fail("tensor entry", t + " has unexpected key '" + clip(k) + "' (expected exactly dtype, shape, data_offsets)");
+                fail("tensor entry", t + " has unexpected key '" + clip(k) +
+                                         "' (expected exactly dtype, shape, data_offsets)");
         for (const char* k : {"dtype", "shape", "data_offsets"})
             if (!e.contains(k)) fail("tensor entry", t + " lacks '" + k + "'");
 
@@ -224,7 +235,8 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
 
         Entry en{name, {}, 0, 0};
         const json& sh = e["shape"];
-        if (!sh.is_array()) fail("shape", t + " has shape " + brief(sh) + ", expected an array of non-negative integers");
+        if (!sh.is_array())
+            fail("shape", t + " has shape " + brief(sh) + ", expected an array of non-negative integers");
         uint64_t count = 1;
         bool zero = false, overflow = false;
         for (const json& d : sh) {
@@ -235,16 +247,21 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
             zero = zero || v == 0;
             overflow = overflow || __builtin_mul_overflow(count, v, &count);
         }
-        if (zero) count = 0;  // a zero dim makes the count 0 whatever the others are
-        else if (overflow) fail("shape", t + ": element count of shape " + shape_string(en.shape) + " overflows");
+        if (zero)
+            count = 0;  // a zero dim makes the count 0 whatever the others are
+        else if (overflow)
+            fail("shape", t + ": element count of shape " + shape_string(en.shape) + " overflows");
 
         const json& off = e["data_offsets"];
-        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() || !off[1].is_number_unsigned())
-            fail("data_offsets", t + " has data_offsets " + brief(off) + ", expected [begin, end] of non-negative integers");
+        if (!off.is_array() || off.size() != 2 || !off[0].is_number_unsigned() ||
+            !off[1].is_number_unsigned())
+            fail("data_offsets",
+                 t + " has data_offsets " + brief(off) + ", expected [begin, end] of non-negative integers");
         en.begin = off[0].get<uint64_t>();
         en.end = off[1].get<uint64_t>();
         if (en.begin > en.end)
-            fail("data_offsets", t + ": begin " + std::to_string(en.begin) + " > end " + std::to_string(en.end));
+            fail("data_offsets",
+                 t + ": begin " + std::to_string(en.begin) + " > end " + std::to_string(en.end));
         if (en.end > data.size())
             fail("data_offsets", t + ": end " + std::to_string(en.end) + " is past the data buffer (" +
                                      std::to_string(data.size()) + " bytes)");
@@ -252,7 +269,8 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
         if (__builtin_mul_overflow(count, uint64_t{4}, &nbytes) || nbytes != en.end - en.begin)
             fail("data_offsets", t + ": shape " + shape_string(en.shape) + " holds " + std::to_string(count) +
                                      " F32 values but data_offsets [" + std::to_string(en.begin) + "," +
-                                     std::to_string(en.end) + "] span " + std::to_string(en.end - en.begin) + " bytes");
+                                     std::to_string(en.end) + "] span " + std::to_string(en.end - en.begin) +
+                                     " bytes");
         entries.push_back(std::move(en));
     }
 
@@ -265,18 +283,19 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
     for (const Entry& en : entries) {
         if (en.begin > covered)
             fail("offsets gap", "bytes [" + std::to_string(covered) + "," + std::to_string(en.begin) +
-                                    ") of the data buffer belong to no tensor (tensor '" + clip(en.name) + "' begins at " +
-                                    std::to_string(en.begin) + ")");
+                                    ") of the data buffer belong to no tensor (tensor '" + clip(en.name) +
+                                    "' begins at " + std::to_string(en.begin) + ")");
         if (en.begin < covered)
             fail("offsets overlap", "tensor '" + clip(en.name) + "' [" + std::to_string(en.begin) + "," +
-                                        std::to_string(en.end) + ") overlaps tensor '" + clip(prev->name) + "' [" +
-                                        std::to_string(prev->begin) + "," + std::to_string(prev->end) + ")");
+                                        std::to_string(en.end) + ") overlaps tensor '" + clip(prev->name) +
+                                        "' [" + std::to_string(prev->begin) + "," +
+                                        std::to_string(prev->end) + ")");
         covered = en.end;
         prev = &en;
     }
     if (covered != data.size())
-        fail("trailing bytes", "data buffer is " + std::to_string(data.size()) + " bytes but the tensors cover only " +
-                                   std::to_string(covered));
+        fail("trailing bytes", "data buffer is " + std::to_string(data.size()) +
+                                   " bytes but the tensors cover only " + std::to_string(covered));
 
     // 5. Only now allocate: the sizes are bounded by the input. Decode little-endian and check finiteness.
     for (Entry& en : entries) {
@@ -286,10 +305,12 @@ SafeTensors parse_safetensors(std::string_view bytes, const std::string& file) {
         t.data.resize(count);
         const auto* p = reinterpret_cast<const unsigned char*>(data.data() + en.begin);
         for (size_t i = 0; i < count; ++i, p += 4) {
-            const uint32_t u = uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
+            const uint32_t u =
+                uint32_t{p[0]} | uint32_t{p[1]} << 8 | uint32_t{p[2]} << 16 | uint32_t{p[3]} << 24;
             t.data[i] = std::bit_cast<float>(u);
             if (!std::isfinite(t.data[i]))
-                fail("values", "non-finite value in tensor '" + clip(en.name) + "' at index " + std::to_string(i));
+                fail("values",
+                     "non-finite value in tensor '" + clip(en.name) + "' at index " + std::to_string(i));
         }
         out.tensors.emplace(en.name, std::move(t));
     }
