@@ -24,7 +24,8 @@ struct Linear {
 
 // Reused buffers for MLP::infer, one per thread that runs inference.
 struct MLPScratch {
-    Mat h[2];
+    Mat h[2];  // hidden activations, alternating
+    Mat in;    // a caller's preprocessed input (e.g. normalised observations)
 };
 
 // sizes {I, h1, ..., O}: Linear layers with `act` between them (none after the last).

@@ -50,10 +50,10 @@ inline void adam_update(Mat& p, const Mat& g, Mat& m, Mat& v, float lr, float b1
     const double bc1 = 1.0 - std::pow(double(b1), double(t));
     const double bc2 = 1.0 - std::pow(double(b2), double(t));
     const float step = static_cast<float>(double(lr) / bc1), bc2_sqrt = static_cast<float>(std::sqrt(bc2));
-    float* pp = p.data();
-    const float* gp = g.data();
-    float* mp = m.data();
-    float* vp = v.data();
+    float* __restrict pp = p.data();  // restrict + -fno-math-errno: the loop vectorises (sqrt and all)
+    const float* __restrict gp = g.data();
+    float* __restrict mp = m.data();
+    float* __restrict vp = v.data();
     const Eigen::Index n = p.size();
     for (Eigen::Index i = 0; i < n; ++i) {
         float gi = wd != 0.0f ? gp[i] + wd * pp[i] : gp[i];

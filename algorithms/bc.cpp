@@ -1,0 +1,85 @@
+// Behaviour cloning, top to bottom. Every minibatch has the full batch shape: the last one of an epoch
+// is padded with rows whose loss mask is 0, which gives exactly the gradient of the shorter batch (the
+// masked MSE divides by the number of real elements) while every buffer keeps its shape, so the training
+// loop never allocates.
+#include "algorithms/bc.hpp"
+
+#include <numeric>
+#include <stdexcept>
+
+#include "algorithms/chunking.hpp"
+#include "autograd/losses.hpp"
+#include "autograd/optim.hpp"
+
+namespace imitate {
+
+BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch, const Policy* warm_start) {
+    if (data.observations.rows() == 0) throw std::invalid_argument("bc: the dataset is empty");
+    if (cfg.batch < 1) throw std::invalid_argument("bc: batch must be >= 1, got " + std::to_string(cfg.batch));
+    if (!(cfg.lr > 0)) throw std::invalid_argument("bc: lr must be > 0, got " + std::to_string(cfg.lr));
+    if (cfg.epochs < 0 || cfg.steps < 0) throw std::invalid_argument("bc: epochs and steps must be >= 0");
+
+    // 1. cut the episodes into (observation, H-action chunk) windows
+    ChunkSet w = make_chunks(data, cfg.chunk, cfg.stride);
+    const Eigen::Index N = w.obs.rows(), S = w.obs.cols(), A = data.actions.cols(), HA = w.targets.cols();
+
+    // 2. the policy: fresh (PyTorch init) or warm-started; normalisation statistics from the data
+    Rng rng(cfg.seed);
+    PolicyConfig pc{static_cast<int>(S), static_cast<int>(A), cfg.chunk, cfg.hidden, cfg.activation};
+    BCResult res{warm_start ? *warm_start : Policy(pc, rng), {}, 0, 0};
+    Policy& pi = res.policy;
+    if (warm_start && (pi.cfg.obs_dim != S || pi.cfg.act_dim != A || pi.cfg.chunk != cfg.chunk))
+        throw std::invalid_argument("bc: warm-start policy's dimensions do not match the data");
+    if (!warm_start && cfg.normalize) pi.norm = fit_normalizer(data.observations, data.actions);
+    if (pi.norm.enabled) {
+        w.obs = (w.obs.rowwise() - pi.norm.obs_mean.row(0)).array().rowwise() / pi.norm.obs_std.row(0).array();
+        for (int h = 0; h < cfg.chunk; ++h) {
+            auto blk = w.targets.middleCols(h * A, A);
+            blk = (blk.rowwise() - pi.norm.act_mean.row(0)).array().rowwise() / pi.norm.act_std.row(0).array();
+        }
+        w.targets.array() *= w.mask.array();  // padding stays exactly 0
+    }
+
+    // 3. Adam over the trunk's parameters; minibatch buffers allocated once
+    Adam opt(pi.net.parameters(), {.lr = cfg.lr, .weight_decay = cfg.weight_decay});
+    const Eigen::Index B = cfg.batch;
+    Mat xb(B, S), yb(B, HA), mb(B, HA);
+    std::vector<Eigen::Index> perm(N);
+    std::iota(perm.begin(), perm.end(), 0);
+    Tape<float> tape;
+    const long steps_per_epoch = (N + B - 1) / B;
+    const long total = cfg.steps > 0 ? cfg.steps : steps_per_epoch * cfg.epochs;
+
+    // 4. epochs of shuffled minibatches: forward, masked MSE, backward, (clip), guarded Adam step
+    for (int epoch = 0; res.steps < total; ++epoch) {
+        for (Eigen::Index i = N - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);  // Fisher-Yates
+        double loss_sum = 0;
+        long batches = 0;
+        for (Eigen::Index start = 0; start < N && res.steps < total; start += B) {
+            const Eigen::Index n = std::min(B, N - start);
+            for (Eigen::Index r = 0; r < B; ++r) {
+                const Eigen::Index src = perm[r < n ? start + r : start];  // padding rows repeat a real one
+                xb.row(r) = w.obs.row(src);
+                yb.row(r) = w.targets.row(src);
+                if (r < n) mb.row(r) = w.mask.row(src);
+                else mb.row(r).setZero();
+            }
+            tape.reset();
+            Var<float> loss = mse(pi.net.forward(tape.input(xb)), tape.input(yb), tape.input(mb));
+            const float l = loss.value()(0, 0);
+            tape.backward(loss);
+            if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);
+            opt.guarded_step(l);
+            opt.zero_grad();
+            ++res.steps;
+            loss_sum += l;
+            ++batches;
+        }
+        res.epoch_loss.push_back(static_cast<float>(loss_sum / std::max<long>(batches, 1)));
+        if (on_epoch) on_epoch(epoch, res.epoch_loss.back());
+    }
+    res.refused = opt.refused;
+    return res;
+}
+
+}  // namespace imitate

@@ -1,0 +1,42 @@
+// Behaviour cloning: supervised regression pi(s) ≈ a (or ≈ the next H actions) with MSE and Adam on
+// expert (state, action) pairs, shuffled minibatches, as the seed program trains it.
+#pragma once
+#include <functional>
+
+#include "algorithms/dataset.hpp"
+#include "algorithms/policy.hpp"
+
+namespace imitate {
+
+struct BCConfig {
+    int chunk = 1;                             // H: actions predicted per observation
+    int stride = 1;                            // window starts: 1 = every index, H = the seed's non-overlapping chunks
+    int epochs = 100;                          // passes over the windows (ignored when steps > 0)
+    long steps = 0;                            // if > 0: train exactly this many minibatch steps instead
+    int batch = 256;                           // minibatch size
+    float lr = 1e-3f;                          // Adam learning rate
+    float weight_decay = 0.0f;                 // Adam's L2 penalty
+    float clip_norm = 0.0f;                    // global gradient-norm clip (0 = off)
+    std::vector<int> hidden{256, 256};         // hidden widths
+    Activation activation = Activation::ReLU;  // between hidden layers
+    bool normalize = false;                    // normalise observations and actions with dataset statistics
+    uint64_t seed = 0;                         // weight init and shuffling
+};
+
+struct BCResult {
+    Policy policy;
+    std::vector<float> epoch_loss;  // mean minibatch loss of each epoch (of the last, partial one too)
+    long steps = 0;                 // optimizer steps taken
+    long refused = 0;               // steps the finite-value guard refused
+};
+
+// Called after each epoch with its index (0-based) and mean loss; the seed prints every 20th.
+using EpochCallback = std::function<void(int epoch, float loss)>;
+
+// Trains a fresh policy on `data` (or continues from *warm_start, keeping its normalisation).
+// Requires a non-empty dataset, batch >= 1, lr > 0; throws std::invalid_argument naming the field
+// otherwise, and std::runtime_error if training diverges (see Adam::guarded_step).
+BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch = {},
+                  const Policy* warm_start = nullptr);
+
+}  // namespace imitate

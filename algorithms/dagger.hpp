@@ -1,0 +1,58 @@
+// DAgger (Ross, Gordon & Bagnell 2011): run the learner, ask the expert what it would have done at the
+// states the learner visited, aggregate, retrain.
+//
+//   D ← initial expert demonstrations (may be empty)
+//   for i = 1..N:
+//     π_mix = β_i·π* + (1 − β_i)·π̂_i          (per step, the expert's action w.p. β_i)
+//     roll out π_mix; D_i = {(s, π*(s)) : s visited}
+//     D ← D ∪ D_i
+//     π̂_{i+1} ← train on D (from scratch, or warm-started from π̂_i)
+#pragma once
+#include <functional>
+
+#include "algorithms/bc.hpp"
+#include "algorithms/evaluate.hpp"
+
+namespace imitate {
+
+enum class BetaSchedule {
+    FirstOnly,    // β_1 = 1, then 0 (the paper's usual choice)
+    Exponential,  // β_i = p^(i−1)
+    Linear,       // β_i = max(0, 1 − (i−1)/N)
+};
+// "first" / "exp:P" / "linear" -> schedule and p; throws std::invalid_argument naming the text otherwise.
+std::pair<BetaSchedule, double> parse_beta(const std::string& s);
+// β for round i (1-based) of N.
+double beta_at(BetaSchedule s, double p, int i, int N);
+
+struct DAggerConfig {
+    int rounds = 5;                             // N
+    int episodes_per_round = 10;                // learner rollouts per round, each labelled by the expert
+    BetaSchedule schedule = BetaSchedule::FirstOnly;
+    double p = 0.5;                             // Exponential schedule's base
+    bool warm_start = false;                    // retrain from π̂_i instead of from scratch
+    uint64_t seed = 0;                          // rollout seeds of round i: derive_seed(seed, i)
+    BCConfig bc;                                // how each round trains (chunk, epochs, ...)
+    EvalConfig eval;                            // how each round's policy is evaluated
+};
+
+struct DAggerRound {
+    int round = 0;           // 1-based
+    double beta = 0;         // β_i used for this round's rollouts
+    long new_labels = 0;     // |D_i|: states visited this round, each labelled by the expert
+    long total_labels = 0;   // |D| after aggregation
+    EvalResult eval;         // the policy trained at the end of the round
+};
+
+struct DAggerResult {
+    Policy policy;                   // π̂_{N+1}
+    Dataset data;                    // the aggregated D
+    std::vector<DAggerRound> rounds;
+};
+
+// expert: (B,S) -> (B,A). Requires rounds >= 1, episodes_per_round >= 1; round 1 needs β_1 = 1 when
+// `initial` is empty (there is no learner yet), otherwise throws std::invalid_argument.
+DAggerResult dagger(const BatchPolicy& expert, const Dataset& initial, const DAggerConfig& cfg,
+                    const std::function<void(const DAggerRound&)>& on_round = {});
+
+}  // namespace imitate

@@ -1,0 +1,98 @@
+// Evaluation and its reports. JSON is written by hand here (numbers and fixed keys only) so the core
+// library needs no JSON dependency.
+#include "algorithms/evaluate.hpp"
+
+#include <cmath>
+#include <cstdio>
+#include <sstream>
+
+#include "envs/experts.hpp"
+#include "envs/pendulum.hpp"
+
+namespace imitate {
+
+std::pair<double, double> wilson_interval(int k, int n, double z) {
+    if (n <= 0) return {0.0, 1.0};
+    const double p = double(k) / n, z2 = z * z;
+    const double centre = (p + z2 / (2.0 * n)) / (1.0 + z2 / n);
+    const double half = z * std::sqrt(p * (1 - p) / n + z2 / (4.0 * n * n)) / (1.0 + z2 / n);
+    return {std::max(0.0, centre - half), std::min(1.0, centre + half)};
+}
+
+EvalResult summarize(const std::vector<Episode>& eps) {
+    EvalResult r;
+    r.episodes = static_cast<int>(eps.size());
+    double sum = 0, sq = 0, th = 0;
+    for (const Episode& e : eps) {
+        EpisodeRecord rec;
+        rec.seed = e.seed;
+        rec.episode_return = e.episode_return;
+        rec.success = e.success;
+        rec.final_abs_theta = std::abs(angle_normalize(e.final_state[0]));
+        rec.settle_step = settle_step(e.post_step_theta());
+        r.successes += e.success;
+        sum += rec.episode_return;
+        th += rec.final_abs_theta;
+        r.per_episode.push_back(rec);
+    }
+    if (r.episodes > 0) {
+        r.success_rate = double(r.successes) / r.episodes;
+        r.mean_return = sum / r.episodes;
+        for (const auto& rec : r.per_episode) sq += (rec.episode_return - r.mean_return) * (rec.episode_return - r.mean_return);
+        r.std_return = std::sqrt(sq / r.episodes);
+        r.mean_final_abs_theta = th / r.episodes;
+    }
+    std::tie(r.wilson_lo, r.wilson_hi) = wilson_interval(r.successes, r.episodes);
+    return r;
+}
+
+EvalResult evaluate(const BatchPolicy& policy, int chunk, const EvalConfig& cfg) {
+    RolloutConfig rc;
+    rc.episodes = cfg.episodes;
+    rc.seed = cfg.seed;
+    rc.steps = cfg.steps;
+    rc.chunk = chunk;
+    rc.exec = cfg.exec;
+    rc.receding_k = cfg.receding_k;
+    rc.ensemble_m = cfg.ensemble_m;
+    return summarize(rollout(policy, rc));
+}
+
+static std::string num(double x) {
+    if (!std::isfinite(x)) return "null";
+    char b[32];
+    std::snprintf(b, sizeof b, "%.10g", x);
+    return b;
+}
+
+std::string eval_json(const EvalResult& r) {
+    std::ostringstream s;
+    s << "{\"aggregated\": {\"episodes\": " << r.episodes << ", \"successes\": " << r.successes
+      << ", \"success_rate\": " << num(r.success_rate) << ", \"success_ci95\": [" << num(r.wilson_lo) << ", "
+      << num(r.wilson_hi) << "], \"mean_return\": " << num(r.mean_return) << ", \"std_return\": " << num(r.std_return)
+      << ", \"mean_final_abs_theta\": " << num(r.mean_final_abs_theta) << "},\n \"per_episode\": [";
+    for (size_t i = 0; i < r.per_episode.size(); ++i) {
+        const auto& e = r.per_episode[i];
+        s << (i ? ",\n  " : "\n  ") << "{\"episode\": " << i << ", \"seed\": " << e.seed << ", \"return\": "
+          << num(e.episode_return) << ", \"success\": " << (e.success ? "true" : "false")
+          << ", \"final_abs_theta\": " << num(e.final_abs_theta) << ", \"settle_step\": " << e.settle_step << "}";
+    }
+    s << "]}\n";
+    return s.str();
+}
+
+std::string eval_table_header() {
+    char b[160];
+    std::snprintf(b, sizeof b, "%-22s %8s %17s %20s %12s", "policy", "success", "95% CI", "return (mean ± std)",
+                  "final |θ|");
+    return b;
+}
+
+std::string eval_table_row(const std::string& name, const EvalResult& r) {
+    char b[200];
+    std::snprintf(b, sizeof b, "%-22s %7.1f%% [%5.1f%%, %5.1f%%] %9.1f ± %-8.1f %12.3f", name.c_str(), 100 * r.success_rate,
+                  100 * r.wilson_lo, 100 * r.wilson_hi, r.mean_return, r.std_return, r.mean_final_abs_theta);
+    return b;
+}
+
+}  // namespace imitate

@@ -1,0 +1,39 @@
+// Arguments of each subcommand, and the commands that live in their own files.
+#pragma once
+#include <CLI/CLI.hpp>
+#include <cstdint>
+#include <string>
+
+namespace imitate::cli {
+
+struct Globals {
+    bool quiet = false;  // print only results
+};
+
+struct SeedArgs { int episodes = 100; int epochs = 100; int eval_episodes = 100; uint64_t eval_seed = 10000; uint64_t seed = 0; };
+struct CollectArgs { std::string expert, out; int episodes = 0; uint64_t seed = 0; double noise = 0; };
+struct TrainArgs {
+    std::string data, out, stride = "1", hidden = "256,256", activation = "relu";
+    int chunk = 1, epochs = 100, batch = 256;
+    float lr = 1e-3f;
+    bool normalize = false;
+    uint64_t seed = 0;
+};
+struct EvalArgs { std::string policy, expert, exec = "open"; int episodes = 100; uint64_t seed = 10000; bool json = false; };
+struct DaggerArgs {
+    std::string expert, beta = "first", hidden = "256,256", out;
+    int rounds = 5, episodes_per_round = 10, initial_episodes = 0, epochs = 50, chunk = 1, eval_episodes = 100;
+    bool warm_start = false;
+    uint64_t seed = 0;
+};
+struct PredictArgs { std::string policy, obs; };
+struct ExperimentArgs {
+    std::string name, out;
+    int seeds = 5;
+    bool quick = false;
+};
+
+CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a);
+int cmd_experiment(const ExperimentArgs& a, const Globals& g);
+
+}  // namespace imitate::cli

@@ -1,0 +1,397 @@
+// The `imitate` command: parses flags, calls the library, prints tables and writes files.
+// Every error — a bad flag, a missing or corrupt file, wrong dimensions — becomes one line on stderr and
+// a non-zero exit; every output file is written atomically.
+#include <fmt/core.h>
+#include <fmt/ranges.h>
+
+#include <CLI/CLI.hpp>
+#include <chrono>
+#include <filesystem>
+#include <optional>
+
+#include "algorithms/bc.hpp"
+#include "algorithms/checkpoint.hpp"
+#include "algorithms/dagger.hpp"
+#include "algorithms/evaluate.hpp"
+#include "algorithms/noise_injection.hpp"
+#include "algorithms/npz.hpp"
+#include "algorithms/atomic_file.hpp"
+#include "commands.hpp"
+#include "engine/threads.hpp"
+#include "envs/experts.hpp"
+#include "progress.hpp"
+
+namespace imitate::cli {
+
+// ------------------------------------------------------------------------------------ flag parsing
+Expert parse_expert(const std::string& s) {
+    if (s == "pd") return Expert::PD;
+    if (s == "swingup") return Expert::SwingUp;
+    throw std::invalid_argument("--expert '" + s + "' is not one of pd, swingup");
+}
+
+std::vector<int> parse_hidden(const std::string& s) {
+    std::vector<int> v;
+    if (s == "none") return v;
+    size_t pos = 0;
+    while (pos <= s.size()) {
+        size_t comma = s.find(',', pos);
+        std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        try {
+            size_t used = 0;
+            long x = std::stol(part, &used);
+            if (used != part.size() || x < 1 || x > 65536) throw std::invalid_argument("");
+            v.push_back(static_cast<int>(x));
+        } catch (const std::exception&) {
+            throw std::invalid_argument("--hidden '" + s + "': '" + part + "' is not a width in 1..65536");
+        }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return v;
+}
+
+void parse_exec(const std::string& s, int chunk, EvalConfig& ev) {
+    auto number = [&](const std::string& t, bool integer) {
+        try {
+            size_t used = 0;
+            double x = integer ? double(std::stol(t, &used)) : std::stod(t, &used);
+            if (used == t.size() && std::isfinite(x)) return x;
+        } catch (const std::exception&) {
+        }
+        throw std::invalid_argument("--exec '" + s + "': '" + t + "' is not a number");
+    };
+    if (s == "open") {
+        ev.exec = Exec::Open;
+    } else if (s.rfind("receding:", 0) == 0) {
+        ev.exec = Exec::Receding;
+        double k = number(s.substr(9), true);
+        if (k < 1 || k > chunk)
+            throw std::invalid_argument("--exec " + s + ": k must be in 1.." + std::to_string(chunk) + " (the policy's chunk H)");
+        ev.receding_k = static_cast<int>(k);
+    } else if (s == "ensemble" || s.rfind("ensemble:", 0) == 0) {
+        ev.exec = Exec::Ensemble;
+        ev.ensemble_m = s == "ensemble" ? 0.01 : number(s.substr(9), false);
+        if (ev.ensemble_m < 0) throw std::invalid_argument("--exec " + s + ": m must be >= 0");
+    } else {
+        throw std::invalid_argument("--exec '" + s + "' is not one of open, receding:K, ensemble[:M]");
+    }
+}
+
+std::vector<float> parse_floats(const std::string& flag, const std::string& s) {
+    std::vector<float> v;
+    size_t pos = 0;
+    while (true) {
+        size_t comma = s.find(',', pos);
+        std::string part = s.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+        try {
+            size_t used = 0;
+            float x = std::stof(part, &used);
+            if (used != part.size() || !std::isfinite(x)) throw std::invalid_argument("");
+            v.push_back(x);
+        } catch (const std::exception&) {
+            throw std::invalid_argument(flag + " '" + s + "': '" + part + "' is not a finite number");
+        }
+        if (comma == std::string::npos) break;
+        pos = comma + 1;
+    }
+    return v;
+}
+
+void ensure_parent_dir(const std::string& path) {
+    auto parent = std::filesystem::path(path).parent_path();
+    if (!parent.empty() && !std::filesystem::is_directory(parent))
+        throw std::runtime_error(path + ": directory '" + parent.string() + "' does not exist");
+}
+
+double seconds_since(std::chrono::steady_clock::time_point t0) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
+
+// BC training with the seed's log lines and a progress bar.
+BCResult train_logged(const Dataset& data, const BCConfig& cfg, const Globals& g, const std::string& label) {
+    const long total = cfg.epochs;
+    Progress bar(label, total, g.quiet);
+    return train_bc(data, cfg, [&](int epoch, float loss) {
+        if (!g.quiet && epoch % 20 == 0) fmt::print("Epoch {}: loss = {:.4f}\n", epoch, loss);
+        std::fflush(stdout);
+        bar.update(epoch + 1);
+    });
+}
+
+// ------------------------------------------------------------------------------------- commands
+int cmd_seed(const SeedArgs& a, const Globals& g) {
+    auto t0 = std::chrono::steady_clock::now();
+    // 1. expert demonstrations (the seed's PD expert)
+    Dataset demos = collect_demos(expert_policy(Expert::PD), a.episodes, a.seed);
+    double t_collect = seconds_since(t0);
+    fmt::print("Collected {} transitions from {} PD-expert episodes ({:.2f} s)\n", demos.size(), a.episodes, t_collect);
+    // 2. BC with H = 1 and H = 4 (the seed's non-overlapping chunks, executed open loop)
+    BCConfig bc;
+    bc.epochs = a.epochs;
+    bc.seed = a.seed;
+    auto t1 = std::chrono::steady_clock::now();
+    fmt::print("\nTraining H=1\n");
+    BCResult h1 = train_logged(demos, bc, g, "train H=1");
+    double t_h1 = seconds_since(t1);
+    bc.chunk = 4;
+    bc.stride = 4;
+    auto t2 = std::chrono::steady_clock::now();
+    fmt::print("\nTraining H=4\n");
+    BCResult h4 = train_logged(demos, bc, g, "train H=4");
+    double t_h4 = seconds_since(t2);
+    // 3. evaluate both and the expert from the same held-out starts
+    auto t3 = std::chrono::steady_clock::now();
+    EvalConfig ev;
+    ev.episodes = a.eval_episodes;
+    ev.seed = a.eval_seed;
+    EvalResult e_exp = evaluate(expert_policy(Expert::PD), 1, ev);
+    EvalResult e_h1 = evaluate(h1.policy.as_batch_policy(), 1, ev);
+    EvalResult e_h4 = evaluate(h4.policy.as_batch_policy(), 4, ev);
+    double t_eval = seconds_since(t3);
+    fmt::print("\nEvaluation: {} episodes from held-out starts (seed {}); success = |θ| < 0.1 rad for the last 50 steps\n",
+               ev.episodes, ev.seed);
+    fmt::print("{}\n{}\n{}\n{}\n", eval_table_header(), eval_table_row("expert (PD)", e_exp), eval_table_row("BC H=1", e_h1),
+               eval_table_row("BC H=4 (open loop)", e_h4));
+    fmt::print("\nTime: collect {:.2f} s, train H=1 {:.2f} s ({} steps), train H=4 {:.2f} s ({} steps), evaluate {:.2f} s, total {:.2f} s\n",
+               t_collect, t_h1, h1.steps, t_h4, h4.steps, t_eval, seconds_since(t0));
+    return 0;
+}
+
+int cmd_collect(const CollectArgs& a, const Globals& g) {
+    ensure_parent_dir(a.out);
+    Dataset d = collect_demos(expert_policy(parse_expert(a.expert)), a.episodes, a.seed, a.noise);
+    save_npz(a.out, d);
+    if (!g.quiet)
+        fmt::print("wrote {}: {} transitions, {} episodes ({} expert{})\n", a.out, d.size(), d.num_episodes(), a.expert,
+                   a.noise > 0 ? fmt::format(", noise σ={}", a.noise) : "");
+    return 0;
+}
+
+int cmd_train(const TrainArgs& a, const Globals& g) {
+    ensure_parent_dir(a.out);
+    Dataset d = load_npz(a.data);
+    BCConfig bc;
+    bc.chunk = a.chunk;
+    if (a.stride == "H" || a.stride == "h") bc.stride = a.chunk;
+    else {
+        try {
+            size_t used = 0;
+            long s = std::stol(a.stride, &used);
+            if (used != a.stride.size() || s < 1) throw std::invalid_argument("");
+            bc.stride = static_cast<int>(s);
+        } catch (const std::exception&) {
+            throw std::invalid_argument("--stride '" + a.stride + "' is not 1, H or a positive integer");
+        }
+    }
+    bc.epochs = a.epochs;
+    bc.lr = a.lr;
+    bc.batch = a.batch;
+    bc.hidden = parse_hidden(a.hidden);
+    bc.activation = parse_activation(a.activation);
+    bc.normalize = a.normalize;
+    bc.seed = a.seed;
+    auto t0 = std::chrono::steady_clock::now();
+    BCResult r = train_logged(d, bc, g, "train");
+    save_policy(a.out, r.policy);
+    if (!g.quiet)
+        fmt::print("wrote {}: H={}, {} steps in {:.2f} s, final epoch loss {:.6f}{}\n", a.out, bc.chunk, r.steps,
+                   seconds_since(t0), r.epoch_loss.empty() ? 0.0f : r.epoch_loss.back(),
+                   r.refused ? fmt::format(" ({} non-finite steps refused)", r.refused) : "");
+    return 0;
+}
+
+int cmd_eval(const EvalArgs& a, const Globals& g) {
+    EvalConfig ev;
+    ev.episodes = a.episodes;
+    ev.seed = a.seed;
+    if (ev.episodes < 1) throw std::invalid_argument("--episodes must be >= 1");
+    std::optional<Policy> pol;
+    BatchPolicy bp;
+    int chunk = 1;
+    std::string name;
+    if (!a.policy.empty()) {
+        pol = load_policy(a.policy);
+        if (pol->cfg.obs_dim != 3 || pol->cfg.act_dim != 1)
+            throw std::invalid_argument(a.policy + ": policy has obs_dim " + std::to_string(pol->cfg.obs_dim) + ", act_dim " +
+                                        std::to_string(pol->cfg.act_dim) + "; Pendulum-v1 needs 3 and 1");
+        bp = pol->as_batch_policy();
+        chunk = pol->cfg.chunk;
+        name = std::filesystem::path(a.policy).filename().string();
+    } else {
+        bp = expert_policy(parse_expert(a.expert));
+        name = "expert (" + a.expert + ")";
+    }
+    parse_exec(a.exec, chunk, ev);
+    EvalResult r = evaluate(bp, chunk, ev);
+    if (a.json) {
+        fmt::print("{}", eval_json(r));
+    } else {
+        fmt::print("{}\n{}\n", eval_table_header(), eval_table_row(name, r));
+    }
+    (void)g;
+    return 0;
+}
+
+int cmd_dagger(const DaggerArgs& a, const Globals& g) {
+    std::filesystem::create_directories(a.out);
+    DAggerConfig dc;
+    dc.rounds = a.rounds;
+    dc.episodes_per_round = a.episodes_per_round;
+    std::tie(dc.schedule, dc.p) = parse_beta(a.beta);
+    dc.warm_start = a.warm_start;
+    dc.seed = a.seed;
+    dc.bc.epochs = a.epochs;
+    dc.bc.chunk = a.chunk;
+    dc.bc.hidden = parse_hidden(a.hidden);
+    dc.bc.seed = a.seed;
+    dc.eval.episodes = a.eval_episodes;
+    BatchPolicy expert = expert_policy(parse_expert(a.expert));
+    Dataset initial;
+    if (a.initial_episodes > 0) initial = collect_demos(expert, a.initial_episodes, derive_seed(a.seed, 1000));
+    if (!g.quiet)
+        fmt::print("DAgger: {} rounds × {} episodes, beta {}, expert {}, {} initial demo episodes\n", dc.rounds,
+                   dc.episodes_per_round, a.beta, a.expert, a.initial_episodes);
+    fmt::print("{:>5} {:>6} {:>10} {:>12} {:>9} {:>17} {:>12}\n", "round", "beta", "new labels", "total labels", "success",
+               "95% CI", "mean return");
+    std::string csv = "round,beta,new_labels,total_labels,success_rate,success_lo,success_hi,mean_return,std_return\n";
+    Progress bar("dagger", dc.rounds, g.quiet);
+    DAggerResult r = dagger(expert, initial, dc, [&](const DAggerRound& x) {
+        fmt::print("{:>5} {:>6.3f} {:>10} {:>12} {:>8.1f}% [{:5.1f}%, {:5.1f}%] {:>12.1f}\n", x.round, x.beta, x.new_labels,
+                   x.total_labels, 100 * x.eval.success_rate, 100 * x.eval.wilson_lo, 100 * x.eval.wilson_hi,
+                   x.eval.mean_return);
+        std::fflush(stdout);
+        csv += fmt::format("{},{},{},{},{},{},{},{},{}\n", x.round, x.beta, x.new_labels, x.total_labels,
+                           x.eval.success_rate, x.eval.wilson_lo, x.eval.wilson_hi, x.eval.mean_return, x.eval.std_return);
+        bar.update(x.round);
+    });
+    bar.finish();
+    save_policy(a.out + "/policy.safetensors", r.policy);
+    save_npz(a.out + "/data.npz", r.data);
+    write_file_atomic(a.out + "/rounds.csv", csv);
+    if (!g.quiet) fmt::print("wrote {0}/policy.safetensors, {0}/data.npz, {0}/rounds.csv\n", a.out);
+    return 0;
+}
+
+int cmd_predict(const PredictArgs& a, const Globals&) {
+    Policy p = load_policy(a.policy);
+    std::vector<float> obs = parse_floats("--obs", a.obs);
+    if (static_cast<int>(obs.size()) != p.cfg.obs_dim)
+        throw std::invalid_argument("--obs has " + std::to_string(obs.size()) + " values, the policy expects " +
+                                    std::to_string(p.cfg.obs_dim));
+    Mat x(1, p.cfg.obs_dim), out;
+    for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
+    MLPScratch s;
+    p.predict(x, out, s);
+    for (int h = 0; h < p.cfg.chunk; ++h) {
+        for (int j = 0; j < p.cfg.act_dim; ++j) fmt::print("{}{:.9g}", j ? " " : "", out(0, h * p.cfg.act_dim + j));
+        fmt::print("\n");
+    }
+    return 0;
+}
+
+}  // namespace imitate::cli
+
+int main(int argc, char** argv) {
+    using namespace imitate::cli;
+    CLI::App app{"imitate: imitation learning on Pendulum-v1 (behaviour cloning, action chunking, DAgger)"};
+    app.require_subcommand(1);
+    app.fallthrough();  // global flags may follow the subcommand
+    Globals g;
+    int threads = 0;
+    app.add_option("--threads", threads, "threads for kernels and rollouts (default: all cores)")->check(CLI::Range(1, 1024));
+    app.add_flag("--quiet", g.quiet, "print only results");
+
+    SeedArgs seed;
+    auto* s = app.add_subcommand("seed", "the seed program: 100 PD demos, BC with H=1 and H=4, evaluation");
+    s->add_option("--episodes", seed.episodes, "demonstration episodes")->check(CLI::Range(1, 1000000));
+    s->add_option("--epochs", seed.epochs, "training epochs")->check(CLI::Range(1, 1000000));
+    s->add_option("--eval-episodes", seed.eval_episodes, "evaluation episodes")->check(CLI::Range(1, 1000000));
+    s->add_option("--seed", seed.seed, "seed of demos, init and shuffling");
+
+    CollectArgs col;
+    auto* c = app.add_subcommand("collect", "record expert demonstrations to an .npz");
+    c->add_option("--expert", col.expert, "pd | swingup")->required();
+    c->add_option("--episodes", col.episodes, "episodes")->required()->check(CLI::Range(1, 10000000));
+    c->add_option("--seed", col.seed, "base seed");
+    c->add_option("--noise", col.noise, "Gaussian noise σ on executed actions (DART)")->check(CLI::Range(0.0, 100.0));
+    c->add_option("--out", col.out, "output .npz")->required();
+
+    TrainArgs tr;
+    auto* t = app.add_subcommand("train", "behaviour cloning from an .npz to a .safetensors policy");
+    t->add_option("--data", tr.data, "demonstrations .npz")->required();
+    t->add_option("--chunk", tr.chunk, "H: actions per prediction")->check(CLI::Range(1, 4096));
+    t->add_option("--stride", tr.stride, "window stride: 1 (every start) or H (non-overlapping, the seed's)");
+    t->add_option("--epochs", tr.epochs, "epochs")->check(CLI::Range(1, 1000000));
+    t->add_option("--lr", tr.lr, "Adam learning rate")->check(CLI::Range(1e-12, 10.0));
+    t->add_option("--batch", tr.batch, "minibatch size")->check(CLI::Range(1, 1 << 20));
+    t->add_option("--hidden", tr.hidden, "hidden widths, e.g. 256,256");
+    t->add_option("--activation", tr.activation, "relu | tanh");
+    t->add_flag("--normalize", tr.normalize, "normalise observations and actions");
+    t->add_option("--seed", tr.seed, "init and shuffling seed");
+    t->add_option("--out", tr.out, "output .safetensors")->required();
+
+    EvalArgs ev;
+    auto* e = app.add_subcommand("eval", "evaluate a policy or an expert");
+    auto* ep = e->add_option("--policy", ev.policy, "policy .safetensors");
+    auto* ee = e->add_option("--expert", ev.expert, "pd | swingup");
+    ep->excludes(ee);
+    e->add_option("--episodes", ev.episodes, "episodes")->check(CLI::Range(1, 10000000));
+    e->add_option("--seed", ev.seed, "seed of the start states");
+    e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M]");
+    e->add_flag("--json", ev.json, "print JSON {aggregated, per_episode}");
+
+    DaggerArgs dg;
+    auto* d = app.add_subcommand("dagger", "DAgger with an expert labeller");
+    d->add_option("--expert", dg.expert, "pd | swingup")->required();
+    d->add_option("--rounds", dg.rounds, "rounds")->check(CLI::Range(1, 1000));
+    d->add_option("--episodes-per-round", dg.episodes_per_round, "learner episodes per round")->check(CLI::Range(1, 100000));
+    d->add_option("--initial-episodes", dg.initial_episodes, "expert demo episodes before round 1 (0: round 1 is the expert)")
+        ->check(CLI::Range(0, 100000));
+    d->add_option("--beta", dg.beta, "first | linear | exp:P");
+    d->add_option("--epochs", dg.epochs, "training epochs per round")->check(CLI::Range(1, 100000));
+    d->add_option("--chunk", dg.chunk, "H")->check(CLI::Range(1, 4096));
+    d->add_option("--hidden", dg.hidden, "hidden widths");
+    d->add_flag("--warm-start", dg.warm_start, "retrain from the previous policy instead of from scratch");
+    d->add_option("--eval-episodes", dg.eval_episodes, "evaluation episodes per round")->check(CLI::Range(1, 100000));
+    d->add_option("--seed", dg.seed, "seed");
+    d->add_option("--out", dg.out, "output directory")->required();
+
+    PredictArgs pr;
+    auto* p = app.add_subcommand("predict", "print a policy's action chunk for one observation");
+    p->add_option("--policy", pr.policy, "policy .safetensors")->required();
+    p->add_option("--obs", pr.obs, "cos,sin,thetadot")->required();
+
+    ExperimentArgs ex;
+    auto* x = add_experiment_command(app, ex);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::CallForHelp& err) {
+        return app.exit(err);
+    } catch (const CLI::CallForAllHelp& err) {
+        return app.exit(err);
+    } catch (const CLI::ParseError& err) {
+        std::string msg = err.what();
+        fmt::print(stderr, "imitate: error: {} (see imitate --help)\n", msg.empty() ? err.get_name() : msg);
+        return 2;
+    }
+    try {
+        if (threads > 0) imitate::set_threads(threads);
+        if (e->parsed() && ev.policy.empty() && ev.expert.empty())
+            throw std::invalid_argument("eval needs --policy FILE or --expert pd|swingup");
+        if (s->parsed()) return cmd_seed(seed, g);
+        if (c->parsed()) return cmd_collect(col, g);
+        if (t->parsed()) return cmd_train(tr, g);
+        if (e->parsed()) return cmd_eval(ev, g);
+        if (d->parsed()) return cmd_dagger(dg, g);
+        if (p->parsed()) return cmd_predict(pr, g);
+        if (x->parsed()) return cmd_experiment(ex, g);
+    } catch (const std::exception& err) {
+        std::string msg = err.what();
+        if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);
+        fmt::print(stderr, "imitate: error: {}\n", msg);
+        return 1;
+    }
+    return 0;
+}
