@@ -75,7 +75,19 @@ else
     for cpp in "$src"/algorithms/atomic_file.cpp "$src"/algorithms/npz*.cpp "$src"/algorithms/dataset*.cpp; do
         [ -f "$cpp" ] && objs+=("$(object "$cpp")")
     done
-    mapfile -t seeds < <(find "$src/tests/fixtures" -name '*.npz' -size -64k)
+    # Seeds: committed .npz fixtures, plus two small valid archives in the documented layout from NumPy
+    # (stored and deflated), so mutations start past the zip and .npy headers.
+    mkdir -p "$out/npz_seeds"
+    /usr/bin/python3 - "$out/npz_seeds" <<'PY' 2>/dev/null || echo "  (no NumPy: no generated npz seeds)"
+import sys, numpy as np
+N = 3
+arrays = dict(observations=np.arange(N * 3, dtype="<f4").reshape(N, 3), actions=np.ones((N, 1), "<f4"),
+              rewards=np.zeros(N, "<f4"), terminations=np.zeros(N, bool), truncations=np.array([0, 0, 1], bool),
+              episode_ends=np.array([N], "<i8"), states=np.zeros((N, 2), "<f8"))
+np.savez(sys.argv[1] + "/stored.npz", **arrays)
+np.savez_compressed(sys.argv[1] + "/deflated.npz", **arrays)
+PY
+    mapfile -t seeds < <(find "$src/tests/fixtures" "$out/npz_seeds" -name '*.npz' -size -64k)
     fuzz fuzz_npz -L"$build" -limitate -Wl,-rpath,"$build"
 fi
 echo "PASS"
