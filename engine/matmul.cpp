@@ -99,7 +99,18 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
         for_chunks(O, flops, [&](Eigen::Index o0, Eigen::Index o1) {
             if (dW) dW->middleRows(o0, o1 - o0).noalias() += dout.middleCols(o0, o1 - o0).transpose() * x;
             if (db)
-                for (Eigen::Index r = 0; r < B; ++r) db->middleCols(o0, o1 - o0) += dout.row(r).segment(o0, o1 - o0);
+                // Sum over the batch first (ascending b, as the naive kernel), then one += per element: adding
+                // row by row into db made the result depend on db's prior contents (two backward passes did not
+                // give exactly twice one). acc is a stack block: no allocation.
+                for (Eigen::Index c0 = o0; c0 < o1; c0 += 64) {
+                    const Eigen::Index w = std::min<Eigen::Index>(64, o1 - c0);
+                    T acc[64] = {};
+                    for (Eigen::Index r = 0; r < B; ++r) {
+                        const T* d = &dout(r, c0);
+                        for (Eigen::Index j = 0; j < w; ++j) acc[j] += d[j];
+                    }
+                    for (Eigen::Index j = 0; j < w; ++j) (*db)(0, c0 + j) += acc[j];
+                }
         });
     }
 }
