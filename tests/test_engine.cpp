@@ -260,6 +260,25 @@ TEST_CASE("1 thread and 2 threads give identical bytes (forward and backward)") 
     set_threads(saved);
 }
 
+TEST_CASE("db is the batch sum added once: the naive kernel's bytes, and accumulating twice gives exactly 2x") {
+    Rng rng(77);
+    for (Shape s : std::vector<Shape>{{1, 3, 5}, {256, 16, 256}, {1000, 8, 300}, {37, 5, 53}}) {
+        CAPTURE(s.B);
+        CAPTURE(s.O);
+        const Mat x = random_mat<float>(rng, s.B, s.I), W = random_mat<float>(rng, s.O, s.I);
+        const Mat dout = random_mat<float>(rng, s.B, s.O), db0 = random_mat<float>(rng, 1, s.O);
+        Mat db = db0, ref = db0;
+        linear_backward<float>(dout, x, W, nullptr, nullptr, &db);
+        linear_backward_naive<float>(dout, x, W, nullptr, nullptr, &ref);
+        CHECK(same_bytes(db, ref));
+        Mat once = Mat::Zero(1, s.O), twice = Mat::Zero(1, s.O);
+        linear_backward<float>(dout, x, W, nullptr, nullptr, &once);
+        linear_backward<float>(dout, x, W, nullptr, nullptr, &twice);
+        linear_backward<float>(dout, x, W, nullptr, nullptr, &twice);
+        CHECK(same_bytes(twice, Mat(2 * once)));
+    }
+}
+
 static std::string message_of(const std::function<void()>& f) {
     try {
         f();
