@@ -1,0 +1,93 @@
+// Training step and batch-1 inference of the reference MLP (3→h→ReLU→h→ReLU→out, MSE + Adam), the
+// work PyTorch's anchors measure (../shared/anchors/torch_step_bench.py, libtorch_step_bench.cpp).
+// Validated first (the loss must fall), then timed; counters: steps/s (items_per_second) and GFLOP/s.
+// scripts/bench_vs_torch.sh runs this interleaved with the PyTorch peers and prints the ratios.
+#include <benchmark/benchmark.h>
+
+#include <stdexcept>
+
+#include "autograd/autograd.hpp"
+#include "engine/engine.hpp"
+
+using namespace imitate;
+
+namespace {
+
+// FLOPs of one training step: forward 2·B·(I·h + h·h + h·O), backward twice that (dx and dW), minus
+// the first layer's dx (its input needs no gradient). Matches ../shared/anchors/flops.py to within the
+// elementwise terms (< 2%).
+double step_flops(int B, int h, int O) {
+    double f = 2.0 * B * (3.0 * h + double(h) * h + double(h) * O);
+    return 3 * f - 2.0 * B * 3.0 * h;
+}
+
+struct Trainer {
+    Rng rng{0};
+    Mat x, y;
+    MLP net;
+    Adam opt;
+    Tape<float> tape;
+    Trainer(int B, int h, int O) : x(B, 3), y(B, O), net({3, h, h, O}, Activation::ReLU, rng), opt(net.parameters()) {
+        for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
+        for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = static_cast<float>(rng.normal());
+    }
+    float step() {
+        tape.reset();
+        Var<float> loss = mse(net.forward(tape.input(x)), tape.input(y));
+        tape.backward(loss);
+        opt.step();
+        opt.zero_grad();
+        return loss.value()(0, 0);
+    }
+};
+
+// args: threads, hidden, batch, out
+void BM_TrainStep_imitate(benchmark::State& st) {
+    const int threads = static_cast<int>(st.range(0)), h = static_cast<int>(st.range(1)), B = static_cast<int>(st.range(2)),
+              O = static_cast<int>(st.range(3));
+    set_threads(threads);
+    Trainer t(B, h, O);
+    // validate: 30 steps must lower the loss on this fixed batch
+    float first = t.step(), last = first;
+    for (int i = 0; i < 29; ++i) last = t.step();
+    if (!(last < first)) {
+        st.SkipWithError("loss did not fall");
+        return;
+    }
+    for (auto _ : st) benchmark::DoNotOptimize(t.step());
+    st.SetItemsProcessed(st.iterations());
+    st.counters["GFLOP/s"] = benchmark::Counter(step_flops(B, h, O) * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+}
+
+// args: threads, hidden
+void BM_InferB1_imitate(benchmark::State& st) {
+    set_threads(static_cast<int>(st.range(0)));
+    const int h = static_cast<int>(st.range(1));
+    Rng rng(0);
+    MLP net({3, h, h, 1}, Activation::ReLU, rng);
+    Mat obs(1, 3), out;
+    obs << 0.5f, -0.8660254f, 1.5f;
+    MLPScratch s;
+    // validate against the tape's forward
+    net.infer(obs, out, s);
+    Tape<float> tape;
+    if (std::abs(net.forward(tape.input(obs)).value()(0, 0) - out(0, 0)) > 1e-5f) {
+        st.SkipWithError("infer != forward");
+        return;
+    }
+    for (auto _ : st) {
+        net.infer(obs, out, s);
+        benchmark::DoNotOptimize(out.data());
+    }
+    st.SetItemsProcessed(st.iterations());
+}
+
+}  // namespace
+
+BENCHMARK(BM_TrainStep_imitate)->ArgNames({"threads", "h", "b", "out"})
+    ->Args({1, 256, 256, 1})->Args({2, 256, 256, 1})->Args({1, 256, 256, 4})->Args({2, 256, 256, 4})
+    ->Args({1, 64, 32, 1})->Args({2, 64, 32, 1})->Args({1, 1024, 1024, 1})->Args({2, 1024, 1024, 1})
+    ->UseRealTime()->MinTime(0.5);
+BENCHMARK(BM_InferB1_imitate)->ArgNames({"threads", "h"})->Args({1, 256})->Args({2, 256})->UseRealTime()->MinTime(0.3);
+
+BENCHMARK_MAIN();
