@@ -32,6 +32,10 @@ std::vector<double> ensemble_weights(int n, double m) {
 
 namespace {
 
+// Below this many episodes a step is cheaper than waking a second thread (one env step is ~20 ns, an
+// OpenMP fork/join ~1-2 us, far more when the cores are shared). Any choice gives the same bytes.
+constexpr int kParallelMin = 64;
+
 void check_config(const RolloutConfig& c) {
     auto bad = [](const std::string& field, const std::string& v, const char* expected) {
         throw std::invalid_argument("rollout: " + field + " = " + v + ", expected " + expected);
@@ -76,8 +80,17 @@ std::vector<Episode> rollout(const BatchPolicy& policy, const RolloutConfig& cfg
     if (cfg.exec == Exec::Ensemble)
         for (int n = 1; n <= H; ++n) weights.push_back(ensemble_weights(n, cfg.ensemble_m));
 
-    // 1. seed and reset every episode
-#pragma omp parallel for schedule(static)
+    Mat obs(N, S), out, expert_out;
+    // Row t of episode i, and row i of the (N,S) batch the policy sees next: the state before step t.
+    auto observe = [&](int i, int t) {
+        eps[i].states(t, 0) = envs[i].theta();
+        eps[i].states(t, 1) = envs[i].thetadot();
+        envs[i].observe(obs.row(i).data());
+        eps[i].observations.row(t) = obs.row(i);
+    };
+
+    // 1. seed and reset every episode, observe its start
+#pragma omp parallel for schedule(static) if (N >= kParallelMin)
     for (int i = 0; i < N; ++i) {
         Episode& e = eps[i];
         e.seed = derive_seed(cfg.seed, static_cast<uint64_t>(i));
@@ -93,25 +106,16 @@ std::vector<Episode> rollout(const BatchPolicy& policy, const RolloutConfig& cfg
         e.expert_actions.resize(has_expert ? T : 0, A);
         e.expert_executed.assign(T, 0);
         e.rewards.assign(T, 0.0);
+        observe(i, 0);
     }
 
-    Mat obs(N, S), out, expert_out;
     Mat plan(N, HA);  // Open / Receding: the chunk being executed, queried at step t_query
     int t_query = 0;
     // Ensemble: the chunk queried at step s lives in slot s % H: history[(s % H)](i, j·A + a) predicts step s + j.
     std::vector<Mat> history(cfg.exec == Exec::Ensemble ? H : 0, Mat(N, HA));
 
     for (int t = 0; t < T; ++t) {
-        // 2. observe all episodes into one (N,S) batch
-#pragma omp parallel for schedule(static)
-        for (int i = 0; i < N; ++i) {
-            eps[i].states(t, 0) = envs[i].theta();
-            eps[i].states(t, 1) = envs[i].thetadot();
-            envs[i].observe(obs.row(i).data());
-            eps[i].observations.row(t) = obs.row(i);
-        }
-
-        // 3. query the policy once for all N when a new chunk is due
+        // 2. query the policy once for all N observations when a new chunk is due
         const int period = cfg.exec == Exec::Open ? H : (cfg.exec == Exec::Receding ? cfg.receding_k : 1);
         if (t % period == 0) {
             policy(obs, out);
@@ -123,15 +127,15 @@ std::vector<Episode> rollout(const BatchPolicy& policy, const RolloutConfig& cfg
             t_query = t;
         }
 
-        // 4. ask the expert for a label of every state
+        // 3. ask the expert for a label of every state
         if (has_expert) {
             cfg.expert(obs, expert_out);
             check_out(expert_out, N, A, "expert");
         }
 
-        // 5. choose (policy or expert), perturb, step
+        // 4. choose (policy or expert), perturb, step, observe the next state into the batch
         const int n_pred = t + 1 < H ? t + 1 : H;  // Ensemble: chunks queried at t-n_pred+1 .. t
-#pragma omp parallel for schedule(static)
+#pragma omp parallel for schedule(static) if (N >= kParallelMin)
         for (int i = 0; i < N; ++i) {
             Episode& e = eps[i];
             Rng& rng = rngs[i];
@@ -164,12 +168,15 @@ std::vector<Episode> rollout(const BatchPolicy& policy, const RolloutConfig& cfg
             const StepResult r = envs[i].step(double(e.executed(t, 0)));
             e.rewards[t] = r.reward;
             e.episode_return += r.reward;
-            if (t == T - 1) e.truncated = r.truncated;
+            if (t + 1 < T)
+                observe(i, t + 1);
+            else
+                e.truncated = r.truncated;
         }
     }
 
-    // 6. final states and success
-#pragma omp parallel for schedule(static)
+    // 5. final states and success
+#pragma omp parallel for schedule(static) if (N >= kParallelMin)
     for (int i = 0; i < N; ++i) {
         eps[i].final_state = {envs[i].theta(), envs[i].thetadot()};
         eps[i].success = is_success(eps[i].post_step_theta());
