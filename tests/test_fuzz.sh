@@ -16,7 +16,8 @@ if ! command -v "$cxx" >/dev/null; then
     echo "SKIP: $cxx not found"
     exit 0
 fi
-echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' >"$out/probe.cpp"
+echo 'extern "C" int LLVMFuzzerTestOneInput(const unsigned char*, unsigned long) { return 0; }' \
+    >"$out/probe.cpp"
 if ! "$cxx" -fsanitize=fuzzer,address,undefined "$out/probe.cpp" -o "$out/probe" 2>"$out/probe.log"; then
     echo "SKIP: $cxx cannot link -fsanitize=fuzzer,address,undefined (libFuzzer missing?):"
     head -3 "$out/probe.log"
@@ -30,21 +31,33 @@ read -r -a pkg_cflags <<<"$(pkg-config --cflags nlohmann_json libzip)"
 read -r -a pkg_libs <<<"$(pkg-config --libs libzip)"
 flags+=("${pkg_cflags[@]}")
 
-# Library sources get coverage instrumentation (fuzzer-no-link); the object is rebuilt when its source is newer.
+# Every source, the fuzz targets included, is compiled with coverage instrumentation (fuzzer-no-link) into
+# $out/obj and appended to $objs; it is rebuilt only when its source or a header it includes (-MMD) is newer.
 object() {
-    local cpp=$1 obj
+    local cpp=$1 obj dep stale=0
     obj=$out/obj/$(basename "$cpp" .cpp).o
-    if [ ! -f "$obj" ] || [ "$cpp" -nt "$obj" ] || [ -n "$(find "$src/algorithms" "$src/engine" -name '*.hpp' -newer "$obj" | head -1)" ]; then
-        "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -c "$cpp" -o "$obj"
+    if [ ! -f "$obj" ] || [ ! -f "$obj.d" ]; then
+        stale=1
+    else
+        for dep in $(sed -e 's/\\$//' -e 's/^[^:]*://' "$obj.d"); do
+            if [ ! -e "$dep" ] || [ "$dep" -nt "$obj" ]; then stale=1; break; fi
+        done
     fi
-    echo "$obj"
+    if [ $stale = 1 ] &&
+        ! "$cxx" "${flags[@]}" -fsanitize=fuzzer-no-link -MMD -MF "$obj.d" -c "$cpp" -o "$obj"; then
+        rm -f "$obj"
+        echo "FAIL: cannot compile $cpp for fuzzing"
+        exit 1
+    fi
+    objs+=("$obj")
 }
 
 # fuzz <name> <extra link args...>: links tests/fuzz/<name>.cpp with the objects in $objs, then runs it.
 fuzz() {
     local name=$1
     shift
-    "$cxx" "${flags[@]}" -fsanitize=fuzzer "$src/tests/fuzz/$name.cpp" "${objs[@]}" "$@" "${pkg_libs[@]}" -o "$out/$name"
+    object "$src/tests/fuzz/$name.cpp"
+    "$cxx" "${flags[@]}" -fsanitize=fuzzer "${objs[@]}" "$@" "${pkg_libs[@]}" -o "$out/$name"
     local corpus
     corpus=$(mktemp -d "$out/corpus_$name.XXXXXX")
     for seed in "${seeds[@]}"; do cp "$seed" "$corpus/"; done
@@ -63,7 +76,9 @@ fuzz() {
 }
 
 # 1. safetensors: the reader alone, seeded with the corrupt-per-rule and valid fixtures.
-objs=("$(object "$src/algorithms/safetensors.cpp")" "$(object "$src/algorithms/atomic_file.cpp")")
+objs=()
+object "$src/algorithms/safetensors.cpp"
+object "$src/algorithms/atomic_file.cpp"
 seeds=("$src"/tests/fixtures/safetensors_corrupt/* "$src"/tests/fixtures/safetensors_valid/*)
 fuzz fuzz_safetensors
 
@@ -73,7 +88,7 @@ if [ ! -f "$src/algorithms/npz.hpp" ] || [ ! -f "$src/algorithms/npz.cpp" ]; the
 else
     objs=()
     for cpp in "$src"/algorithms/atomic_file.cpp "$src"/algorithms/npz*.cpp "$src"/algorithms/dataset*.cpp; do
-        [ -f "$cpp" ] && objs+=("$(object "$cpp")")
+        if [ -f "$cpp" ]; then object "$cpp"; fi
     done
     # Seeds: committed .npz fixtures, plus two small valid archives in the documented layout from NumPy
     # (stored and deflated), so mutations start past the zip and .npy headers.
