@@ -1,11 +1,15 @@
 // Linear-layer kernels (see matmul.hpp for the contract).
-// Why Eigen underneath: its GEMM micro-kernels use AVX-512 FMAs well; our job is only to feed it
-// contiguous row blocks, to keep the partition thread-count independent, and to avoid temporaries
-// (`.noalias()` writes the product straight into the output).
+// Float products with both output dimensions >= 16 go to engine/gemm.cpp's AVX-512 kernel when the build
+// has it; everything else (double, tiny shapes such as batch-1 inference or a 1-wide output, builds
+// without AVX-512) runs Eigen's product on contiguous row blocks, with `.noalias()` so the product is
+// written straight into the output without a temporary.
 #include "engine/matmul.hpp"
 
 #include <algorithm>
 #include <stdexcept>
+#include <type_traits>
+
+#include "engine/gemm.hpp"
 
 namespace imitate {
 
@@ -30,6 +34,21 @@ static void for_chunks(Eigen::Index n, double flops, F&& f) {
     }
 }
 
+// The AVX-512 GEMM takes float products whose output is at least 16×16 (smaller ones are GEMV-like and
+// Eigen handles them without packing). Returns false when it did not run.
+template <class T>
+static bool fast_gemm(Eigen::Index M, Eigen::Index N, Eigen::Index K, const T* a, Eigen::Index sai, Eigen::Index sak,
+                      const T* b, Eigen::Index ldb, bool b_trans, T* c, Eigen::Index ldc, bool accumulate, const T* bias) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (!gemm_available() || M < 16 || N < 16 || K < 1 || M >= (1 << 30) || N >= (1 << 30) || K >= (1 << 30))
+            return false;
+        gemm_f32(int(M), int(N), int(K), a, sai, sak, b, ldb, b_trans, c, ldc, accumulate, bias);
+        return true;
+    } else {
+        return false;
+    }
+}
+
 template <class T>
 static void check_forward(const MatT<T>& x, const MatT<T>& W, const MatT<T>* b) {
     if (x.cols() != W.cols())
@@ -47,7 +66,10 @@ void linear_forward(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT
     const Eigen::Index B = x.rows(), O = W.rows();
     out.resize(B, O);
     const double flops = 2.0 * B * O * x.cols();
-    if (B >= 32) {
+    if (fast_gemm<T>(B, O, x.cols(), x.data(), x.cols(), 1, W.data(), W.cols(), true, out.data(), O, false,
+                     b ? b->data() : nullptr)) {
+        // done: out = x·Wᵀ + b by the AVX-512 kernel
+    } else if (B >= 32) {
         // Each chunk owns whole rows of out: out[r0:r1] = x[r0:r1]·Wᵀ (+ b).
         for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
             auto o = out.middleRows(r0, r1 - r0);
@@ -78,7 +100,9 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
         if (dx->rows() != B || dx->cols() != I)
             throw std::invalid_argument("linear backward: dx has shape " + shape_str(*dx) + ", expected " + shape_str(x));
         // dx[r0:r1] += dout[r0:r1]·W   (d(x·Wᵀ)/dx = W)
-        if (B >= 32) {
+        if (fast_gemm<T>(B, I, O, dout.data(), O, 1, W.data(), I, false, dx->data(), I, true, nullptr)) {
+            // done by the AVX-512 kernel
+        } else if (B >= 32) {
             for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
                 dx->middleRows(r0, r1 - r0).noalias() += dout.middleRows(r0, r1 - r0) * W;
             });
@@ -96,8 +120,10 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
                                         std::to_string(O) + ")");
         // dW[o0:o1] += dout[:,o0:o1]ᵀ·x   (d(x·Wᵀ)/dW = xᵀ per output row);  db[o0:o1] += Σ_b dout[b,o0:o1].
         // Each chunk owns whole rows of dW: the sum over the batch stays inside one thread.
+        // A(o,b) = dout[b·O + o]: the transpose is read in place
+        const bool fast_dW = dW && fast_gemm<T>(O, I, B, dout.data(), 1, O, x.data(), I, false, dW->data(), I, true, nullptr);
         for_chunks(O, flops, [&](Eigen::Index o0, Eigen::Index o1) {
-            if (dW) dW->middleRows(o0, o1 - o0).noalias() += dout.middleCols(o0, o1 - o0).transpose() * x;
+            if (dW && !fast_dW) dW->middleRows(o0, o1 - o0).noalias() += dout.middleCols(o0, o1 - o0).transpose() * x;
             if (db)
                 // Sum over the batch first (ascending b, as the naive kernel), then one += per element: adding
                 // row by row into db made the result depend on db's prior contents (two backward passes did not
