@@ -14,7 +14,9 @@ double clip(double x, double lo, double hi) { return x < lo ? lo : (hi < x ? hi 
 double angle_normalize(double x) {
     // Python's float %: fmod, then shift into the sign of the divisor (CPython float_rem / npy_divmod).
     const double two_pi = 2.0 * M_PI;
-    double mod = std::fmod(x + M_PI, two_pi);
+    const double y = x + M_PI;
+    if (y >= 0.0 && y < two_pi) return y - M_PI;  // fmod would return y unchanged: skip it (the usual case)
+    double mod = std::fmod(y, two_pi);
     if (mod != 0.0) {
         if (mod < 0.0) mod += two_pi;
     } else {

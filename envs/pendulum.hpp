@@ -51,8 +51,9 @@ struct PendulumConfig {
     int max_steps = 200;      // TimeLimit: truncated on the max_steps-th step
 };
 
-// (x + π) mod 2π − π with Python's floor-mod (the result has the sign of 2π), so the result lies in
-// [-π, π) for every finite x; std::fmod would keep the sign of x. angle_normalize(-4) = 2.2831853...
+// (x + π) mod 2π − π with Python's floor-mod (the remainder has the sign of 2π); std::fmod would keep the
+// sign of x. angle_normalize(-4) = 2.2831853... The result lies in [-π, π) for every finite x, except that,
+// as in Python, x + π a hair below 0 rounds up to exactly π.
 double angle_normalize(double x);
 
 struct StepResult {

@@ -19,10 +19,14 @@ TEST_CASE("angle_normalize uses floor-mod, result in [-pi, pi)") {
     CHECK(angle_normalize(M_PI) == doctest::Approx(-M_PI));  // π maps to -π, as Python's %
     CHECK(angle_normalize(-M_PI) == doctest::Approx(-M_PI));
     CHECK(angle_normalize(-7.0 * M_PI - 0.25) == doctest::Approx(M_PI - 0.25));
+    // Python: x = nextafter(-π, -4); ((x + π) % 2π) - π == π exactly (the remainder rounds up to 2π).
+    CHECK(angle_normalize(std::nextafter(-M_PI, -4.0)) == M_PI);
+    CHECK(angle_normalize(0.0) == 0.0);
+    CHECK(angle_normalize(-1e-300) == 0.0);  // x + π rounds to π: tiny angles vanish, as in Python
     for (double x = -50.0; x < 50.0; x += 0.37) {
         double y = angle_normalize(x);
         CHECK(y >= -M_PI);
-        CHECK(y < M_PI);
+        CHECK(y < M_PI);  // (== π only at the rounding edge above)
         CHECK(std::fabs(std::remainder(y - x, 2 * M_PI)) < 1e-12);
     }
 }
