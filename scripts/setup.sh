@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# One command from a fresh Debian 12 checkout to a built (and tested, or running) imitate.
+#   bash scripts/setup.sh         install missing packages, build, run the main job
+#   bash scripts/setup.sh test    install missing packages, build, run every test
+# Safe to run again: installs nothing that is already there and reconfigures an existing build/.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+mode=${1:-main}
+case "$mode" in
+main | test) ;;
+*)
+    echo "usage: bash scripts/setup.sh [main|test]" >&2
+    exit 2
+    ;;
+esac
+
+# 1. Debian packages: only the missing ones, and apt-get update only if something is missing.
+packages=(meson ninja-build cmake pkg-config g++ clang libclang-rt-14-dev libeigen3-dev doctest-dev
+    libbenchmark-dev libzip-dev nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox python3-torch)
+missing=()
+for p in "${packages[@]}"; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    [ "$status" = "install ok installed" ] || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    echo "installing: ${missing[*]}"
+    sudo=()
+    [ "$(id -u)" = 0 ] || sudo=(sudo)
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update
+    "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
+fi
+
+# 2. Configure (or reconfigure) and build.
+if [ -f build/meson-private/coredata.dat ]; then
+    meson setup --reconfigure build -Dnative=true --buildtype=release
+else
+    meson setup build -Dnative=true --buildtype=release
+fi
+ninja -C build
+
+# 3. Test, or run the main job.
+if [ "$mode" = test ]; then
+    meson test -C build --print-errorlogs
+elif [ -x build/apps/imitate ]; then
+    ./build/apps/imitate seed
+else
+    ./build/apps/imitate_toy
+fi
