@@ -23,13 +23,23 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     ChunkSet w = make_chunks(data, cfg.chunk, cfg.stride);
     const Eigen::Index N = w.obs.rows(), S = w.obs.cols(), A = data.actions.cols(), HA = w.targets.cols();
 
-    // 2. the policy: fresh (PyTorch init) or warm-started; normalisation statistics from the data
+    // 2. the policy: fresh (PyTorch init) or warm-started; normalisation statistics from the data; the
+    //    action range of tokens and diffusion from the data unless configured
     Rng rng(cfg.seed);
-    PolicyConfig pc{static_cast<int>(S), static_cast<int>(A), cfg.chunk, cfg.hidden, cfg.activation};
+    HeadConfig head = cfg.head;
+    if (head.low == head.high && !warm_start) {
+        head.low = data.actions.minCoeff(), head.high = data.actions.maxCoeff();
+        if (head.low == head.high) head.low -= 1, head.high += 1;  // one constant action: any range holding it
+    }
+    if (!warm_start) validate_head(head, "bc", true);
+    PolicyConfig pc{static_cast<int>(S), static_cast<int>(A), cfg.chunk, cfg.hidden, cfg.activation, head};
     BCResult res{warm_start ? *warm_start : Policy(pc, rng), {}, 0, 0};
     Policy& pi = res.policy;
     if (warm_start && (pi.cfg.obs_dim != S || pi.cfg.act_dim != A || pi.cfg.chunk != cfg.chunk))
         throw std::invalid_argument("bc: warm-start policy's dimensions do not match the data");
+    if (warm_start && pi.cfg.head.kind != cfg.head.kind)
+        throw std::invalid_argument(std::string("bc: warm-start policy has head ") + head_name(pi.cfg.head.kind) +
+                                    ", the config asks for " + head_name(cfg.head.kind));
     if (!warm_start && cfg.normalize) pi.norm = fit_normalizer(data.observations, data.actions);
     if (pi.norm.enabled) {
         w.obs = (w.obs.rowwise() - pi.norm.obs_mean.row(0)).array().rowwise() / pi.norm.obs_std.row(0).array();
@@ -40,8 +50,10 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
         w.targets.array() *= w.mask.array();  // padding stays exactly 0
     }
 
-    // 3. Adam over the trunk's parameters; minibatch buffers allocated once
-    Adam opt(pi.net.parameters(), {.lr = cfg.lr, .weight_decay = cfg.weight_decay});
+    // 3. Adam over the policy's parameters; minibatch buffers allocated once; the heads' noise (CVAE ε,
+    //    diffusion steps) from a stream of its own, so the MSE head's init and shuffles stay the seed's
+    Adam opt(pi.parameters(), {.lr = cfg.lr, .weight_decay = cfg.weight_decay});
+    Rng head_rng(derive_seed(cfg.seed, 1));
     const Eigen::Index B = cfg.batch;
     Mat xb(B, S), yb(B, HA), mb(B, HA);
     std::vector<Eigen::Index> perm(N);
@@ -50,7 +62,8 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     const long steps_per_epoch = (N + B - 1) / B;
     const long total = cfg.steps > 0 ? cfg.steps : steps_per_epoch * cfg.epochs;
 
-    // 4. epochs of shuffled minibatches: forward, masked MSE, backward, (clip), guarded Adam step
+    // 4. epochs of shuffled minibatches: forward, masked loss (MSE or the head's), backward, (clip),
+    //    guarded Adam step. Padded chunk elements have mask 0 in every head's loss (see each head's header).
     for (int epoch = 0; res.steps < total; ++epoch) {
         for (Eigen::Index i = N - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);  // Fisher-Yates
         double loss_sum = 0;
@@ -65,7 +78,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
                 else mb.row(r).setZero();
             }
             tape.reset();
-            Var<float> loss = mse(pi.net.forward(tape.input(xb)), tape.input(yb), tape.input(mb));
+            Var<float> loss = pi.loss(tape, xb, yb, mb, head_rng);  // head mse: masked MSE of net(xb) and yb
             const float l = loss.value()(0, 0);
             tape.backward(loss);
             if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);

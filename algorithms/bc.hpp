@@ -1,5 +1,6 @@
 // Behaviour cloning: supervised regression pi(s) ≈ a (or ≈ the next H actions) with MSE and Adam on
-// expert (state, action) pairs, shuffled minibatches, as the seed program trains it.
+// expert (state, action) pairs, shuffled minibatches, as the seed program trains it; or, with another
+// head (algorithms/heads/), maximum likelihood of the chunk under the head's distribution.
 #pragma once
 #include <functional>
 
@@ -20,7 +21,9 @@ struct BCConfig {
     std::vector<int> hidden{256, 256};         // hidden widths
     Activation activation = Activation::ReLU;  // between hidden layers
     bool normalize = false;                    // normalise observations and actions with dataset statistics
-    uint64_t seed = 0;                         // weight init and shuffling
+    uint64_t seed = 0;                         // weight init and shuffling (heads' noise: derive_seed(seed, 1))
+    HeadConfig head;                           // policy head and its settings (default: MSE, the seed's);
+                                               // tokens/diffusion with head.low == head.high take the data's range
 };
 
 struct BCResult {
@@ -33,9 +36,10 @@ struct BCResult {
 // Called after each epoch with its index (0-based) and mean loss; the seed prints every 20th.
 using EpochCallback = std::function<void(int epoch, float loss)>;
 
-// Trains a fresh policy on `data` (or continues from *warm_start, keeping its normalisation).
-// Requires a non-empty dataset, batch >= 1, lr > 0; throws std::invalid_argument naming the field
-// otherwise, and std::runtime_error if training diverges (see Adam::guarded_step).
+// Trains a fresh policy on `data` (or continues from *warm_start, keeping its normalisation and head).
+// Requires a non-empty dataset, batch >= 1, lr > 0, head settings in range (validate_head); throws
+// std::invalid_argument naming the field otherwise, and std::runtime_error if training diverges (see
+// Adam::guarded_step).
 BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch = {},
                   const Policy* warm_start = nullptr);
 

@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstdio>
+#include <optional>
 #include <sstream>
 #include <stdexcept>
 
@@ -27,11 +28,20 @@ static std::string join_ints(const std::vector<int>& v) {
     return s;
 }
 
+static std::string fmt_float(float x) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.9g", x);
+    return b;
+}
+
 void save_policy(const std::string& path, const Policy& p) {
     SafeTensors st;
-    for (const Linear& l : p.net.layers) {
-        st.tensors[l.W.name] = {{l.W.value.rows(), l.W.value.cols()}, {l.W.value.data(), l.W.value.data() + l.W.value.size()}};
-        st.tensors[l.b.name] = {{l.b.value.cols()}, {l.b.value.data(), l.b.value.data() + l.b.value.size()}};
+    for (const MLP* net : {&p.net, p.encoder ? &*p.encoder : nullptr}) {
+        if (!net) continue;
+        for (const Linear& l : net->layers) {
+            st.tensors[l.W.name] = {{l.W.value.rows(), l.W.value.cols()}, {l.W.value.data(), l.W.value.data() + l.W.value.size()}};
+            st.tensors[l.b.name] = {{l.b.value.cols()}, {l.b.value.data(), l.b.value.data() + l.b.value.size()}};
+        }
     }
     auto& m = st.metadata;
     m["format"] = "imitate-policy-1";
@@ -40,7 +50,34 @@ void save_policy(const std::string& path, const Policy& p) {
     m["chunk"] = std::to_string(p.cfg.chunk);
     m["hidden"] = join_ints(p.cfg.hidden);
     m["activation"] = activation_name(p.cfg.activation);
-    m["head"] = "mse";
+    const HeadConfig& h = p.cfg.head;
+    m["head"] = head_name(h.kind);
+    switch (h.kind) {
+        case HeadKind::MSE: break;
+        case HeadKind::GMM:
+            m["components"] = std::to_string(h.components);
+            m["min_std"] = fmt_float(h.min_std);
+            break;
+        case HeadKind::Tokens:
+            m["bins"] = std::to_string(h.bins);
+            m["offsets"] = h.offsets ? "true" : "false";
+            m["temperature"] = fmt_float(h.temperature);
+            break;
+        case HeadKind::CVAE:
+            m["latent"] = std::to_string(h.latent);
+            m["beta"] = fmt_float(h.beta);
+            break;
+        case HeadKind::Diffusion:
+            m["diffusion_steps"] = std::to_string(h.diffusion_steps);
+            m["ddim_steps"] = std::to_string(h.ddim_steps);
+            m["embed"] = std::to_string(h.embed);
+            m["sampler"] = sampler_name(h.sampler);
+            break;
+    }
+    if (h.kind == HeadKind::Tokens || h.kind == HeadKind::Diffusion) {
+        m["action_low"] = fmt_float(h.low);
+        m["action_high"] = fmt_float(h.high);
+    }
     m["normalize"] = p.norm.enabled ? "true" : "false";
     if (p.norm.enabled) {
         m["obs_mean"] = join_floats(p.norm.obs_mean);
@@ -101,6 +138,88 @@ const std::string& meta(const Ctx& c, const SafeTensors& st, const std::string& 
 }
 }  // namespace
 
+// A true|false metadata value.
+static bool parse_bool(const Ctx& c, const std::string& field, const std::string& s) {
+    if (s != "true" && s != "false") c.fail("__metadata__." + field, "'" + s + "' is not true or false");
+    return s == "true";
+}
+
+// The head and its settings from the metadata; each setting is checked against its range.
+static HeadConfig parse_head_meta(const Ctx& c, const SafeTensors& st) {
+    HeadConfig h;
+    const std::string& name = meta(c, st, "head");
+    try {
+        h.kind = parse_head(name);
+    } catch (const std::invalid_argument& e) {
+        c.fail("__metadata__.head", e.what());
+    }
+    auto num = [&](const char* key) { return parse_row(c, key, meta(c, st, key), 1)(0, 0); };
+    auto integer = [&](const char* key, long lo, long hi) { return static_cast<int>(parse_int(c, key, meta(c, st, key), lo, hi)); };
+    switch (h.kind) {
+        case HeadKind::MSE: break;
+        case HeadKind::GMM:
+            h.components = integer("components", 1, 1 << 16);
+            h.min_std = num("min_std");
+            if (!(h.min_std > 0)) c.fail("__metadata__.min_std", "must be > 0, got " + meta(c, st, "min_std"));
+            break;
+        case HeadKind::Tokens:
+            h.bins = integer("bins", 2, 1 << 16);
+            h.offsets = parse_bool(c, "offsets", meta(c, st, "offsets"));
+            h.temperature = num("temperature");
+            if (!(h.temperature > 0)) c.fail("__metadata__.temperature", "must be > 0, got " + meta(c, st, "temperature"));
+            break;
+        case HeadKind::CVAE:
+            h.latent = integer("latent", 1, 1 << 16);
+            h.beta = num("beta");
+            if (!(h.beta >= 0)) c.fail("__metadata__.beta", "must be >= 0, got " + meta(c, st, "beta"));
+            break;
+        case HeadKind::Diffusion:
+            h.diffusion_steps = integer("diffusion_steps", 2, 1000);
+            h.ddim_steps = integer("ddim_steps", 1, h.diffusion_steps);
+            h.embed = integer("embed", 4, 1 << 16);
+            if (h.embed % 2) c.fail("__metadata__.embed", "must be even, got " + std::to_string(h.embed));
+            try {
+                h.sampler = parse_sampler(meta(c, st, "sampler"));
+            } catch (const std::invalid_argument& e) {
+                c.fail("__metadata__.sampler", e.what());
+            }
+            break;
+    }
+    if (h.kind == HeadKind::Tokens || h.kind == HeadKind::Diffusion) {
+        h.low = num("action_low");
+        h.high = num("action_high");
+        if (!(h.low < h.high))
+            c.fail("__metadata__.action_high", "the action range [" + meta(c, st, "action_low") + ", " + meta(c, st, "action_high") +
+                                                   "] is empty, expected action_low < action_high");
+    }
+    return h;
+}
+
+// The net's input and output widths a head needs, with the metadata field that decides each (for errors).
+struct Widths {
+    long in, out;
+    std::string in_field, out_field, out_formula;
+};
+static Widths head_widths(const PolicyConfig& pc) {
+    const long S = pc.obs_dim, D = long(pc.act_dim) * pc.chunk;
+    const HeadConfig& h = pc.head;
+    switch (h.kind) {
+        case HeadKind::MSE: break;
+        case HeadKind::GMM:
+            return {S, 2L * h.components * D + h.components, "obs_dim", "components",
+                    "2·K·D+K with K=" + std::to_string(h.components) + ", D=act_dim·chunk=" + std::to_string(D)};
+        case HeadKind::Tokens:
+            return {S, D * h.bins * (h.offsets ? 2 : 1), "obs_dim", "bins",
+                    "D·bins" + std::string(h.offsets ? "·2 (offsets)" : "") + " with D=act_dim·chunk=" + std::to_string(D) +
+                        ", bins=" + std::to_string(h.bins)};
+        case HeadKind::CVAE:
+            return {S + h.latent, D, "latent", "chunk", "D=act_dim·chunk=" + std::to_string(D)};
+        case HeadKind::Diffusion:
+            return {S + D + h.embed, D, "embed", "chunk", "D=act_dim·chunk=" + std::to_string(D)};
+    }
+    return {S, D, "obs_dim", "chunk", "act_dim·chunk = " + std::to_string(D)};
+}
+
 Policy load_policy(const std::string& path) {
     const Ctx c{path};
     SafeTensors st = load_safetensors(path);
@@ -123,9 +242,11 @@ Policy load_policy(const std::string& path) {
         if (bt->second.shape != std::vector<int64_t>{W.shape[0]})
             c.fail(b, "has the wrong shape, expected (" + std::to_string(W.shape[0]) + ")");
     }
-    if (st.tensors.size() != 2 * layers) {
+    size_t net_tensors = 0;
+    for (const auto& [name, t] : st.tensors) net_tensors += name.rfind("net.", 0) == 0;
+    if (net_tensors != 2 * layers) {
         for (const auto& [name, t] : st.tensors)
-            if (name.rfind("net.", 0) != 0 || !(name.ends_with(".weight") || name.ends_with(".bias")))
+            if (name.rfind("net.", 0) == 0 && !(name.ends_with(".weight") || name.ends_with(".bias")))
                 c.fail(name, "unexpected tensor in a policy checkpoint");
         c.fail("net", "the layers are not numbered net.0, net.2, net.4, ... without gaps");
     }
@@ -139,8 +260,7 @@ Policy load_policy(const std::string& path) {
     pc.activation = Activation::ReLU;
     Normalizer norm;
     if (!st.metadata.empty()) {
-        const std::string& head = meta(c, st, "head");
-        if (head != "mse") c.fail("__metadata__.head", "'" + head + "' is not supported by this loader (expected mse)");
+        pc.head = parse_head_meta(c, st);
         pc.obs_dim = static_cast<int>(parse_int(c, "obs_dim", meta(c, st, "obs_dim"), 1, 1 << 20));
         pc.act_dim = static_cast<int>(parse_int(c, "act_dim", meta(c, st, "act_dim"), 1, 1 << 20));
         pc.chunk = static_cast<int>(parse_int(c, "chunk", meta(c, st, "chunk"), 1, 1 << 20));
@@ -149,11 +269,22 @@ Policy load_policy(const std::string& path) {
         } catch (const std::invalid_argument& e) {
             c.fail("__metadata__.activation", e.what());
         }
-        if (pc.obs_dim != sizes.front())
-            c.fail("__metadata__.obs_dim", "says " + std::to_string(pc.obs_dim) + " but net.0.weight has " + std::to_string(sizes.front()) + " inputs");
-        if (static_cast<long>(pc.act_dim) * pc.chunk != sizes.back())
-            c.fail("__metadata__.chunk", "act_dim·chunk = " + std::to_string(long(pc.act_dim) * pc.chunk) +
-                                             " but the last layer has " + std::to_string(sizes.back()) + " outputs");
+        const Widths w = head_widths(pc);
+        if (pc.head.kind == HeadKind::MSE) {
+            if (pc.obs_dim != sizes.front())
+                c.fail("__metadata__.obs_dim", "says " + std::to_string(pc.obs_dim) + " but net.0.weight has " + std::to_string(sizes.front()) + " inputs");
+            if (static_cast<long>(pc.act_dim) * pc.chunk != sizes.back())
+                c.fail("__metadata__.chunk", "act_dim·chunk = " + std::to_string(long(pc.act_dim) * pc.chunk) +
+                                                 " but the last layer has " + std::to_string(sizes.back()) + " outputs");
+        } else {
+            if (w.in != sizes.front())
+                c.fail("__metadata__." + w.in_field, std::string("head ") + head_name(pc.head.kind) + " needs " + std::to_string(w.in) +
+                                                         " net inputs but net.0.weight has " + std::to_string(sizes.front()));
+            if (w.out != sizes.back())
+                c.fail("__metadata__." + w.out_field, std::string("head ") + head_name(pc.head.kind) + " needs " + w.out_formula + " = " +
+                                                          std::to_string(w.out) + " net outputs but the last layer has " +
+                                                          std::to_string(sizes.back()));
+        }
         if (meta(c, st, "hidden") != join_ints(pc.hidden))
             c.fail("__metadata__.hidden", "'" + meta(c, st, "hidden") + "' disagrees with the tensors (" + join_ints(pc.hidden) + ")");
         const std::string& nz = meta(c, st, "normalize");
@@ -169,16 +300,39 @@ Policy load_policy(const std::string& path) {
         }
     }
 
-    // 3. build the policy and copy the weights in
+    // 3. build the policy, then copy every parameter in by name: each must be in the file with its shape
+    //    (the encoder of a CVAE), and the file may hold nothing else
     Rng rng(0);
-    Policy p(pc, rng);
-    p.norm = norm;
-    for (Linear& l : p.net.layers) {
-        const Tensor& W = st.tensors.at(l.W.name);
-        const Tensor& b = st.tensors.at(l.b.name);
-        std::copy(W.data.begin(), W.data.end(), l.W.value.data());
-        std::copy(b.data.begin(), b.data.end(), l.b.value.data());
+    std::optional<Policy> built;
+    try {
+        built.emplace(pc, rng);
+    } catch (const std::invalid_argument& e) {
+        c.fail("__metadata__", e.what());
     }
+    Policy& p = *built;
+    p.norm = norm;
+    size_t used = 0;
+    for (Param* prm : p.parameters()) {
+        auto it = st.tensors.find(prm->name);
+        if (it == st.tensors.end()) c.fail(prm->name, std::string("missing (head ") + head_name(pc.head.kind) + " needs it)");
+        const Tensor& t = it->second;
+        const bool bias = prm->value.rows() == 1 && prm->name.ends_with(".bias");
+        const std::vector<int64_t> want = bias ? std::vector<int64_t>{prm->value.cols()}
+                                               : std::vector<int64_t>{prm->value.rows(), prm->value.cols()};
+        if (t.shape != want) {
+            std::string ws = "(";
+            for (size_t i = 0; i < want.size(); ++i) ws += (i ? "," : "") + std::to_string(want[i]);
+            c.fail(prm->name, "has the wrong shape, expected " + ws + ")");
+        }
+        std::copy(t.data.begin(), t.data.end(), prm->value.data());
+        ++used;
+    }
+    if (used != st.tensors.size())
+        for (const auto& [name, t] : st.tensors) {
+            bool known = false;
+            for (Param* prm : p.parameters()) known |= prm->name == name;
+            if (!known) c.fail(name, std::string("unexpected tensor in a policy checkpoint (head ") + head_name(pc.head.kind) + ")");
+        }
     return p;
 }
 

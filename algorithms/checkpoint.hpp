@@ -3,6 +3,14 @@
 // net.2.weight, net.2.bias, net.4.weight, net.4.bias, weights (out, in) — so `load_state_dict` works in
 // PyTorch. The configuration goes in __metadata__ as strings. A file without metadata (e.g. written from
 // PyTorch) loads with the MLP inferred from the shapes: ReLU, act_dim 1, chunk H = the last layer's width.
+// Other heads (algorithms/heads/) keep net.* for the acting network (its widths depend on the head, see
+// policy.hpp), add encoder.* (CVAE), and store the head and its settings in the metadata:
+//   head       mse | gmm | tokens | cvae | diffusion
+//   gmm        components, min_std
+//   tokens     bins, offsets (true|false), temperature, action_low, action_high
+//   cvae       latent, beta
+//   diffusion  diffusion_steps, ddim_steps, embed, sampler (ddpm|ddim), action_low, action_high
+// The MSE head writes exactly the keys it always wrote (no head settings).
 #pragma once
 #include <string>
 
@@ -14,7 +22,8 @@ namespace imitate {
 void save_policy(const std::string& path, const Policy& policy);
 
 // Throws std::runtime_error("<path>: <field>: <problem>") for a file that is not a valid safetensors file,
-// has missing/extra/misshapen tensors, or metadata that does not parse or disagrees with the tensors.
+// has missing/extra/misshapen tensors, or metadata that does not parse, is out of range (e.g. an unknown
+// head, components < 1) or disagrees with the tensors (e.g. K components need 2·K·D+K outputs).
 Policy load_policy(const std::string& path);
 
 }  // namespace imitate

@@ -1,11 +1,14 @@
-// A policy: observation -> a chunk of H actions, an MLP trunk with optional normalisation from dataset
-// statistics (stored with the policy, so a checkpoint is self-contained). The MLP's output is the H·A
-// action chunk, row-major: out[b, h·A + a] is action dimension a at step h of the chunk.
+// A policy: observation -> a chunk of H actions, an MLP with optional normalisation from dataset statistics
+// (stored with the policy, so a checkpoint is self-contained). The chunk is row-major: out[b, h·A + a] is
+// action dimension a at step h. A head (algorithms/heads/) decides what the MLP outputs: the chunk itself
+// (MSE, the seed's BCPolicy) or a distribution over chunks (Gaussian mixture, tokens, CVAE, diffusion).
 #pragma once
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "algorithms/heads/head.hpp"
 #include "autograd/nn.hpp"
 #include "envs/rollout.hpp"
 
@@ -17,6 +20,7 @@ struct PolicyConfig {
     int chunk = 1;                            // H: actions predicted per query
     std::vector<int> hidden{256, 256};        // widths of the hidden layers (the seed's 3→256→256→A·H)
     Activation activation = Activation::ReLU;  // between hidden layers
+    HeadConfig head;                          // which head and its settings (default: MSE)
 };
 
 // obs_n = (obs − obs_mean) / obs_std and act_n = (act − act_mean) / act_std, per dimension.
@@ -26,17 +30,47 @@ struct Normalizer {
     Mat obs_mean, obs_std, act_mean, act_std;
 };
 
+// The networks per head, D = H·A (each a PyTorch-style nn.Sequential; tensors net.* and encoder.*):
+//   mse        net: S -> hidden -> D                   the chunk
+//   gmm        net: S -> hidden -> 2·K·D + K           means, raw stds, mixture logits (heads/gmm.hpp)
+//   tokens     net: S -> hidden -> D·bins (·2)         bin logits (and offsets) (heads/tokens.hpp)
+//   cvae       net: S + L -> hidden -> D               the decoder p(a|s,z); encoder: S + D -> hidden -> 2·L
+//   diffusion  net: S + D + E -> hidden -> D           the denoiser ε̂(s, x_t, t) (heads/diffusion.hpp)
 struct Policy {
     PolicyConfig cfg;
-    MLP net;
+    MLP net;                     // the network that acts (see above)
     Normalizer norm;
+    std::optional<MLP> encoder;  // cvae only: q(z | s, a), dropped at test time but kept for training
 
-    // Fresh weights (PyTorch's default init) from rng. Throws std::invalid_argument for dims < 1.
+    // Fresh weights (PyTorch's default init) from rng: net first, then the encoder. Throws
+    // std::invalid_argument for dims < 1 or head settings out of range (validate_head; tokens and diffusion
+    // need cfg.head.low < cfg.head.high).
     Policy(const PolicyConfig& cfg, Rng& rng);
-    // obs (B,S) raw observations -> out (B,H·A) raw actions. Thread-safe with one scratch per thread.
+
+    // obs (B,S) raw observations -> out (B,H·A) raw actions, deterministically: the MSE output, the mean
+    // of the most likely mixture component, the argmax tokens, the CVAE decoder at z = 0, or DDIM from a
+    // fixed start noise. Thread-safe with one scratch per thread. Throws std::invalid_argument if S differs.
     void predict(const Mat& obs, Mat& out, MLPScratch& scratch) const;
-    // This policy as a rollout BatchPolicy (keeps a pointer to *this and its own scratch).
+    // The same, but a sample from the head's distribution, drawing from rng (same rng state -> same
+    // samples): a mixture sample, tokens at cfg.head.temperature, the decoder at z ~ N(0,I), or DDPM/DDIM
+    // per cfg.head.sampler. The MSE head has no distribution: identical to predict() and draws nothing.
+    void predict(const Mat& obs, Mat& out, MLPScratch& scratch, Rng& rng) const;
+
+    // The head's training loss on `tape` for a minibatch in working space (normalised when norm.enabled):
+    // obs (B,S), target (B,H·A), mask (B,H·A) of 0/1 (0 = padding past an episode's end or a padding row).
+    // obs, target and mask are referenced, not copied: they must outlive the tape's backward. rng supplies
+    // the CVAE's ε and the diffusion steps and noise (unused by mse, gmm, tokens). Returns a (1,1) loss.
+    Var<float> loss(Tape<float>& tape, const Mat& obs, const Mat& target, const Mat& mask, Rng& rng);
+
+    // Every trainable tensor: net's, then the encoder's.
+    std::vector<Param*> parameters();
+    // The action range of the tokens' bins and the diffusion clip, in working space.
+    ActionRange action_range() const;
+
+    // This policy as a rollout BatchPolicy (keeps a pointer to *this and its own scratch): predict().
     BatchPolicy as_batch_policy() const;
+    // A sampling BatchPolicy: predict(..., rng) with its own Rng(seed), advanced call by call.
+    BatchPolicy as_sampling_policy(uint64_t seed) const;
 };
 
 // Normaliser statistics from observations (N,S) and actions (N,A): mean and std per column, a std below

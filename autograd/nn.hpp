@@ -26,6 +26,7 @@ struct Linear {
 struct MLPScratch {
     Mat h[2];  // hidden activations, alternating
     Mat in;    // a caller's preprocessed input (e.g. normalised observations)
+    Mat aux[3];  // a caller's further buffers (a policy head's net input, output and noisy sample)
 };
 
 // sizes {I, h1, ..., O}: Linear layers with `act` between them (none after the last).
