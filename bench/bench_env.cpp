@@ -55,7 +55,8 @@ void BM_ExpertRollout_imitate(benchmark::State& st) {
 }
 BENCHMARK(BM_ExpertRollout_imitate)->Args({1, 1000})->Args({2, 1000})->Unit(benchmark::kMillisecond)->UseRealTime();
 
-// args: threads. The seed program's collection: 100 PD-expert episodes x 200 steps, into a Dataset.
+// args: threads. The seed program's collection: 100 PD-expert episodes x 200 steps, into a Dataset. 100 is
+// below rollout()'s parallel threshold (256 episodes), so both rows time the same serial work.
 // Peer: the NumPy replica doing the same loop (scripts/bench_env_vs_numpy.sh).
 void BM_Collect100x200PD_vs_numpy(benchmark::State& st) {
     set_threads(int(st.range(0)));

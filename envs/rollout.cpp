@@ -32,9 +32,11 @@ std::vector<double> ensemble_weights(int n, double m) {
 
 namespace {
 
-// Below this many episodes a step is cheaper than waking a second thread (one env step is ~20 ns, an
-// OpenMP fork/join ~1-2 us, far more when the cores are shared). Any choice gives the same bytes.
-constexpr int kParallelMin = 64;
+// Below this many episodes a step is cheaper than waking a second thread: an episode-step costs ~150 ns
+// (four libm calls and the records), an OpenMP fork/join ~1-2 us on idle cores and milliseconds when the
+// cores are oversubscribed and the waiting thread spins (GOMP's default; OMP_WAIT_POLICY=passive avoids it).
+// Any choice gives the same bytes.
+constexpr int kParallelMin = 256;
 
 void check_config(const RolloutConfig& c) {
     auto bad = [](const std::string& field, const std::string& v, const char* expected) {

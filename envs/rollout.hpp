@@ -1,6 +1,6 @@
 // Lockstep batched rollouts on Pendulum-v1: N episodes advance together, the policy is called once per
 // step on all N observations (one batched matmul for a network), then every episode steps its own env in
-// parallel (OpenMP over episodes, from 64 episodes up). Each episode owns its Pendulum and its Rng, seeded
+// parallel (OpenMP over episodes, from 256 episodes up). Each episode owns its Pendulum and its Rng, seeded
 // derive_seed(seed, i), so the bytes of every episode are the same for any thread count. Action chunks (H
 // actions per query) run open loop, receding horizon or with ACT's temporal ensemble; an optional expert
 // labels every state (DAgger) and is executed with probability beta; noise can perturb the executed action.

@@ -51,7 +51,7 @@ PY
 cpp_collect() {  # milliseconds per collection at $1 threads (Google Benchmark's mean real time)
     "$bench" --benchmark_filter="BM_Collect100x200PD_vs_numpy/threads:$1/" --benchmark_format=json \
         --benchmark_min_time=0.5 2>/dev/null |
-        /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)["benchmarks"][0]; print(f"{b[\"real_time\"]:.3f}")'
+        /usr/bin/python3 -c 'import json,sys; b=json.load(sys.stdin)["benchmarks"][0]; print("%.3f" % b["real_time"])'
 }
 
 median() { printf '%s\n' "$@" | sort -g | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }

@@ -49,7 +49,7 @@ struct ChunkPolicy {
 
 TEST_CASE("1 and 2 threads give byte-identical episodes") {
     RolloutConfig cfg;
-    cfg.episodes = 150;  // >= 64: the env loop really runs on 2 threads
+    cfg.episodes = 300;  // >= 256: the env loop really runs on 2 threads
     cfg.seed = 11;
     cfg.noise_sigma = 0.3;
     cfg.chunk = 4;
