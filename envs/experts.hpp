@@ -22,8 +22,8 @@ int settle_step(const std::vector<double>& theta);
 // arctan2 on float32), u = clip(-5θ - 0.5θ̇, -2, 2) computed in double and rounded to float32.
 // Why it is weak: the linearised dynamics are θ̈ = 15θ + 3u (3g/(2l) = 15), and u = -5θ gives 3u = -15θ,
 // which cancels gravity exactly: the pole has no restoring stiffness left, only damping. Worse, |3u| <= 6
-// can hold 15 sin θ only while |sin θ| <= 0.4, i.e. |θ| <= 0.41 rad, and the expert never pumps energy, so
-// it cannot lift a hanging pole. Measured (tests/test_experts.cpp, 1000 random starts, seed 1): 5.4% of
+// can hold 15 sin θ only while |sin θ| <= 0.4, i.e. |θ| <= 0.41 rad; farther out it saturates at
+// -2·sign(θ), which pumps no energy into the swing, so it cannot lift a hanging pole. Measured (tests/test_experts.cpp, 1000 random starts, seed 1): 5.4% of
 // episodes succeed (5.2-7.7% over seeds 1-10): only starts already close to upright and slow.
 float pd_expert_action(const float* obs);
 // obs (B,3) -> out (B,1).
