@@ -4,6 +4,8 @@
 #include <cstdint>
 #include <string>
 
+#include "algorithms/heads/head.hpp"
+
 namespace imitate::cli {
 
 struct Globals {
@@ -18,15 +20,23 @@ struct TrainArgs {
     float lr = 1e-3f;
     bool normalize = false;
     uint64_t seed = 0;
+    std::string head = "mse", sampler = "ddpm", action_range;  // action_range "LO,HI" (empty: the data's)
+    HeadConfig head_cfg;                                        // the heads' numeric settings
 };
-struct EvalArgs { std::string policy, expert, exec = "open"; int episodes = 100; uint64_t seed = 10000; bool json = false; };
+struct EvalArgs {
+    std::string policy, expert, exec = "open";
+    int episodes = 100;
+    uint64_t seed = 10000;
+    bool json = false;
+    bool sample = false;  // sample from the policy's head (seeded by --seed) instead of its deterministic predict
+};
 struct DaggerArgs {
     std::string expert, beta = "first", hidden = "256,256", out;
     int rounds = 5, episodes_per_round = 10, initial_episodes = 0, epochs = 50, chunk = 1, eval_episodes = 100;
     bool warm_start = false;
     uint64_t seed = 0;
 };
-struct PredictArgs { std::string policy, obs; };
+struct PredictArgs { std::string policy, obs; bool sample = false; uint64_t seed = 0; };
 struct ExperimentArgs {
     std::string name, out;
     int seeds = 5;

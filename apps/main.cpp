@@ -191,11 +191,21 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     bc.activation = parse_activation(a.activation);
     bc.normalize = a.normalize;
     bc.seed = a.seed;
+    bc.head = a.head_cfg;
+    bc.head.kind = parse_head(a.head);
+    bc.head.sampler = parse_sampler(a.sampler);
+    if (!a.action_range.empty()) {
+        std::vector<float> r = parse_floats("--action-range", a.action_range);
+        if (r.size() != 2 || !(r[0] < r[1]))
+            throw std::invalid_argument("--action-range '" + a.action_range + "' is not LO,HI with LO < HI");
+        bc.head.low = r[0], bc.head.high = r[1];
+    }
+    validate_head(bc.head, "train", false);
     auto t0 = std::chrono::steady_clock::now();
     BCResult r = train_logged(d, bc, g, "train");
     save_policy(a.out, r.policy);
     if (!g.quiet)
-        fmt::print("wrote {}: H={}, {} steps in {:.2f} s, final epoch loss {:.6f}{}\n", a.out, bc.chunk, r.steps,
+        fmt::print("wrote {}: head {}, H={}, {} steps in {:.2f} s, final epoch loss {:.6f}{}\n", a.out, a.head, bc.chunk, r.steps,
                    seconds_since(t0), r.epoch_loss.empty() ? 0.0f : r.epoch_loss.back(),
                    r.refused ? fmt::format(" ({} non-finite steps refused)", r.refused) : "");
     return 0;
@@ -215,7 +225,7 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
         if (pol->cfg.obs_dim != 3 || pol->cfg.act_dim != 1)
             throw std::invalid_argument(a.policy + ": policy has obs_dim " + std::to_string(pol->cfg.obs_dim) + ", act_dim " +
                                         std::to_string(pol->cfg.act_dim) + "; Pendulum-v1 needs 3 and 1");
-        bp = pol->as_batch_policy();
+        bp = a.sample ? pol->as_sampling_policy(derive_seed(a.seed, 1)) : pol->as_batch_policy();
         chunk = pol->cfg.chunk;
         name = std::filesystem::path(a.policy).filename().string();
     } else {
@@ -282,7 +292,9 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
     Mat x(1, p.cfg.obs_dim), out;
     for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
     MLPScratch s;
-    p.predict(x, out, s);
+    Rng rng(a.seed);
+    if (a.sample) p.predict(x, out, s, rng);
+    else p.predict(x, out, s);
     for (int h = 0; h < p.cfg.chunk; ++h) {
         for (int j = 0; j < p.cfg.act_dim; ++j) fmt::print("{}{:.9g}", j ? " " : "", out(0, h * p.cfg.act_dim + j));
         fmt::print("\n");
@@ -330,6 +342,18 @@ int main(int argc, char** argv) {
     t->add_flag("--normalize", tr.normalize, "normalise observations and actions");
     t->add_option("--seed", tr.seed, "init and shuffling seed");
     t->add_option("--out", tr.out, "output .safetensors")->required();
+    t->add_option("--head", tr.head, "mse | gmm | tokens | cvae | diffusion (policy head)");
+    t->add_option("--components", tr.head_cfg.components, "gmm: mixture components K")->check(CLI::Range(1, 1024));
+    t->add_option("--min-std", tr.head_cfg.min_std, "gmm: std floor")->check(CLI::Range(1e-6, 10.0));
+    t->add_option("--bins", tr.head_cfg.bins, "tokens: bins per action value")->check(CLI::Range(2, 65536));
+    t->add_flag("--token-offsets", tr.head_cfg.offsets, "tokens: also regress the offset inside the bin");
+    t->add_option("--temperature", tr.head_cfg.temperature, "tokens: sampling temperature")->check(CLI::Range(1e-3, 100.0));
+    t->add_option("--action-range", tr.action_range, "tokens, diffusion: LO,HI action range (default: the data's)");
+    t->add_option("--latent", tr.head_cfg.latent, "cvae: latent dimension")->check(CLI::Range(1, 4096));
+    t->add_option("--beta", tr.head_cfg.beta, "cvae: KL weight")->check(CLI::Range(0.0, 1e6));
+    t->add_option("--diffusion-steps", tr.head_cfg.diffusion_steps, "diffusion: DDPM training steps T")->check(CLI::Range(2, 1000));
+    t->add_option("--ddim-steps", tr.head_cfg.ddim_steps, "diffusion: DDIM steps at inference")->check(CLI::Range(1, 1000));
+    t->add_option("--sampler", tr.sampler, "diffusion: ddpm | ddim, for sampling");
 
     EvalArgs ev;
     auto* e = app.add_subcommand("eval", "evaluate a policy or an expert");
@@ -340,6 +364,7 @@ int main(int argc, char** argv) {
     e->add_option("--seed", ev.seed, "seed of the start states");
     e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M]");
     e->add_flag("--json", ev.json, "print JSON {aggregated, per_episode}");
+    e->add_flag("--sample", ev.sample, "sample actions from the policy's head (seeded by --seed)");
 
     DaggerArgs dg;
     auto* d = app.add_subcommand("dagger", "DAgger with an expert labeller");
@@ -361,6 +386,8 @@ int main(int argc, char** argv) {
     auto* p = app.add_subcommand("predict", "print a policy's action chunk for one observation");
     p->add_option("--policy", pr.policy, "policy .safetensors")->required();
     p->add_option("--obs", pr.obs, "cos,sin,thetadot")->required();
+    p->add_flag("--sample", pr.sample, "sample from the policy's head instead of its deterministic prediction");
+    p->add_option("--seed", pr.seed, "seed of --sample");
 
     ExperimentArgs ex;
     auto* x = add_experiment_command(app, ex);
