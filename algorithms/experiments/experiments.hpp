@@ -1,0 +1,104 @@
+// The seed program's four exercises as reproducible experiments: compounding error, action chunking,
+// DAgger and multimodal demonstrations. Each runs several training seeds in parallel (one OpenMP job per
+// (seed, configuration), seeds derived with derive_seed), reports every number with its spread, and writes
+// into the output directory a CSV, a gnuplot script, the PNG (if gnuplot is installed) and NAME.md, the
+// markdown section REPORT.md is assembled from. Results are identical for any thread count.
+#pragma once
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "algorithms/dataset.hpp"
+#include "algorithms/policy.hpp"
+#include "engine/rng.hpp"
+
+namespace imitate::experiments {
+
+struct ExperimentOptions {
+    std::string out_dir = ".";  // existing directory for the CSVs, scripts, PNGs and NAME.md
+    int seeds = 5;              // training seeds per configuration; >= 1 (the report's statistics want >= 5)
+    bool quick = false;         // small budgets (seconds, for tests); the report says so
+    uint64_t seed = 2024;       // experiment seed: job j's seeds are derive_seed(seed, j)-derived
+    bool render = true;         // run gnuplot on the script (when gnuplot is installed)
+    std::string command;        // quoted in the report as "produced by"; empty: imitate experiment NAME --out DIR ...
+    std::function<void(const std::string&)> log;  // optional progress lines (thread-safe use: called serially)
+};
+
+struct ExperimentResult {
+    std::string name;                       // compounding | chunking | dagger | multimodal
+    std::string markdown;                   // the report section: lesson with the computed numbers, table, plot
+                                            //   link, budgets, the command
+    std::string table;                      // the main table as plain text, for a terminal
+    std::map<std::string, double> numbers;  // headline numbers; keys listed at each run_* below
+    std::vector<std::string> files;         // paths written, in order
+    bool plotted = false;                   // gnuplot rendered the PNG(s)
+    double wall_seconds = 0, cpu_seconds = 0;  // this experiment's wall time and process CPU time (all threads)
+};
+
+// Every run_* requires seeds >= 1 and an existing out_dir; throws std::invalid_argument naming the option
+// otherwise, std::runtime_error if a file cannot be written. CSV columns are listed in each .cpp's header.
+
+// 1. Compounding error of BC vs DAgger (5 rounds) against the expert's own trajectory from the same held-out
+//    starts, for the PD and the swing-up expert. Writes compounding.{csv,gp,png}, compounding_disagreement.png,
+//    compounding.md. numbers: "<expert>_<method>_error_t<T>" for T in 1, 20, 50, 100, 200 (mean |Δθ| in rad
+//    after T steps), "<expert>_<method>_slope" and "_slope_std" (log-log growth over the fit window, mean and
+//    std over seeds), "<expert>_<method>_disagreement" (mean |Δa| over all steps), "<expert>_<method>_success";
+//    expert in pd, swingup; method in bc, dagger; plus "fit_t0", "fit_t1".
+ExperimentResult run_compounding(const ExperimentOptions& opt);
+
+// 2. Action chunking: H × execution mode (open, receding k = ⌈H/2⌉, temporal ensemble m = 0.01), same
+//    gradient-step budget for every H. Writes chunking.{csv,gp,png,md}. numbers: "<mode>_H<H>_success",
+//    "_lo", "_hi", "_return", "_return_std" for mode in open, receding, ensemble; "best_H", "best_mode"
+//    (0 open, 1 receding, 2 ensemble), "best_success", and "<mode>_best_H".
+ExperimentResult run_chunking(const ExperimentOptions& opt);
+
+// 3. DAgger vs BC on the same number of clean expert labels vs BC with noise injection (DART), per round.
+//    Writes dagger.{csv,gp,png,md}. numbers: "<method>_r<i>_success" / "_return" / "labels_r<i>" for method in
+//    dagger, bc, noise and i = 0..rounds; "<method>_gain_per_1k" and "_gain_per_1k_std" (success points per
+//    1000 expert labels from round 0 to the last, mean and std over seeds); "rounds"; "final_advantage"
+//    (DAgger − BC success at the last round).
+ExperimentResult run_dagger(const ExperimentOptions& opt);
+
+// 4. Multimodal demonstrations: every observation has the two valid actions ±1; BC with MSE regresses to
+//    their mean. Writes multimodal.{csv,gp,png,md}. numbers: "<head>_valid_fraction", "_mode_balance"
+//    (NaN if nothing is valid), "_mean_action", "_std_action" and "_valid_fraction_std" etc. over seeds, for
+//    head in mse (and whatever heads are added to the list in multimodal.cpp).
+ExperimentResult run_multimodal(const ExperimentOptions& opt);
+
+// "compounding", "chunking", "dagger", "multimodal".
+const std::vector<std::string>& experiment_names();
+// Dispatches by name; throws std::invalid_argument("experiment 'x' is not one of ...") otherwise.
+ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt);
+
+// Writes out_dir/REPORT.md: a runtime table (wall and CPU seconds per experiment), then each result's
+// markdown. `command` is the command line that produced the whole report. Returns the path.
+std::string write_report(const std::string& out_dir, const std::vector<ExperimentResult>& results,
+                         const std::string& command, int threads);
+
+// ------------------------------------------------------------------ the multimodal toy, reusable by heads
+// The toy problem: obs uniform in [−1, 1]^S, action +1 or −1 with probability ½ each, independent of obs,
+// in episodes of episode_len rows (episode_ends every episode_len rows; the last may be shorter).
+// Requires rows >= 1, obs_dim >= 1, episode_len >= 1; throws std::invalid_argument otherwise.
+Dataset make_bimodal_toy(int rows, int obs_dim, int episode_len, uint64_t seed);
+// Fresh observations (rows, obs_dim) uniform in [−1, 1] (the toy's test inputs).
+Mat toy_observations(int rows, int obs_dim, uint64_t seed);
+
+// A trained policy's action sampler: obs (B,S) -> out (B,A); stochastic heads draw from rng, MSE ignores it.
+using ActionSampler = std::function<void(const Mat& obs, Mat& out, Rng& rng)>;
+// A deterministic Policy as a sampler (its predict(), first action of the chunk).
+ActionSampler policy_sampler(const Policy& policy);
+
+struct ModeStats {
+    long n = 0;                 // sampled actions (first action dimension, one per observation)
+    double valid_fraction = 0;  // fraction within eps of +1 or −1
+    double mode_balance = 0;    // among valid ones, the fraction near +1 (NaN if none is valid); ½ is balanced
+    double mean_action = 0, std_action = 0;  // of the sampled actions (population std)
+    std::vector<double> actions;             // the sampled actions, for histograms
+};
+// Samples one action per row of obs with `sample` and rng, and scores it against the modes ±1.
+// Requires eps > 0; throws std::invalid_argument if the sampler's output is not (B, >=1).
+ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, double eps = 0.1);
+
+}  // namespace imitate::experiments

@@ -1,0 +1,110 @@
+// Shared plumbing of the experiments: summary statistics, tables (markdown for REPORT.md, plain text for a
+// terminal), CSV text, gnuplot scripts rendered to PNG when gnuplot is installed, wall/CPU timers, and the
+// one parallel loop over independent (seed, config) jobs. No experiment logic lives here.
+#pragma once
+#include <cstdint>
+#include <ctime>
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "algorithms/experiments/experiments.hpp"
+
+namespace imitate::experiments {
+
+// ------------------------------------------------------------------------------------------ statistics
+// Mean, sample standard deviation (n − 1; 0 for n < 2) and the 95% interval of the mean,
+// mean ± t·std/√n with t = Student's 0.975 quantile for n − 1 degrees of freedom (2.776 for 5 seeds, → 1.96
+// for large n). Non-finite inputs are kept (they make the result non-finite, visibly).
+struct Stats {
+    int n = 0;
+    double mean = 0, std = 0, lo = 0, hi = 0;
+};
+Stats stats_of(const std::vector<double>& x);
+// Student's t 0.975 quantile for df degrees of freedom (df >= 1; exact to 3 decimals, 1.96 beyond 1000).
+double t975(int df);
+
+// Least-squares slope of y on x. Requires x.size() == y.size() >= 2 and x not constant; returns NaN otherwise.
+double fit_slope(const std::vector<double>& x, const std::vector<double>& y);
+
+// ------------------------------------------------------------------------------------------ formatting
+// printf("%.*f", prec, x); "nan" / "inf" for non-finite values.
+std::string num(double x, int prec = 3);
+// "m ± s" with both to `prec` decimals.
+std::string pm(double mean, double std, int prec = 3);
+// "12.3% [10.1, 14.9]" for a rate and its interval, in percent with one decimal.
+std::string pct_ci(double rate, double lo, double hi);
+
+// A table of strings: header and rows of the same width (rows are padded with "" if shorter).
+struct Table {
+    std::vector<std::string> header;
+    std::vector<std::vector<std::string>> rows;
+    std::string markdown() const;  // GitHub pipe table, one line per row
+    std::string text() const;      // columns padded to their widest cell (UTF-8 aware), for a terminal
+};
+
+// CSV text: a header line, then rows of numbers written with %.9g (no quoting needed: numbers only).
+struct Csv {
+    std::vector<std::string> header;
+    std::vector<std::vector<double>> rows;  // each row has header.size() values
+    // 1-based column of `name` (gnuplot's numbering); throws std::invalid_argument if absent.
+    int col(const std::string& name) const;
+    // Throws std::invalid_argument if a row's width differs from the header's.
+    std::string str() const;
+};
+
+// ------------------------------------------------------------------------------------------ files, plots
+// dir + "/" + name.
+std::string join_path(const std::string& dir, const std::string& name);
+
+// The opening lines of every script: pngcairo terminal of width×height pixels writing `png` (a file name
+// relative to the script's directory), comma-separated data with a header line skipped, grid, key.
+std::string gnuplot_preamble(const std::string& png, int width, int height);
+
+// True if `command -v gnuplot` succeeds (checked once per process).
+bool gnuplot_available();
+
+// Runs `gnuplot <script>` inside `dir` (so the script's relative paths resolve there) if gnuplot is
+// available. Returns true if gnuplot ran and exited with status 0; false when it is missing or failed.
+bool render_gnuplot(const std::string& dir, const std::string& script);
+
+// How to render by hand, for reports and logs: "cd DIR && gnuplot SCRIPT".
+std::string render_hint(const std::string& dir, const std::string& script);
+
+// ------------------------------------------------------------------------------------------ running
+// Wall clock and process CPU time (all threads) since construction.
+struct Timer {
+    std::chrono::steady_clock::time_point wall0 = std::chrono::steady_clock::now();
+    std::clock_t cpu0 = std::clock();
+    double wall() const;
+    double cpu() const;
+};
+
+// Runs job(0..n−1) with `#pragma omp parallel for schedule(dynamic, 1)`: jobs are independent and write
+// only their own slot of the caller's result vectors, so results do not depend on the thread count
+// (kernels and rollouts inside a job run single-threaded: nested OpenMP is off). Callers number their long
+// jobs first, so the dynamic schedule does not end on one long straggler. If jobs throw, the exception of the lowest-numbered failing job is rethrown after all
+// jobs have finished.
+void run_jobs(int n, const std::function<void(int)>& job);
+
+// ------------------------------------------------------------------------------------------ experiment glue
+// Throws std::invalid_argument("experiment: --seeds ...") for seeds < 1 and
+// std::invalid_argument("experiment: --out ...") if out_dir is not an existing directory.
+void check_options(const ExperimentOptions& opt);
+// opt.command if set, else "imitate experiment NAME --out DIR --seeds N" (+ " --quick").
+std::string command_line(const ExperimentOptions& opt, const std::string& name);
+// Calls opt.log(msg) if set.
+void log(const ExperimentOptions& opt, const std::string& msg);
+// write_file_atomic(out_dir/name, text) and records the path in r.files.
+void write_output(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& text);
+// Renders out_dir/script (if opt.render and gnuplot is available), records the PNGs that now exist in
+// r.files and sets r.plotted; logs the render hint otherwise.
+void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::string& script,
+                  const std::vector<std::string>& pngs);
+// The markdown lines every section ends with: budgets, the command, the files, the plot image links (or
+// the render hint when there are no PNGs).
+std::string section_footer(const ExperimentResult& r, const ExperimentOptions& opt, const std::string& budgets,
+                           const std::string& script, const std::vector<std::string>& pngs);
+
+}  // namespace imitate::experiments

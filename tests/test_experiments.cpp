@@ -1,0 +1,229 @@
+// Experiments (algorithms/experiments/): the shared statistics and table helpers, the multimodal toy and its
+// scoring, and each experiment end to end in --quick mode: CSV columns, sane values, the headline claims on
+// fixed seeds, and identical CSV bytes for 1 and 2 threads.
+#include <doctest/doctest.h>
+
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+
+#include "algorithms/atomic_file.hpp"
+#include "algorithms/experiments/experiments.hpp"
+#include "algorithms/experiments/report.hpp"
+#include "engine/threads.hpp"
+
+using namespace imitate;
+using namespace imitate::experiments;
+
+namespace {
+
+std::string out_dir(const std::string& name) {
+    const std::string d = std::string(IMITATE_BUILD_DIR) + "/test_experiments/" + name;
+    std::filesystem::remove_all(d);
+    std::filesystem::create_directories(d);
+    return d;
+}
+
+ExperimentOptions quick(const std::string& dir) {
+    ExperimentOptions o;
+    o.out_dir = dir;
+    o.seeds = 2;
+    o.quick = true;
+    o.render = false;
+    return o;
+}
+
+struct ParsedCsv {
+    std::vector<std::string> header;
+    std::vector<std::vector<double>> rows;
+    int col(const std::string& name) const {
+        for (size_t j = 0; j < header.size(); ++j)
+            if (header[j] == name) return static_cast<int>(j);
+        FAIL("no column " << name);
+        return -1;
+    }
+};
+
+ParsedCsv parse_csv(const std::string& path) {
+    ParsedCsv c;
+    std::istringstream in(read_file(path));
+    std::string line, cell;
+    std::getline(in, line);
+    std::istringstream h(line);
+    while (std::getline(h, cell, ',')) c.header.push_back(cell);
+    while (std::getline(in, line)) {
+        std::vector<double> row;
+        std::istringstream l(line);
+        while (std::getline(l, cell, ',')) row.push_back(std::stod(cell));
+        REQUIRE(row.size() == c.header.size());
+        c.rows.push_back(row);
+    }
+    return c;
+}
+
+bool ends_with(const std::string& s, const std::string& suffix) {
+    return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
+}
+
+// Every value finite; every column named like a rate (success, lo, hi, fraction) in [0, 1].
+void check_sane(const ParsedCsv& c) {
+    for (const auto& row : c.rows)
+        for (size_t j = 0; j < row.size(); ++j) {
+            INFO("column " << c.header[j]);
+            CHECK(std::isfinite(row[j]));
+            const std::string& h = c.header[j];
+            if (ends_with(h, "_success") || ends_with(h, "_lo") || ends_with(h, "_hi") || ends_with(h, "_fraction")) {
+                if (h.find("error") == std::string::npos && h.find("disagreement") == std::string::npos &&
+                    h.rfind("bin_", 0) != 0) {
+                    CHECK(row[j] >= 0.0);
+                    CHECK(row[j] <= 1.0);
+                }
+            }
+        }
+}
+
+// Runs `run` at 2 threads (returned) and again at 1 thread into <dir>_t1; the CSV bytes must match.
+ExperimentResult run_both_thread_counts(ExperimentResult (*run)(const ExperimentOptions&), const std::string& name,
+                                        const std::string& csv) {
+    const int saved = get_threads();
+    set_threads(2);
+    const std::string d2 = out_dir(name);
+    ExperimentResult r2 = run(quick(d2));
+    set_threads(1);
+    const std::string d1 = out_dir(name + "_t1");
+    run(quick(d1));
+    set_threads(saved);
+    CHECK(read_file(d1 + "/" + csv) == read_file(d2 + "/" + csv));
+    return r2;
+}
+
+}  // namespace
+
+TEST_CASE("stats: mean, sample std, Student-t interval; slope; t quantiles") {
+    const Stats s = stats_of({1, 2, 3, 4, 5});
+    CHECK(s.n == 5);
+    CHECK(s.mean == doctest::Approx(3.0));
+    CHECK(s.std == doctest::Approx(std::sqrt(2.5)));
+    CHECK(s.hi - s.mean == doctest::Approx(2.776 * std::sqrt(2.5) / std::sqrt(5.0)));
+    CHECK(stats_of({7}).std == 0.0);
+    CHECK(t975(1) == doctest::Approx(12.706));
+    CHECK(t975(100000) == doctest::Approx(1.96));
+    CHECK(fit_slope({0, 1, 2, 3}, {1, 3, 5, 7}) == doctest::Approx(2.0));
+    CHECK(std::isnan(fit_slope({1, 1}, {2, 3})));
+}
+
+TEST_CASE("tables and CSV text") {
+    Table t{{"a", "b"}, {{"x", "1"}, {"long θ", "22"}}};
+    CHECK(t.markdown() == "| a | b |\n|---|---:|\n| x | 1 |\n| long θ | 22 |\n");
+    CHECK(t.text().find("long θ  22") != std::string::npos);
+    Csv c{{"t", "v"}, {{1, 0.5}, {2, 0.25}}};
+    CHECK(c.str() == "t,v\n1,0.5\n2,0.25\n");
+    CHECK(c.col("v") == 2);
+    CHECK_THROWS_AS(c.col("w"), std::invalid_argument);
+    c.rows.push_back({1});
+    CHECK_THROWS_AS(c.str(), std::invalid_argument);
+}
+
+TEST_CASE("options are checked") {
+    ExperimentOptions o = quick(out_dir("bad"));
+    o.seeds = 0;
+    CHECK_THROWS_AS(run_multimodal(o), std::invalid_argument);
+    o.seeds = 1;
+    o.out_dir = std::string(IMITATE_BUILD_DIR) + "/test_experiments/does/not/exist";
+    CHECK_THROWS_AS(run_chunking(o), std::invalid_argument);
+    CHECK_THROWS_AS(run_experiment("nope", quick(out_dir("bad"))), std::invalid_argument);
+}
+
+TEST_CASE("bimodal toy: two valid actions per observation; evaluate_modes scores samplers") {
+    const Dataset d = make_bimodal_toy(250, 3, 100, 7);
+    CHECK(d.size() == 250);
+    CHECK(d.episode_ends == std::vector<int64_t>{100, 200, 250});
+    CHECK(((d.actions.array() == 1.0f) || (d.actions.array() == -1.0f)).all());
+    CHECK(d.observations.cwiseAbs().maxCoeff() <= 1.0f);
+    CHECK_THROWS_AS(make_bimodal_toy(0, 3, 100, 7), std::invalid_argument);
+
+    const Mat obs = toy_observations(2000, 3, 8);
+    Rng rng(9);
+    // A sampler that picks a mode at random: all valid, balanced.
+    ModeStats both = evaluate_modes(
+        [](const Mat& o, Mat& out, Rng& r) {
+            out.resize(o.rows(), 1);
+            for (Eigen::Index i = 0; i < o.rows(); ++i) out(i, 0) = r.uniform() < 0.5 ? 1.0f : -1.0f;
+        },
+        obs, rng);
+    CHECK(both.valid_fraction == 1.0);
+    CHECK(both.mode_balance == doctest::Approx(0.5).epsilon(0.1));
+    // The MSE optimum, 0 everywhere: nothing valid, balance undefined.
+    ModeStats zero = evaluate_modes([](const Mat& o, Mat& out, Rng&) { out = Mat::Zero(o.rows(), 1); }, obs, rng);
+    CHECK(zero.valid_fraction == 0.0);
+    CHECK(std::isnan(zero.mode_balance));
+    CHECK(zero.mean_action == 0.0);
+    CHECK_THROWS_AS(evaluate_modes([](const Mat&, Mat& out, Rng&) { out = Mat::Zero(3, 1); }, obs, rng),
+                    std::invalid_argument);
+}
+
+TEST_CASE("multimodal (quick): MSE predictions sit between the modes") {
+    ExperimentOptions o = quick(out_dir("multimodal"));
+    o.render = true;  // one experiment renders, when gnuplot is installed
+    const ExperimentResult r = run_multimodal(o);
+    const ParsedCsv c = parse_csv(o.out_dir + "/multimodal.csv");
+    CHECK(c.header == std::vector<std::string>{"bin_lo", "bin_hi", "bin_center", "data_count", "data_fraction",
+                                               "mse_count", "mse_fraction"});
+    check_sane(c);
+    CHECK(std::abs(r.numbers.at("mse_mean_action")) < 0.3);
+    CHECK(r.numbers.at("mse_valid_fraction") < 0.1);
+    CHECK(std::filesystem::exists(o.out_dir + "/multimodal.gp"));
+    CHECK(std::filesystem::exists(o.out_dir + "/multimodal.md"));
+    CHECK(r.plotted == (gnuplot_available() && std::filesystem::exists(o.out_dir + "/multimodal.png")));
+    CHECK(r.markdown.find("imitate experiment multimodal") != std::string::npos);
+}
+
+TEST_CASE("compounding (quick): BC's error grows; same bytes at 1 and 2 threads") {
+    const ExperimentResult r = run_both_thread_counts(run_compounding, "compounding", "compounding.csv");
+    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/compounding/compounding.csv");
+    CHECK(c.rows.size() == 200);
+    for (const char* k : {"t", "pd_bc_error_mean", "pd_bc_error_lo", "pd_bc_error_hi", "pd_dagger_error_mean",
+                          "swingup_bc_disagreement_mean", "swingup_dagger_disagreement_hi"})
+        CHECK(c.col(k) >= 0);
+    check_sane(c);
+    // The headline: BC with the PD expert is off the expert's path by much more after 200 steps than after 20.
+    CHECK(r.numbers.at("pd_bc_error_t200") >= 2.0 * r.numbers.at("pd_bc_error_t20"));
+    // Errors start tiny: both begin from the same state.
+    CHECK(r.numbers.at("pd_bc_error_t1") < 0.05);
+    // Early growth is a power law of order 1-3 in t.
+    CHECK(r.numbers.at("pd_bc_slope") > 1.0);
+    CHECK(r.numbers.at("pd_bc_slope") < 3.0);
+}
+
+TEST_CASE("chunking (quick): every cell sane, H = 1 identical across modes; same bytes at 1 and 2 threads") {
+    const ExperimentResult r = run_both_thread_counts(run_chunking, "chunking", "chunking.csv");
+    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/chunking/chunking.csv");
+    REQUIRE(c.rows.size() == 5);
+    for (const char* m : {"open", "receding", "ensemble"})
+        for (const char* q : {"_k", "_success", "_lo", "_hi", "_return_mean", "_return_std"})
+            CHECK(c.col(std::string(m) + q) >= 0);
+    check_sane(c);
+    CHECK(c.rows[0][c.col("open_success")] == c.rows[0][c.col("receding_success")]);
+    CHECK(c.rows[0][c.col("open_success")] == c.rows[0][c.col("ensemble_success")]);
+    CHECK(c.rows[0][c.col("open_return_mean")] == c.rows[0][c.col("ensemble_return_mean")]);
+    CHECK(c.rows[4][c.col("receding_k")] == 8);  // ⌈16/2⌉
+    const double best = r.numbers.at("best_H");
+    CHECK((best == 1 || best == 2 || best == 4 || best == 8 || best == 16));
+    CHECK(r.numbers.at("best_success") >= r.numbers.at("open_H1_success"));
+}
+
+TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {
+    const ExperimentResult r = run_dagger(quick(out_dir("dagger")));
+    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/dagger/dagger.csv");
+    const int R = static_cast<int>(r.numbers.at("rounds"));
+    REQUIRE(c.rows.size() == static_cast<size_t>(R + 1));
+    for (const char* m : {"dagger", "bc", "noise"})
+        for (const char* q : {"_success", "_lo", "_hi", "_success_std", "_return_mean"}) CHECK(c.col(std::string(m) + q) >= 0);
+    check_sane(c);
+    for (int i = 1; i <= R; ++i)  // labels grow by the same amount each round
+        CHECK(c.rows[i][c.col("labels")] - c.rows[i - 1][c.col("labels")] == c.rows[1][c.col("labels")] - c.rows[0][c.col("labels")]);
+    // Round 0 is the same policy for DAgger and BC.
+    CHECK(r.numbers.at("dagger_r0_success") == r.numbers.at("bc_r0_success"));
+    const std::string last = "_r" + std::to_string(R) + "_success";
+    CHECK(r.numbers.at("dagger" + last) >= r.numbers.at("bc" + last) - 0.05);
+}
