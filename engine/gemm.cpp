@@ -112,11 +112,57 @@ void gemm_f32(int M, int N, int K, const float* a, std::ptrdiff_t sai, std::ptrd
     }
 }
 
+// out[r][j0, j1) for every row r of x: four rows of W at a time, so each load of x feeds four FMAs.
+static void gemv_block(int B, int N, int K, const float* x, const float* W, const float* bias, float* out, int j0, int j1) {
+    const int kfull = K & ~15;
+    const __mmask16 tail = static_cast<__mmask16>((1u << (K - kfull)) - 1);
+    for (int r = 0; r < B; ++r) {
+        const float* xr = x + static_cast<std::ptrdiff_t>(r) * K;
+        float* o = out + static_cast<std::ptrdiff_t>(r) * N;
+        int j = j0;
+        for (; j + 4 <= j1; j += 4) {
+            const float* w0 = W + static_cast<std::ptrdiff_t>(j) * K;
+            __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;
+            for (int k = 0; k < kfull; k += 16) {
+                const __m512 xv = _mm512_loadu_ps(xr + k);
+                a0 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + k), a0);
+                a1 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + K + k), a1);
+                a2 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + 2 * K + k), a2);
+                a3 = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + 3 * K + k), a3);
+            }
+            if (tail) {
+                const __m512 xv = _mm512_maskz_loadu_ps(tail, xr + kfull);
+                a0 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(tail, w0 + kfull), a0);
+                a1 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(tail, w0 + K + kfull), a1);
+                a2 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(tail, w0 + 2 * K + kfull), a2);
+                a3 = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(tail, w0 + 3 * K + kfull), a3);
+            }
+            o[j] = _mm512_reduce_add_ps(a0) + (bias ? bias[j] : 0.0f);
+            o[j + 1] = _mm512_reduce_add_ps(a1) + (bias ? bias[j + 1] : 0.0f);
+            o[j + 2] = _mm512_reduce_add_ps(a2) + (bias ? bias[j + 2] : 0.0f);
+            o[j + 3] = _mm512_reduce_add_ps(a3) + (bias ? bias[j + 3] : 0.0f);
+        }
+        for (; j < j1; ++j) {
+            const float* w = W + static_cast<std::ptrdiff_t>(j) * K;
+            __m512 a = _mm512_setzero_ps();
+            for (int k = 0; k < kfull; k += 16) a = _mm512_fmadd_ps(_mm512_loadu_ps(xr + k), _mm512_loadu_ps(w + k), a);
+            if (tail) a = _mm512_fmadd_ps(_mm512_maskz_loadu_ps(tail, xr + kfull), _mm512_maskz_loadu_ps(tail, w + kfull), a);
+            o[j] = _mm512_reduce_add_ps(a) + (bias ? bias[j] : 0.0f);
+        }
+    }
+}
+
+void gemv_f32(int B, int N, int K, const float* x, const float* W, const float* bias, float* out) {
+    // One thread: a fork/join costs about as much as the whole 256×256 product at batch 1.
+    gemv_block(B, N, K, x, W, bias, out, 0, N);
+}
+
 #else  // no AVX-512: matmul.cpp uses Eigen
 
 bool gemm_available() { return false; }
 void gemm_f32(int, int, int, const float*, std::ptrdiff_t, std::ptrdiff_t, const float*, std::ptrdiff_t, bool, float*,
               std::ptrdiff_t, bool, const float*) {}
+void gemv_f32(int, int, int, const float*, const float*, const float*, float*) {}
 
 #endif
 

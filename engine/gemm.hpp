@@ -17,4 +17,9 @@ bool gemm_available();
 void gemm_f32(int M, int N, int K, const float* a, std::ptrdiff_t sai, std::ptrdiff_t sak, const float* b,
               std::ptrdiff_t ldb, bool b_trans, float* c, std::ptrdiff_t ldc, bool accumulate, const float* bias);
 
+// Small-batch forward (a control loop's batch of 1): out (B,N) = x (B,K)·Wᵀ + bias, W (N,K) row-major, as
+// dot products of x's rows with four rows of W at a time. No packing, no allocation, one thread.
+// Requires gemm_available(), B, N, K >= 1.
+void gemv_f32(int B, int N, int K, const float* x, const float* W, const float* bias, float* out);
+
 }  // namespace imitate

@@ -49,6 +49,18 @@ static bool fast_gemm(Eigen::Index M, Eigen::Index N, Eigen::Index K, const T* a
     }
 }
 
+// Batches below 16 rows (a control loop's batch of 1) as AVX-512 dot products. False when it did not run.
+template <class T>
+static bool fast_gemv(Eigen::Index B, Eigen::Index N, Eigen::Index K, const T* x, const T* W, const T* bias, T* out) {
+    if constexpr (std::is_same_v<T, float>) {
+        if (!gemm_available() || B < 1 || B >= 16 || N < 1 || K < 1 || N >= (1 << 30) || K >= (1 << 30)) return false;
+        gemv_f32(int(B), int(N), int(K), x, W, bias, out);
+        return true;
+    } else {
+        return false;
+    }
+}
+
 template <class T>
 static void check_forward(const MatT<T>& x, const MatT<T>& W, const MatT<T>* b) {
     if (x.cols() != W.cols())
@@ -69,6 +81,8 @@ void linear_forward(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT
     if (fast_gemm<T>(B, O, x.cols(), x.data(), x.cols(), 1, W.data(), W.cols(), true, out.data(), O, false,
                      b ? b->data() : nullptr)) {
         // done: out = x·Wᵀ + b by the AVX-512 kernel
+    } else if (fast_gemv<T>(B, O, x.cols(), x.data(), W.data(), b ? b->data() : nullptr, out.data())) {
+        // done: small batch as dot products
     } else if (B >= 32) {
         // Each chunk owns whole rows of out: out[r0:r1] = x[r0:r1]·Wᵀ (+ b).
         for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
