@@ -244,7 +244,6 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
 }
 
 int cmd_dagger(const DaggerArgs& a, const Globals& g) {
-    std::filesystem::create_directories(a.out);
     DAggerConfig dc;
     dc.rounds = a.rounds;
     dc.episodes_per_round = a.episodes_per_round;
@@ -257,6 +256,7 @@ int cmd_dagger(const DaggerArgs& a, const Globals& g) {
     dc.bc.seed = a.seed;
     dc.eval.episodes = a.eval_episodes;
     BatchPolicy expert = expert_policy(parse_expert(a.expert));
+    std::filesystem::create_directories(a.out);  // only once every flag has parsed: a bad flag leaves nothing behind
     Dataset initial;
     if (a.initial_episodes > 0) initial = collect_demos(expert, a.initial_episodes, derive_seed(a.seed, 1000));
     if (!g.quiet)
