@@ -11,7 +11,8 @@ namespace imitate {
 // the temporary is removed on failure.
 void write_file_atomic(const std::string& path, std::string_view bytes);
 
-// Reads a whole file. Throws std::runtime_error("<path>: cannot open ...") if it cannot.
+// Reads a whole file. Throws std::runtime_error("<path>: cannot open ...") if it cannot, and
+// std::runtime_error("<path>: is a directory, expected a file") for a directory.
 std::string read_file(const std::string& path);
 
 }  // namespace imitate
