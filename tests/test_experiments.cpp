@@ -210,6 +210,9 @@ TEST_CASE("chunking (quick): every cell sane, H = 1 identical across modes; same
     const double best = r.numbers.at("best_H");
     CHECK((best == 1 || best == 2 || best == 4 || best == 8 || best == 16));
     CHECK(r.numbers.at("best_success") >= r.numbers.at("open_H1_success"));
+    const ParsedCsv per_seed = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/chunking/chunking_seeds.csv");
+    CHECK(per_seed.rows.size() == 5 * 2);  // (H, seed)
+    check_sane(per_seed);
 }
 
 TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {
@@ -226,4 +229,7 @@ TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {
     CHECK(r.numbers.at("dagger_r0_success") == r.numbers.at("bc_r0_success"));
     const std::string last = "_r" + std::to_string(R) + "_success";
     CHECK(r.numbers.at("dagger" + last) >= r.numbers.at("bc" + last) - 0.05);
+    const ParsedCsv per_seed = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/dagger/dagger_seeds.csv");
+    CHECK(per_seed.rows.size() == static_cast<size_t>((R + 1) * 2));  // (round, seed)
+    check_sane(per_seed);
 }

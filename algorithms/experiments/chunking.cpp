@@ -8,6 +8,7 @@
 // chunking.csv: H, then per mode (open, receding, ensemble): <mode>_k (actions executed per query; ensemble:
 // 1), <mode>_successes, <mode>_episodes, <mode>_success, <mode>_lo, <mode>_hi (Wilson 95% over the pooled
 // episodes), <mode>_success_std (over seeds), <mode>_return_mean, <mode>_return_std (over seeds' mean returns).
+// chunking_seeds.csv: H, seed, <mode>_success, <mode>_return per mode: one row per (H, seed).
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -159,14 +160,26 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     for (int m = 0; m < 3; ++m) r.numbers[std::string(mode_key[m]) + "_best_H"] = best_h_mode[m];
     r.table = tab.text();
     write_output(r, opt, "chunking.csv", csv.str());
+    Csv seeds_csv{{"H", "seed", "open_success", "receding_success", "ensemble_success", "open_return", "receding_return",
+                   "ensemble_return"},
+                  {}};
+    for (int h = 0; h < NH; ++h)
+        for (int s = 0; s < S; ++s) {
+            std::vector<double> row{double(c.horizons[h]), double(s)};
+            for (int m = 0; m < 3; ++m) row.push_back(ev[(h * S + s) * 3 + m].success_rate);
+            for (int m = 0; m < 3; ++m) row.push_back(ev[(h * S + s) * 3 + m].mean_return);
+            seeds_csv.rows.push_back(row);
+        }
+    write_output(r, opt, "chunking_seeds.csv", seeds_csv.str());
 
-    // 4. plot: success vs H (log2 axis), one line per mode with Wilson error bars; modes nudged sideways
+    // 4. plot: success vs H (log2 axis), one line per mode with Wilson error bars, single seeds as hollow
+    //    circles; modes nudged sideways
     auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
     std::string gp = gnuplot_preamble("chunking.png", 900, 600);
     gp += "set title 'Action chunking on swing-up: success vs chunk length H (" + std::to_string(S) + " seeds × " +
           std::to_string(c.eval_episodes) + " episodes per point)'\n"
           "set xlabel 'chunk length H (actions per prediction; log scale)'\n"
-          "set ylabel 'success rate (Wilson 95% interval)'\n"
+          "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
           "set logscale x 2\nset xrange [0.8:" + std::to_string(int(c.horizons.back() * 1.25)) + "]\nset yrange [-0.02:1.02]\n"
           "set key bottom left\n";
     const char* color[3] = {"#d62728", "#2ca02c", "#1f77b4"};
@@ -180,6 +193,10 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
               col(k + "_lo") + ":" + col(k + "_hi") + " with yerrorlines lw 2 pt 7 lc rgb '" + color[m] + "' title '" +
               title[m] + "'";
     }
+    for (int m = 0; m < 3; ++m)
+        gp += ", \\\n     'chunking_seeds.csv' skip 1 using ($1*" + num(nudge[m], 2) + "):" +
+              std::to_string(seeds_csv.col(std::string(mode_key[m]) + "_success")) + " with points pt 6 ps 0.8 lc rgb '" +
+              color[m] + "' " + (m == 0 ? "title 'single seeds'" : "notitle");
     gp += "\n";
     write_output(r, opt, "chunking.gp", gp);
     render_plots(r, opt, "chunking.gp", {"chunking.png"});

@@ -247,17 +247,17 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
         }
         return p + "\n";
     };
-    std::string gp = gnuplot_preamble("compounding.png", 1200, 900);
+    std::string gp = gnuplot_preamble("compounding.png", 1200, 900) + "set key opaque\n";
     gp += "set multiplot layout 2,2 title 'Compounding error: learner vs expert from the same " + std::to_string(c.starts) +
           " held-out starts (" + std::to_string(S) + " training seeds)'\n"
           "set xlabel 'timestep t (steps of 0.05 s)'\nset ylabel 'error |Δθ(t)| (rad)'\nset xrange [1:" + std::to_string(T) + "]\n";
     for (int e = 0; e < E; ++e) gp += "set title '" + std::string(expert_label(experts[e])) + ": error vs timestep'\n" + panel(e, "_error", false);
-    gp += "set logscale xy\nset xrange [1:" + std::to_string(T) + "]\nset yrange [*:*]\n"
+    gp += "set logscale xy\nset format y '10^{%L}'\nset xrange [1:" + std::to_string(T) + "]\nset yrange [*:*]\n"
           "set object 1 rect from " + std::to_string(c.fit_t0) + ", graph 0 to " + std::to_string(c.fit_t1) +
           ", graph 1 fc rgb '#eeeeee' fs solid 0.5 behind\n";
     for (int e = 0; e < E; ++e)
         gp += "set title '" + std::string(expert_label(experts[e])) + ": log-log (shaded: slope fit window)'\n" + panel(e, "_error", true);
-    gp += "unset multiplot\nunset logscale\nunset object 1\n";
+    gp += "unset multiplot\nunset logscale\nunset object 1\nset format y '%g'\n";
     gp += "set output 'compounding_disagreement.png'\nset terminal pngcairo size 1200,450 enhanced font 'Sans,10'\n"
           "set multiplot layout 1,2 title 'Action disagreement with the expert along the learner''s own path'\n"
           "set xlabel 'timestep t (steps of 0.05 s)'\nset ylabel '|a_{learner} − a_{expert}| (N·m)'\nset xrange [1:" +
@@ -280,6 +280,15 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
     auto growth = [&](const std::string& k) { return pm(r.numbers[k + "_growth"], r.numbers[k + "_growth_std"], 1) + "×"; };
     auto pct = [&](const std::string& k) { return num(100 * r.numbers[k], 1) + "%"; };
     const std::string window = "t = " + std::to_string(c.fit_t0) + "–" + std::to_string(c.fit_t1);
+    double worst = 0;  // the largest distance of a series' slope from the constant-offset reference
+    for (const char* k : {"pd_bc", "pd_dagger", "swingup_bc", "swingup_dagger"})
+        worst = std::max(worst, std::abs(r.numbers[std::string(k) + "_slope"] - ref));
+    const std::string slope_verdict =
+        worst < 0.15 ? ", and all four are within " + num(worst, 2) + " of it: early on a clone behaves like the expert "
+                       "plus a constant torque offset, and the angle error is that offset integrated twice, not yet "
+                       "an error feeding on itself"
+                     : "; a larger slope means the error feeds on itself, a smaller one that the two controllers agree "
+                       "more as they go";
     std::string md = "## 1. Compounding error: how far the clone drifts from the expert's path\n\n";
     md += "Learner and expert start from the same " + std::to_string(c.starts) +
           " held-out states; error(t) = |angle_normalize(θ_learner(t) − θ_expert(t))| in rad after t steps, averaged "
@@ -288,11 +297,12 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
           " for BC and " + slope("pd_dagger") + " for DAgger with the PD expert, " + slope("swingup_bc") + " and " +
           slope("swingup_dagger") + " with the swing-up expert (mean ± std over seeds). A constant torque offset "
           "alone would give " + num(ref, 2) + " over this window (Δθ(t) ∝ t(t+1)/2 under the env's semi-implicit "
-          "Euler step); a larger slope means the error feeds on itself, a smaller one that the two controllers "
-          "agree more as they go (both saturated at ±2 N·m for much of the swing-up). **Later.** With the PD expert, "
+          "Euler step)" + slope_verdict + ". **Later.** With the PD expert, "
           "which cannot hold the pole and lets it wander, the error keeps growing: after 200 steps BC is off by " +
           n("pd_bc_error_t200", 3) + " rad, " + growth("pd_bc") + " its error after 20 steps (" + n("pd_bc_error_t20", 3) +
-          " rad). With the swing-up expert both trajectories end upright whenever the learner succeeds, so BC's "
+          " rad; DAgger's ratio, " + growth("pd_dagger") + ", says less, as its error at t = 20 is only " +
+          n("pd_dagger_error_t20", 3) + " rad: read the curves). With the swing-up expert both trajectories end "
+          "upright whenever the learner succeeds, so BC's "
           "error peaks at t = " + n("swingup_bc_peak_t", 0) + " (during the swing) and then falls (" + growth("swingup_bc") +
           " from t = 20 to 200): here compounding shows up as the starts from which the clone never gets up (BC "
           "succeeds from " + pct("swingup_bc_success") + " of them, DAgger from " + pct("swingup_dagger_success") +
@@ -300,7 +310,9 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
           "expert would have applied a different torque by " + n("swingup_bc_disagreement", 3) + " N·m on average for "
           "BC vs " + n("swingup_dagger_disagreement", 3) + " N·m for DAgger (PD: " + n("pd_bc_disagreement", 3) + " vs " +
           n("pd_dagger_disagreement", 3) + "): DAgger was trained on the states its own policy visits, labelled by the "
-          "expert. It also holds " + std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) / c.demo_episodes) +
+          "expert, so its whole error curve sits lower (after 20 steps " + n("pd_dagger_error_t20", 3) + " vs " +
+          n("pd_bc_error_t20", 3) + " rad with the PD expert, " + n("swingup_dagger_error_t20", 3) + " vs " +
+          n("swingup_bc_error_t20", 3) + " with the swing-up expert). It also holds " + std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) / c.demo_episodes) +
           "× BC's labels here; experiment 3 compares the two at equal labels.\n\n";
     md += tab.markdown() + "\n";
     md += "Errors are mean [95% band = mean ± t·sd/√n over n = seeds × starts]; growth and slope are mean ± std "

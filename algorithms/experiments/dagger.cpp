@@ -8,6 +8,7 @@
 // dagger.csv: round, labels, then per method (dagger, bc, noise): <method>_successes, <method>_episodes,
 // <method>_success, <method>_lo, <method>_hi (Wilson 95% over pooled episodes), <method>_success_std (over
 // seeds), <method>_return_mean, <method>_return_std (over seeds' mean returns).
+// dagger_seeds.csv: round, labels, seed, <method>_success, <method>_return per method: one row per (round, seed).
 #include <cmath>
 #include <stdexcept>
 
@@ -176,18 +177,36 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     const Stats advs = paired(0, 1, R), adv_noise = paired(0, 2, R);
     r.numbers["final_advantage"] = advs.mean / 100;
     r.numbers["final_advantage_std"] = advs.std / 100;
-    for (int m = 0; m < 3; ++m) r.numbers[std::string(method_key[m]) + "_labels_to_90"] = labels_to_90[m];
+    for (int m = 0; m < 3; ++m) {
+        r.numbers[std::string(method_key[m]) + "_labels_to_90"] = labels_to_90[m];
+        int k = 0;  // seeds with >= 90% success at the last round
+        for (int s = 0; s < S; ++s) k += ev[(m * S + s) * (R + 1) + R].success_rate >= 0.9;
+        r.numbers[std::string(method_key[m]) + "_seeds_above_90"] = k;
+    }
     r.numbers["rounds"] = R;
     r.table = tab.text();
     write_output(r, opt, "dagger.csv", csv.str());
+    Csv seeds_csv{{"round", "labels", "seed", "dagger_success", "bc_success", "noise_success", "dagger_return", "bc_return",
+                   "noise_return"},
+                  {}};
+    for (int i = 0; i <= R; ++i)
+        for (int s = 0; s < S; ++s) {
+            std::vector<double> row{double(i), double(labels[i]), double(s)};
+            for (int m = 0; m < 3; ++m) row.push_back(ev[(m * S + s) * (R + 1) + i].success_rate);
+            for (int m = 0; m < 3; ++m) row.push_back(ev[(m * S + s) * (R + 1) + i].mean_return);
+            seeds_csv.rows.push_back(row);
+        }
+    write_output(r, opt, "dagger_seeds.csv", seeds_csv.str());
 
-    // 3. plot: success vs expert labels, three lines with Wilson error bars (nudged sideways)
+    // 3. plot: success vs expert labels, three lines with Wilson error bars, single seeds as hollow circles
+    //    (nudged sideways)
     auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
     std::string gp = gnuplot_preamble("dagger.png", 900, 600);
     gp += "set title 'DAgger vs BC at equal expert labels, swing-up expert (" + std::to_string(S) + " seeds × " +
           std::to_string(c.eval_episodes) + " episodes per point)'\n"
-          "set xlabel 'expert labels (queried states)'\nset ylabel 'success rate (Wilson 95% interval)'\n"
-          "set yrange [-0.02:1.02]\nset key top left\n";
+          "set xlabel 'expert labels (queried states)'\n"
+          "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
+          "set yrange [-0.02:1.02]\nset key bottom right opaque\n";
     const char* color[3] = {"#1f77b4", "#d62728", "#2ca02c"};
     const std::string title[3] = {"DAgger (β_1 = 1, then 0)", "BC, clean expert demos",
                                   "BC + noise injection (σ = " + num(c.noise_sigma, 2) + " N·m)"};
@@ -200,12 +219,19 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
               col(k + "_success") + ":" + col(k + "_lo") + ":" + col(k + "_hi") + " with yerrorlines lw 2 pt 7 lc rgb '" +
               color[m] + "' title '" + title[m] + "'";
     }
+    for (int m = 0; m < 3; ++m)
+        gp += ", \\\n     'dagger_seeds.csv' skip 1 using ($2+" + num(nudge[m] * span, 1) + "):" +
+              std::to_string(seeds_csv.col(std::string(method_key[m]) + "_success")) + " with points pt 6 ps 0.8 lc rgb '" +
+              color[m] + "' " + (m == 0 ? "title 'single seeds'" : "notitle");
     gp += "\n";
     write_output(r, opt, "dagger.gp", gp);
     render_plots(r, opt, "dagger.gp", {"dagger.png"});
 
     // 4. the report section
     const std::string last = "_r" + std::to_string(R);
+    auto seeds_above_90 = [&](int m) {
+        return num(r.numbers[std::string(method_key[m]) + "_seeds_above_90"], 0) + "/" + std::to_string(S);
+    };
     auto labels_text = [&](int m) {
         return std::isnan(labels_to_90[m]) ? "more than " + std::to_string(labels[R]) : num(labels_to_90[m], 0);
     };
@@ -213,14 +239,17 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     md += "All three methods start from " + std::to_string(c.initial_episodes) + " swing-up demonstrations (" +
           std::to_string(labels[0]) + " labels). Each DAgger round rolls out the current learner for " +
           std::to_string(c.episodes_per_round) + " episodes and asks the expert to label every visited state (round 1 "
-          "lets the expert drive, β_1 = 1); BC gets the same number of labels as clean expert demonstrations, and "
+          "lets the expert drive, β_1 = 1, so until then DAgger's data are clean demonstrations like BC's and the two "
+          "can only part from round 2 on); BC gets the same number of labels as clean expert demonstrations, and "
           "BC + noise as demonstrations with N(0, " + num(c.noise_sigma, 2) + "²) added to the executed torque (DART). "
           "After " + std::to_string(R) + " rounds (" + std::to_string(labels[R]) + " labels) DAgger succeeds in " +
           num(100 * r.numbers["dagger" + last + "_success"], 1) + "% of held-out episodes, BC in " +
           num(100 * r.numbers["bc" + last + "_success"], 1) + "% and BC + noise in " +
           num(100 * r.numbers["noise" + last + "_success"], 1) + "%; paired by seed, DAgger − BC is " + num(advs.mean, 1) +
           " points [95% CI " + num(advs.lo, 1) + ", " + num(advs.hi, 1) + "] and DAgger − (BC + noise) " +
-          num(adv_noise.mean, 1) + " [" + num(adv_noise.lo, 1) + ", " + num(adv_noise.hi, 1) + "]. Expert labels needed "
+          num(adv_noise.mean, 1) + " [" + num(adv_noise.lo, 1) + ", " + num(adv_noise.hi, 1) + "]; seeds with ≥ 90% "
+          "success at the last round: DAgger " + seeds_above_90(0) + ", BC " + seeds_above_90(1) + ", BC + noise " +
+          seeds_above_90(2) + ". Expert labels needed "
           "for ≥ 90% pooled success: " + labels_text(0) + " for DAgger, " + labels_text(1) + " for BC, " + labels_text(2) +
           " for BC + noise. Per 1000 expert labels, from round 0 to round " +
           std::to_string(R) + ", DAgger gains " + pm(r.numbers["dagger_gain_per_1k"], r.numbers["dagger_gain_per_1k_std"], 1) +

@@ -41,30 +41,34 @@ struct ExperimentResult {
 // otherwise, std::runtime_error if a file cannot be written. CSV columns are listed in each .cpp's header.
 
 // 1. Compounding error of BC vs DAgger (5 rounds) against the expert's own trajectory from the same held-out
-//    starts, for the PD and the swing-up expert. Writes compounding.{csv,gp,png}, compounding_disagreement.png,
-//    compounding.md. numbers: "<expert>_<method>_error_t<T>" for T in 1, 20, 50, 100, 200 (mean |Δθ| in rad
-//    after T steps), "<expert>_<method>_slope" and "_slope_std" (log-log growth over the fit window, mean and
-//    std over seeds), "<expert>_<method>_disagreement" (mean |Δa| over all steps), "<expert>_<method>_success";
-//    expert in pd, swingup; method in bc, dagger; plus "fit_t0", "fit_t1".
+//    starts, for the PD and the swing-up expert. Writes compounding.{csv,gp,png,md} and
+//    compounding_disagreement.png. numbers, for key = <expert>_<method> (expert pd | swingup, method bc | dagger):
+//    key_error_t<T> for T in 1, 20, 50, 100, 200 (mean |Δθ| in rad after T steps); key_slope, key_slope_std (log-log
+//    growth over steps fit_t0..fit_t1, mean and std over seeds); key_growth, key_growth_std (error(200)/error(20)
+//    per seed); key_peak_t; key_disagreement (mean |Δa| in N·m over all steps); key_success; and
+//    <expert>_expert_success, fit_t0, fit_t1, reference_slope (the slope a constant torque offset gives).
 ExperimentResult run_compounding(const ExperimentOptions& opt);
 
 // 2. Action chunking: H × execution mode (open, receding k = ⌈H/2⌉, temporal ensemble m = 0.01), same
-//    gradient-step budget for every H. Writes chunking.{csv,gp,png,md}. numbers: "<mode>_H<H>_success",
-//    "_lo", "_hi", "_return", "_return_std" for mode in open, receding, ensemble; "best_H", "best_mode"
-//    (0 open, 1 receding, 2 ensemble), "best_success", and "<mode>_best_H".
+//    gradient-step budget for every H. Writes chunking.{csv,gp,png,md} and chunking_seeds.csv (one row per
+//    (H, seed)). numbers: <mode>_H<H>_success, _lo, _hi (pooled, Wilson), _return, _return_std (over seeds) for
+//    mode in open, receding, ensemble; best_H, best_mode (0 open, 1 receding, 2 ensemble), best_success,
+//    best_gain_vs_H1 with _lo and _hi (paired over seeds, points), <mode>_best_H.
 ExperimentResult run_chunking(const ExperimentOptions& opt);
 
 // 3. DAgger vs BC on the same number of clean expert labels vs BC with noise injection (DART), per round.
-//    Writes dagger.{csv,gp,png,md}. numbers: "<method>_r<i>_success" / "_return" / "labels_r<i>" for method in
-//    dagger, bc, noise and i = 0..rounds; "<method>_gain_per_1k" and "_gain_per_1k_std" (success points per
-//    1000 expert labels from round 0 to the last, mean and std over seeds); "rounds"; "final_advantage"
-//    (DAgger − BC success at the last round).
+//    Writes dagger.{csv,gp,png,md} and dagger_seeds.csv (one row per (round, seed)). numbers: labels_r<i>,
+//    <method>_r<i>_success (pooled) and _return (mean over seeds) for method in dagger, bc, noise and
+//    i = 0..rounds; <method>_gain_per_1k and _gain_per_1k_std (success points per 1000 expert labels from round
+//    0 to the last, over seeds); <method>_labels_to_90 (first label budget with pooled success >= 90%, NaN if
+//    none); <method>_seeds_above_90; rounds; final_advantage and _std (DAgger − BC success at the last round,
+//    paired over seeds, as a fraction).
 ExperimentResult run_dagger(const ExperimentOptions& opt);
 
 // 4. Multimodal demonstrations: every observation has the two valid actions ±1; BC with MSE regresses to
-//    their mean. Writes multimodal.{csv,gp,png,md}. numbers: "<head>_valid_fraction", "_mode_balance"
-//    (NaN if nothing is valid), "_mean_action", "_std_action" and "_valid_fraction_std" etc. over seeds, for
-//    head in mse (and whatever heads are added to the list in multimodal.cpp).
+//    their mean. Writes multimodal.{csv,gp,png,md}. numbers, for each head in the list in multimodal.cpp (now:
+//    mse): <head>_valid_fraction and _std, <head>_mode_balance (NaN if nothing is valid), <head>_mean_action and
+//    _std, <head>_std_action (all over seeds).
 ExperimentResult run_multimodal(const ExperimentOptions& opt);
 
 // "compounding", "chunking", "dagger", "multimodal".
@@ -72,8 +76,9 @@ const std::vector<std::string>& experiment_names();
 // Dispatches by name; throws std::invalid_argument("experiment 'x' is not one of ...") otherwise.
 ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt);
 
-// Writes out_dir/REPORT.md: a runtime table (wall and CPU seconds per experiment), then each result's
-// markdown. `command` is the command line that produced the whole report. Returns the path.
+// Writes out_dir/REPORT.md: a runtime table (wall and CPU seconds per experiment, and the machine's load
+// average when /proc/loadavg exists), then each result's markdown. `command` is the command line that produced
+// the whole report. Returns the path.
 std::string write_report(const std::string& out_dir, const std::vector<ExperimentResult>& results,
                          const std::string& command, int threads);
 
@@ -87,7 +92,8 @@ Mat toy_observations(int rows, int obs_dim, uint64_t seed);
 
 // A trained policy's action sampler: obs (B,S) -> out (B,A); stochastic heads draw from rng, MSE ignores it.
 using ActionSampler = std::function<void(const Mat& obs, Mat& out, Rng& rng)>;
-// A deterministic Policy as a sampler (its predict(), first action of the chunk).
+// A Policy as a sampler: its sampling predict(obs, out, scratch, rng), one draw from the head's distribution
+// (the MSE head has none: its deterministic output, drawing nothing). Keeps its own copy of the policy.
 ActionSampler policy_sampler(const Policy& policy);
 
 struct ModeStats {

@@ -79,7 +79,7 @@ Mat toy_observations(int rows, int obs_dim, uint64_t seed) {
 ActionSampler policy_sampler(const Policy& policy) {
     auto p = std::make_shared<Policy>(policy);
     auto scratch = std::make_shared<MLPScratch>();
-    return [p, scratch](const Mat& obs, Mat& out, Rng&) { p->predict(obs, out, *scratch); };
+    return [p, scratch](const Mat& obs, Mat& out, Rng& rng) { p->predict(obs, out, *scratch, rng); };
 }
 
 ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, double eps) {
@@ -111,22 +111,29 @@ ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, 
 }
 
 // ------------------------------------------------------------------ heads under test
+// A head under test: its keys, and how to fit it on a toy dataset and return its action sampler.
 struct ToyHead {
     std::string key, label;  // CSV / numbers key, and the name in tables and plots
     std::function<ActionSampler(const Dataset&, uint64_t seed, const MultimodalConfig&)> fit;
 };
 
-static ActionSampler fit_mse(const Dataset& data, uint64_t seed, const MultimodalConfig& c) {
-    BCConfig bc;
-    bc.steps = c.steps;
-    bc.hidden = c.hidden;
-    bc.batch = c.batch;
-        bc.lr = c.lr;
-    bc.seed = seed;
-    return policy_sampler(train_bc(data, bc).policy);
+// BC with the given head (algorithms/heads/), the experiment's budget; sampled through Policy::predict(rng).
+static ToyHead bc_head(const std::string& key, const std::string& label, HeadConfig head) {
+    return {key, label, [head](const Dataset& data, uint64_t seed, const MultimodalConfig& c) {
+                BCConfig bc;
+                bc.steps = c.steps;
+                bc.hidden = c.hidden;
+                bc.batch = c.batch;
+                bc.lr = c.lr;
+                bc.seed = seed;
+                bc.head = head;
+                return policy_sampler(train_bc(data, bc).policy);
+            }};
 }
 
-static std::vector<ToyHead> heads() { return {{"mse", "BC (MSE)", fit_mse}}; }
+// The heads compared on the toy. Another head is one more line, e.g.
+//   bc_head("gmm", "BC (GMM, K = 5)", HeadConfig{.kind = HeadKind::GMM}),
+static std::vector<ToyHead> heads() { return {bc_head("mse", "BC (MSE)", HeadConfig{})}; }
 
 static int bin_of(double a, const MultimodalConfig& c) {
     const int b = static_cast<int>(std::floor((a - c.lo) / (c.hi - c.lo) * c.bins));
@@ -215,7 +222,7 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         r.numbers[k + "_mean_action"] = me.mean;
         r.numbers[k + "_mean_action_std"] = me.std;
         r.numbers[k + "_std_action"] = s.mean;
-        t.rows.push_back({hs[h].label, num(100 * v.mean, 1) + "% ± " + num(100 * v.std, 1),
+        t.rows.push_back({hs[h].label, num(100 * v.mean, 2) + "% ± " + num(100 * v.std, 2),
                           b.n ? pm(b.mean, b.std, 3) + " (" + std::to_string(b.n) + " seeds)" : "— (none valid)",
                           pm(me.mean, me.std, 3), pm(s.mean, s.std, 3)});
     }
@@ -251,7 +258,7 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
           "The MSE loss is minimised by the conditional mean E[a | s] = 0, an action no demonstrator took, and BC "
           "finds it: over " + std::to_string(seeds) + " seeds × " + std::to_string(c.test_rows) +
           " fresh observations its predictions have mean " + pm(ma, r.numbers["mse_mean_action_std"], 3) +
-          " and spread " + num(sa, 3) + ", and " + num(100 * vf, 1) + "% ± " + num(100 * r.numbers["mse_valid_fraction_std"], 1) +
+          " and spread " + num(sa, 3) + ", and " + num(100 * vf, 2) + "% ± " + num(100 * r.numbers["mse_valid_fraction_std"], 2) +
           " of them lie within " + num(c.eps, 1) + " of a valid action (the demonstrations: 100%). On a pendulum the "
           "same average of \"swing left\" and \"swing right\" is \"do nothing\". Heads that represent a distribution "
           "(mixtures, tokens, CVAE, diffusion) are the fix; `evaluate_modes` scores any head's sampled actions on the "

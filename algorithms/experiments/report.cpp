@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <exception>
 #include <filesystem>
+#include <fstream>
 #include <stdexcept>
 
 #include "algorithms/atomic_file.hpp"
@@ -273,7 +274,13 @@ std::string write_report(const std::string& out_dir, const std::vector<Experimen
         cpu += r.cpu_seconds;
     }
     t.rows.push_back({"total", num(wall, 1), num(cpu, 1), ""});
-    md += "## Runtime\n\n" + t.markdown() + "\nCPU time is the process's, summed over threads.\n\n";
+    std::string load;
+    if (std::ifstream f("/proc/loadavg"); f) {
+        double l1 = 0, l5 = 0;
+        if (f >> l1 >> l5) load = " Load average when the report was written: " + num(l1, 1) + " (1 min), " + num(l5, 1) + " (5 min).";
+    }
+    md += "## Runtime\n\n" + t.markdown() + "\nCPU time is the process's, summed over threads (gnuplot runs as a "
+          "child process and is not counted). Wall time depends on what else the machine runs." + load + "\n\n";
     for (const auto& r : results) md += r.markdown + "\n";
     const std::string path = join_path(out_dir, "REPORT.md");
     write_file_atomic(path, md);
