@@ -175,13 +175,13 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     // 4. plot: success vs H (log2 axis), one line per mode with Wilson error bars, single seeds as hollow
     //    circles; modes nudged sideways
     auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
-    std::string gp = gnuplot_preamble("chunking.png", 900, 600);
+    std::string gp = gnuplot_preamble("chunking.png", 1100, 600);
     gp += "set title 'Action chunking on swing-up: success vs chunk length H (" + std::to_string(S) + " seeds × " +
           std::to_string(c.eval_episodes) + " episodes per point)'\n"
           "set xlabel 'chunk length H (actions per prediction; log scale)'\n"
           "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
           "set logscale x 2\nset xrange [0.8:" + std::to_string(int(c.horizons.back() * 1.25)) + "]\nset yrange [-0.02:1.02]\n"
-          "set key bottom left\n";
+          "set key outside right top\n";
     const char* color[3] = {"#d62728", "#2ca02c", "#1f77b4"};
     const char* title[3] = {"open loop", "receding k = ⌈H/2⌉", "temporal ensemble (m = 0.01)"};
     const double nudge[3] = {0.94, 1.0, 1.06};
@@ -195,7 +195,7 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     }
     for (int m = 0; m < 3; ++m)
         gp += ", \\\n     'chunking_seeds.csv' skip 1 using ($1*" + num(nudge[m], 2) + "):" +
-              std::to_string(seeds_csv.col(std::string(mode_key[m]) + "_success")) + " with points pt 6 ps 0.8 lc rgb '" +
+              std::to_string(seeds_csv.col(std::string(mode_key[m]) + "_success")) + " with points pt 6 ps 1.0 lc rgb '" +
               color[m] + "' " + (m == 0 ? "title 'single seeds'" : "notitle");
     gp += "\n";
     write_output(r, opt, "chunking.gp", gp);
@@ -240,17 +240,17 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     md += " Per mode the best H is " + std::to_string(best_h_mode[0]) + " (open loop), " + std::to_string(best_h_mode[1]) +
           " (receding) and " + std::to_string(best_h_mode[2]) + " (ensemble)." +
           (dead.empty() ? std::string() : " Failing for every seed (< 5% success each): " + dead + ".") +
-          " Chunks average the demonstrator's consecutive actions into one smooth plan and the policy is consulted "
-          "less often, so fewer of its errors compound; but a plan executed blind for H steps cannot react to the "
-          "state, and the swing-up's torque switches sign with every swing: long open-loop chunks miss the switch, "
-          "and so does the ensemble, which with m = 0.01 weights the last H plans for this step almost equally, so "
-          "its action rests on observations (H − 1)/2 steps old on average. At the longest chunk, H = " +
-          std::to_string(c.horizons.back()) + ", the best mode is " + best_name[long_m] + " (" +
-          num(100 * long_rate, 1) + "%). At H = 1 the "
-          "three modes are the same controller and give identical numbers, a built-in check. A single seed's "
-          "success tends to be all-or-nothing (a cloned swing-up pumps correctly from every start or from almost "
-          "none), so the spread over seeds is large: the Wilson interval pools episodes and understates it, the "
-          "paired per-seed column does not.\n\n";
+          " At the longest chunk, H = " + std::to_string(c.horizons.back()) + ", the best mode is " + best_name[long_m] +
+          " (" + num(100 * long_rate, 1) + "%). The case for chunks is that they average the demonstrator's "
+          "consecutive actions into one smooth plan and consult the policy less often, so fewer of its errors "
+          "compound. The cost is that a plan executed blind for H steps cannot react to the state, and the swing-up's "
+          "torque switches sign with every swing: long open-loop chunks miss the switch, and so does the ensemble, "
+          "which with m = 0.01 weights the last H plans for this step almost equally, so its action rests on "
+          "observations (H − 1)/2 steps old on average; re-planning every ⌈H/2⌉ steps halves that blindness. At "
+          "H = 1 the three modes are the same controller and give identical numbers, a built-in check. A single "
+          "seed's success tends to be all-or-nothing (a cloned swing-up pumps correctly from every start or from "
+          "almost none), so the spread over seeds is large: the Wilson interval pools episodes and understates it, "
+          "the paired per-seed column and the circles in the plot do not.\n\n";
     md += tab.markdown() + "\n";
     const std::string budgets = "Per seed: " + std::to_string(c.demo_episodes) + " swing-up expert episodes (" +
                                 std::to_string(c.demo_episodes * 200) + " steps), windows at every index (stride 1, "

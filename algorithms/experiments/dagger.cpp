@@ -201,12 +201,12 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     // 3. plot: success vs expert labels, three lines with Wilson error bars, single seeds as hollow circles
     //    (nudged sideways)
     auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
-    std::string gp = gnuplot_preamble("dagger.png", 900, 600);
+    std::string gp = gnuplot_preamble("dagger.png", 1100, 600);
     gp += "set title 'DAgger vs BC at equal expert labels, swing-up expert (" + std::to_string(S) + " seeds × " +
           std::to_string(c.eval_episodes) + " episodes per point)'\n"
           "set xlabel 'expert labels (queried states)'\n"
           "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
-          "set yrange [-0.02:1.02]\nset key bottom right opaque\n";
+          "set yrange [-0.02:1.02]\nset key outside right top\n";
     const char* color[3] = {"#1f77b4", "#d62728", "#2ca02c"};
     const std::string title[3] = {"DAgger (β_1 = 1, then 0)", "BC, clean expert demos",
                                   "BC + noise injection (σ = " + num(c.noise_sigma, 2) + " N·m)"};
@@ -221,7 +221,7 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     }
     for (int m = 0; m < 3; ++m)
         gp += ", \\\n     'dagger_seeds.csv' skip 1 using ($2+" + num(nudge[m] * span, 1) + "):" +
-              std::to_string(seeds_csv.col(std::string(method_key[m]) + "_success")) + " with points pt 6 ps 0.8 lc rgb '" +
+              std::to_string(seeds_csv.col(std::string(method_key[m]) + "_success")) + " with points pt 6 ps 1.0 lc rgb '" +
               color[m] + "' " + (m == 0 ? "title 'single seeds'" : "notitle");
     gp += "\n";
     write_output(r, opt, "dagger.gp", gp);

@@ -223,7 +223,7 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         r.numbers[k + "_mean_action_std"] = me.std;
         r.numbers[k + "_std_action"] = s.mean;
         t.rows.push_back({hs[h].label, num(100 * v.mean, 2) + "% ± " + num(100 * v.std, 2),
-                          b.n ? pm(b.mean, b.std, 3) + " (" + std::to_string(b.n) + " seeds)" : "— (none valid)",
+                          b.n ? pm(b.mean, b.std, 3) + " (" + std::to_string(b.n) + (b.n == 1 ? " seed)" : " seeds)") : "— (none valid)",
                           pm(me.mean, me.std, 3), pm(s.mean, s.std, 3)});
     }
     r.table = t.text();
