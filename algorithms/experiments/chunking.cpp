@@ -28,7 +28,7 @@ struct ChunkingConfig {
     long train_steps = 3000;                   // gradient steps for every H (the same budget)
     std::vector<int> hidden{32, 32};           // hidden widths
     int batch = 256;                           // minibatch size
-    float lr = 3e-3f;                 // Adam learning rate
+    float lr = 3e-3f;                          // Adam learning rate
     bool normalize = true;                     // normalise observations and actions
     int eval_episodes = 100;                   // evaluation episodes per (seed, H, mode), held-out starts
     double ensemble_m = 0.01;                  // temporal-ensemble weight decay

@@ -30,7 +30,7 @@ struct CompoundingConfig {
     long train_steps = 3000;              // gradient steps per training (BC, and every DAgger retraining)
     std::vector<int> hidden{32, 32};      // hidden widths
     int batch = 256;                      // minibatch size
-    float lr = 3e-3f;                 // Adam learning rate
+    float lr = 3e-3f;                     // Adam learning rate
     bool normalize = true;                // normalise observations and actions with dataset statistics
     int dagger_rounds = 5;                // DAgger rounds (β_1 = 1, then 0)
     int dagger_episodes = 10;             // learner rollouts per DAgger round, every state labelled
@@ -203,7 +203,8 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
             r.numbers[key + "_disagreement"] = di.mean;
             r.numbers[key + "_success"] = double(succ_l) / (S * c.starts);
             r.numbers[key + "_peak_t"] = double(std::max_element(mean_err.begin(), mean_err.end()) - mean_err.begin() + 1);
-            std::vector<std::string> row{expert_label(experts[e]), m == 0 ? "BC" : "DAgger (" + std::to_string(c.dagger_rounds) + " rounds)"};
+            std::vector<std::string> row{expert_label(experts[e]),
+                                         m == 0 ? "BC" : "DAgger (" + std::to_string(c.dagger_rounds) + " rounds)"};
             for (int t : c.report_t) {
                 if (t > T) {
                     row.push_back("");
@@ -251,7 +252,8 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
     gp += "set multiplot layout 2,2 title 'Compounding error: learner vs expert from the same " + std::to_string(c.starts) +
           " held-out starts (" + std::to_string(S) + " training seeds)'\n"
           "set xlabel 'timestep t (steps of 0.05 s)'\nset ylabel 'error |Δθ(t)| (rad)'\nset xrange [1:" + std::to_string(T) + "]\n";
-    for (int e = 0; e < E; ++e) gp += "set title '" + std::string(expert_label(experts[e])) + ": error vs timestep'\n" + panel(e, "_error", false);
+    for (int e = 0; e < E; ++e)
+        gp += "set title '" + std::string(expert_label(experts[e])) + ": error vs timestep'\n" + panel(e, "_error", false);
     gp += "set logscale xy\nset format y '10^{%L}'\nset xrange [1:" + std::to_string(T) + "]\nset yrange [*:*]\n"
           "set object 1 rect from " + std::to_string(c.fit_t0) + ", graph 0 to " + std::to_string(c.fit_t1) +
           ", graph 1 fc rgb '#eeeeee' fs solid 0.5 behind\n";
@@ -312,7 +314,8 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
           n("pd_dagger_disagreement", 3) + "): DAgger was trained on the states its own policy visits, labelled by the "
           "expert, so its whole error curve sits lower (after 20 steps " + n("pd_dagger_error_t20", 3) + " vs " +
           n("pd_bc_error_t20", 3) + " rad with the PD expert, " + n("swingup_dagger_error_t20", 3) + " vs " +
-          n("swingup_bc_error_t20", 3) + " with the swing-up expert). It also holds " + std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) / c.demo_episodes) +
+          n("swingup_bc_error_t20", 3) + " with the swing-up expert). It also holds " +
+          std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) / c.demo_episodes) +
           "× BC's labels here; experiment 3 compares the two at equal labels.\n\n";
     md += tab.markdown() + "\n";
     md += "Errors are mean [95% band = mean ± t·sd/√n over n = seeds × starts]; growth and slope are mean ± std "

@@ -84,8 +84,8 @@ struct Timer {
 // Runs job(0..n−1) with `#pragma omp parallel for schedule(dynamic, 1)`: jobs are independent and write
 // only their own slot of the caller's result vectors, so results do not depend on the thread count
 // (kernels and rollouts inside a job run single-threaded: nested OpenMP is off). Callers number their long
-// jobs first, so the dynamic schedule does not end on one long straggler. If jobs throw, the exception of the lowest-numbered failing job is rethrown after all
-// jobs have finished.
+// jobs first, so the dynamic schedule does not end on one long straggler. If jobs throw, the exception of the
+// lowest-numbered failing job is rethrown after all jobs have finished.
 void run_jobs(int n, const std::function<void(int)>& job);
 
 // ------------------------------------------------------------------------------------------ experiment glue
