@@ -233,7 +233,7 @@ ExperimentResult run_compounding(const ExperimentOptions& opt) {
     const std::string dagger_title = "DAgger (" + std::to_string(c.dagger_rounds) + " rounds)";
     auto panel = [&](int e, const std::string& q, bool loglog) {
         const std::string ek = expert_key(experts[e]);
-        std::string p = "plot ";
+        std::string p = std::string("set key ") + (e == 0 ? "top left" : "top right") + "\nplot ";  // away from the data
         for (int m = 0; m < 2; ++m) {
             const std::string k = ek + "_" + methods[m] + q;
             const std::string title = m == 0 ? "BC" : dagger_title;
