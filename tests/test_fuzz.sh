@@ -12,6 +12,13 @@ cxx=${FUZZ_CXX:-clang++}
 seconds=${FUZZ_SECONDS:-60}
 mkdir -p "$out/obj"
 
+# .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1: fuzzing is slow there, and fuzz_npz would link that
+# build's gcc-ASan libimitate.so into a clang-ASan binary ("incompatible ASan runtimes"). 77 = meson's SKIP.
+if [ "${IMITATE_SKIP_SLOW:-0}" = 1 ]; then
+    echo "SKIP: IMITATE_SKIP_SLOW=1"
+    exit 77
+fi
+
 if ! command -v "$cxx" >/dev/null; then
     echo "SKIP: $cxx not found"
     exit 0
