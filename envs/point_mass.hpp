@@ -1,0 +1,175 @@
+// A 2-D point mass that must get round a disc obstacle to reach a goal: the smallest environment where two
+// different actions are both right. The obstacle sits on the straight line from the start to the goal, so a
+// demonstrator passes it on the left or on the right, and behaviour cloning with MSE, which averages the two,
+// steers straight into it. Also here: the expert that picks a side at random per episode, and lockstep
+// rollouts that execute a policy's action chunks and record the paths.
+#pragma once
+#include <array>
+#include <cstdint>
+#include <vector>
+
+#include "engine/rng.hpp"
+#include "envs/rollout.hpp"
+
+namespace imitate {
+
+// ## Description
+// A point in the plane moves with the velocity it is commanded (a single integrator, no inertia). It starts
+// near the origin, below a disc obstacle centred on the straight line to the goal, and has to reach the goal
+// above the obstacle without touching it. Going round on the left and going round on the right are equally
+// good, so the expert's demonstrations are bimodal.
+//
+//            goal (0, 3), radius 0.2
+//                  ◎
+//        left    ⬤⬤⬤    right        obstacle: centre (0, 1.5), radius 0.5
+//      (−0.9,1.5) ⬤⬤⬤ (0.9, 1.5)    (the expert's waypoints beside it)
+//                  ·
+//            start (x₀, 0), x₀ ~ U(−0.05, 0.05)
+//
+// ## Action space  (A = 2)
+// | Num | Action          | Min  | Max |
+// |-----|-----------------|------|-----|
+// | 0   | velocity v_x    | -1.0 | 1.0 |
+// | 1   | velocity v_y    | -1.0 | 1.0 |
+// Each component is clipped to [-max_speed, max_speed] by step(); a non-finite action throws.
+//
+// ## Observation space  (S = 2, float32)
+// | Num | Observation | Min  | Max |
+// |-----|-------------|------|-----|
+// | 0   | position x  | -Inf | Inf |
+// | 1   | position y  | -Inf | Inf |
+// The plane has no walls; an episode that wanders off is ended by the time limit.
+//
+// ## Dynamics
+//   p' = p + dt · clip(v, −max_speed, max_speed)   (p = (x, y), double precision)
+// A step moves at most dt·max_speed·√2 ≈ 0.14 < the obstacle's diameter, so a step cannot jump over it.
+//
+// ## Reward (sparse), bounds [−1, 1]
+//   +1 on the step that reaches the goal (‖p' − goal‖ < goal_radius), −1 on the step that enters the
+//   obstacle (‖p' − centre‖ < obstacle_radius), 0 otherwise. A collision is checked first.
+//
+// ## Starting state
+//   x₀ ~ U(−start_halfwidth, start_halfwidth) (one rng.uniform draw), y₀ = 0; or any point via reset_to().
+//
+// ## Episode end
+//   terminated: the goal is reached (success) or the obstacle is entered (failure).
+//   truncated: after max_steps (60) steps without either. Stepping a finished episode throws.
+//
+// ## Constants
+//   dt 0.1, max_speed 1 per component, obstacle centre (0, 1.5) radius 0.5, goal (0, 3) radius 0.2,
+//   start band ±0.05, 60 steps. The straight path is 3 long, the way round through (±0.9, 1.5) about 3.5:
+//   35 steps at speed 1.
+struct PointMassConfig {
+    double dt = 0.1;                // integration step
+    double max_speed = 1.0;         // each velocity component is clipped to ±max_speed
+    double start_halfwidth = 0.05;  // x₀ ~ U(−w, w), y₀ = 0
+    double obstacle_x = 0.0, obstacle_y = 1.5, obstacle_radius = 0.5;  // the disc to go round
+    double goal_x = 0.0, goal_y = 3.0, goal_radius = 0.2;              // success: within goal_radius
+    int max_steps = 60;             // TimeLimit: truncated on the max_steps-th step
+};
+
+// Throws std::invalid_argument("point_mass: <field> = <value>, expected <range>") unless dt > 0,
+// max_speed > 0, start_halfwidth >= 0, both radii > 0, max_steps >= 1 (all finite), and neither the start
+// band nor the goal overlaps the obstacle.
+void validate(const PointMassConfig& c);
+
+struct PointMassStep {
+    double reward;    // +1 goal, −1 collision, 0 otherwise
+    bool terminated;  // goal reached or obstacle entered
+    bool truncated;   // max_steps steps taken without terminating
+};
+
+class PointMass {
+public:
+    static constexpr int S = 2;  // observation width
+    static constexpr int A = 2;  // action width
+
+    // Validates cfg (see validate above).
+    explicit PointMass(const PointMassConfig& cfg = {});
+
+    // x₀ ~ U(−w, w) (exactly one rng.uniform() draw), y₀ = 0. Resets the step count and the flags.
+    void reset(Rng& rng);
+    // Starts at (x, y). Throws std::invalid_argument if (x, y) is not finite or lies inside the obstacle.
+    void reset_to(double x, double y);
+    // Moves by dt · clip(v). Throws std::invalid_argument if vx or vy is not finite, std::logic_error if
+    // the episode has already ended (terminated or truncated) since the last reset.
+    PointMassStep step(double vx, double vy);
+
+    // obs[0..2) = float32 (x, y).
+    void observe(float* obs) const;
+
+    double x() const { return x_; }
+    double y() const { return y_; }
+    int elapsed() const { return elapsed_; }       // steps since the last reset
+    bool reached_goal() const { return goal_; }    // the episode ended at the goal
+    bool collided() const { return collided_; }    // the episode ended in the obstacle
+    bool done() const { return goal_ || collided_ || elapsed_ >= cfg_.max_steps; }
+    const PointMassConfig& config() const { return cfg_; }
+
+private:
+    PointMassConfig cfg_;
+    double x_ = 0.0, y_ = 0.0;
+    int elapsed_ = 0;
+    bool goal_ = false, collided_ = false;
+};
+
+// ------------------------------------------------------------------------------------------ the expert
+// Steers at `speed` (≤ max_speed: the velocity's norm, not per component) towards the waypoint beside the
+// obstacle on its side, (obstacle_x + side·waypoint_dx, obstacle_y), until it is within `switch_dy` below the
+// waypoint's height, then towards the goal; the last step before a target is shortened to land on it.
+// Both legs clear the obstacle by about 0.25.
+struct PointMassExpertConfig {
+    double speed = 1.0;       // norm of the commanded velocity
+    double waypoint_dx = 0.9; // waypoints at obstacle_x ± waypoint_dx, height obstacle_y
+    double switch_dy = 0.05;  // head for the goal once y >= obstacle_y − switch_dy
+};
+
+// The expert's velocity at observation obs (2 floats) for side −1 (left) or +1 (right).
+// Throws std::invalid_argument if side is not ±1.
+std::array<float, 2> point_mass_expert_action(const float* obs, int side, const PointMassConfig& env = {},
+                                              const PointMassExpertConfig& cfg = {});
+
+// One side per episode of a rollout with this seed: side i is −1 or +1 with probability ½ each, one uniform
+// of Rng(derive_seed(derive_seed(seed, i), 1)) (a stream apart from the start's Rng(derive_seed(seed, i))).
+std::vector<int> point_mass_sides(int episodes, uint64_t seed);
+
+// The expert as a BatchPolicy for lockstep rollouts: obs (N,2) -> out (N,2), row b steered to sides[b].
+// Throws std::invalid_argument if it is called with a number of rows other than sides.size().
+BatchPolicy point_mass_expert(std::vector<int> sides, const PointMassConfig& env = {},
+                              const PointMassExpertConfig& cfg = {});
+
+// ------------------------------------------------------------------------------------------ rollouts
+struct PointMassRolloutConfig {
+    int episodes = 1;       // N episodes in lockstep
+    uint64_t seed = 0;      // episode i resets from Rng(derive_seed(seed, i))
+    int chunk = 1;          // H: the policy returns H·A values per row, executed open loop, then re-queried
+    PointMassConfig env;    // the environment of every episode (max_steps is the episode length)
+    std::vector<std::array<double, 2>> starts;  // optional (x, y) per episode, instead of a random reset
+};
+
+// One episode of T_i <= max_steps steps (it stops at termination).
+struct PointMassEpisode {
+    uint64_t seed = 0;          // derive_seed(config seed, episode index)
+    Mat observations;           // (T,S) float32 position seen before step t
+    Mat actions;                // (T,A) the commanded velocity (before clipping)
+    MatD path;                  // (T+1,2) positions: the start, then after every step
+    std::vector<double> rewards;  // (T)
+    bool success = false;       // reached the goal (without entering the obstacle, which would have ended it)
+    bool collided = false;      // entered the obstacle
+    bool truncated = false;     // hit the time limit
+    int side = 0;               // sign of x at the first position with y >= obstacle_y (−1 left, +1 right);
+                                // 0 if the path never got that high
+};
+
+// Runs cfg.episodes episodes in lockstep with `policy`, queried for all N rows (finished episodes keep
+// their last observation; their rows of the output are ignored) at steps t ≡ 0 (mod H) of the longest-running
+// episode. Stops once every episode has ended. Throws std::invalid_argument naming the field for episodes < 0,
+// chunk < 1, starts of the wrong size, a bad env config, or a policy output that is not (N, H·A).
+std::vector<PointMassEpisode> rollout_point_mass(const BatchPolicy& policy, const PointMassRolloutConfig& cfg);
+
+// The expert's demonstrations: rollout_point_mass with point_mass_expert(point_mass_sides(N, seed)), so each
+// episode passes on a side drawn at random. chunk must be 1 (the expert answers one action per query).
+std::vector<PointMassEpisode> rollout_point_mass_expert(const PointMassRolloutConfig& cfg,
+                                                        const PointMassExpertConfig& expert = {});
+
+}  // namespace imitate
