@@ -3,6 +3,11 @@
 // reference kernel. Validated against the naive kernel before timing.
 #include <benchmark/benchmark.h>
 
+#include <vector>
+#if defined(__AVX512F__)
+#include <immintrin.h>
+#endif
+
 #include "engine/engine.hpp"
 
 using namespace imitate;
@@ -73,6 +78,46 @@ void BM_Forward_naive(benchmark::State& st) {
     set_counters(st, 2.0 * st.range(1) * st.range(2) * st.range(3));
 }
 
+// The machine's ceilings, measured in the same run as the kernels: the FMA rate of one core (12 independent
+// chains of x = x·m + c), and the rate at which one core reads the 256×256 layer's weights (256 KB, resident
+// in L2 after the first pass). A batch-1 forward of the 256-wide MLP must read those weights once, so
+// 256 KB divided by this rate is its floor on one core.
+void BM_Ceiling_fma(benchmark::State& st) {
+#if defined(__AVX512F__)
+    __m512 x[12];
+    for (int i = 0; i < 12; ++i) x[i] = _mm512_set1_ps(1.0f + 1e-3f * i);
+    const __m512 m = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-7f);
+    for (auto _ : st) {
+        for (int it = 0; it < 1024; ++it)
+            for (auto& v : x) v = _mm512_fmadd_ps(v, m, c);
+        benchmark::DoNotOptimize(x);
+    }
+    st.counters["GFLOP/s"] = benchmark::Counter(2.0 * 16 * 12 * 1024 * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+#else
+    st.SkipWithError("built without AVX-512 (configure with -Dnative=true)");
+#endif
+}
+
+void BM_Ceiling_read_256KB(benchmark::State& st) {
+#if defined(__AVX512F__)
+    std::vector<float> w(256 * 256, 1.0f);
+    for (auto _ : st) {
+        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;  // four chains: not latency-bound
+        for (size_t i = 0; i < w.size(); i += 64) {
+            a0 = _mm512_add_ps(a0, _mm512_loadu_ps(&w[i]));
+            a1 = _mm512_add_ps(a1, _mm512_loadu_ps(&w[i + 16]));
+            a2 = _mm512_add_ps(a2, _mm512_loadu_ps(&w[i + 32]));
+            a3 = _mm512_add_ps(a3, _mm512_loadu_ps(&w[i + 48]));
+        }
+        __m512 sum = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        benchmark::DoNotOptimize(sum);
+    }
+    st.counters["GB/s"] = benchmark::Counter(4.0 * w.size() * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+#else
+    st.SkipWithError("built without AVX-512 (configure with -Dnative=true)");
+#endif
+}
+
 void shapes(benchmark::internal::Benchmark* b) {
     b->ArgNames({"threads", "B", "I", "O"});
     for (int t : {1, 2})
@@ -87,5 +132,8 @@ BENCHMARK(BM_Forward_imitate)->Apply(shapes);
 BENCHMARK(BM_Backward_imitate)->Apply(shapes);
 BENCHMARK(BM_Forward_eigen_product)->Args({1, 256, 3, 256})->Args({1, 256, 256, 256})->Args({1, 256, 256, 1})->UseRealTime();
 BENCHMARK(BM_Forward_naive)->Args({1, 256, 256, 256})->UseRealTime();
+
+BENCHMARK(BM_Ceiling_fma)->UseRealTime();
+BENCHMARK(BM_Ceiling_read_256KB)->UseRealTime();
 
 BENCHMARK_MAIN();

@@ -38,7 +38,10 @@ def kv(text):
     for line in text.splitlines():
         m = re.match(r"^([\w.]+): ([-\d.eE+]+)$", line.strip())
         if m:
-            out[m.group(1)] = float(m.group(2))
+            try:
+                out[m.group(1)] = float(m.group(2))
+            except ValueError:  # e.g. a version string such as 1.13.0
+                pass
     return out
 
 

@@ -145,10 +145,13 @@ static void check_close(const MatT<T>& a, const MatT<T>& e, const MatT<T>& bound
 struct Shape {
     Eigen::Index B, I, O;
 };
-// B=1, 31, 32 (the row-split threshold), 33, 256; I=3; O=1; 256×256; odd sizes.
+// B=1, 31, 32 (the row-split threshold), 33, 256; I=3; O=1; 256×256; odd sizes; sums over more than one
+// 128-long block of k with a partial last block and a partial last group of 12 rows (300, 129); batch-1..15
+// GEMV with 16-row groups plus a remainder (O = 33, 45).
 static const std::vector<Shape> kShapes = {{1, 3, 1},    {1, 256, 256}, {1, 256, 1024}, {31, 3, 1},    {31, 37, 53},
                                            {32, 37, 53}, {33, 53, 37},  {256, 3, 1},    {256, 3, 256}, {256, 256, 256},
-                                           {37, 53, 37}, {256, 37, 53}, {5, 1, 7},      {300, 17, 1}};
+                                           {37, 53, 37}, {256, 37, 53}, {5, 1, 7},      {300, 17, 1},
+                                           {300, 300, 45}, {13, 129, 40}, {3, 17, 33},  {1, 300, 45}};
 
 template <class T>
 static void fast_equals_naive(double tol) {
