@@ -6,8 +6,11 @@
 
 #include <CLI/CLI.hpp>
 #include <chrono>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
+
+#include <unistd.h>
 
 #include "algorithms/bc.hpp"
 #include "algorithms/checkpoint.hpp"
@@ -304,7 +307,19 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
 
 }  // namespace imitate::cli
 
+// OpenMP threads that wait at a barrier spin by default. When another process shares a core (even at nice 19)
+// the spinning starves the thread that still has work, and a 2-thread training step measured 25-35× slower
+// than with 1 thread here (1.6 ms → 38-55 ms; bench/bench_train beside a busy loop). Sleeping waiters cost
+// little on a quiet machine and nothing is lost under load, so the command waits passively unless the user
+// chose a policy. libgomp reads OMP_WAIT_POLICY once, when it loads: the command re-executes itself with it.
+static void prefer_passive_waiting(char** argv) {
+    if (std::getenv("OMP_WAIT_POLICY")) return;
+    ::setenv("OMP_WAIT_POLICY", "passive", 1);
+    ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with the default policy
+}
+
 int main(int argc, char** argv) {
+    prefer_passive_waiting(argv);
     using namespace imitate::cli;
     CLI::App app{"imitate: imitation learning on Pendulum-v1 (behaviour cloning, action chunking, DAgger)"};
     app.require_subcommand(1);
