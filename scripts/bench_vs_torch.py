@@ -45,8 +45,13 @@ def kv(text):
     return out
 
 
+# imitate's own programs run with the policy the `imitate` command uses (apps/main.cpp: passive waiting)
+OURS_ENV = dict(os.environ)
+OURS_ENV.setdefault("OMP_WAIT_POLICY", "passive")
+
+
 def gbench(binary, filt):
-    data = json.loads(run([binary, f"--benchmark_filter={filt}", "--benchmark_format=json"]))
+    data = json.loads(run([binary, f"--benchmark_filter={filt}", "--benchmark_format=json"], env=OURS_ENV))
     return {b["name"]: b for b in data["benchmarks"]}
 
 
@@ -60,6 +65,7 @@ def main():
     a = ap.parse_args()
     anchors = os.path.abspath(a.anchors)
     bench = os.path.join(a.build, "bench", "bench_train")
+    bench_mm = os.path.join(a.build, "bench", "bench_matmul")
     imitate = os.path.join(a.build, "apps", "imitate")
     for f in (bench, os.path.join(anchors, "torch_step_bench.py")):
         if not os.path.exists(f):
@@ -70,6 +76,13 @@ def main():
              os.path.join(anchors, "libtorch_step_bench.cpp"), "-o", libtorch,
              "-ltorch", "-ltorch_cpu", "-lc10", "-ldl"])
 
+    # Debian's python3-torch links libblas.so.3; without OpenBLAS installed that is the reference BLAS, which
+    # made the peer ~50x slower here. Refuse to compare against a crippled peer.
+    blas = os.path.realpath("/usr/lib/x86_64-linux-gnu/libblas.so.3")
+    if "openblas" not in blas:
+        sys.exit(f"bench_vs_torch: libblas.so.3 is {blas}, not OpenBLAS: PyTorch would not run at its best "
+                 "(apt-get install -y libopenblas0-pthread)")
+
     rows = {}  # name -> list of per-round values
 
     def add(name, v):
@@ -78,6 +91,7 @@ def main():
     print(f"load average at start: {os.getloadavg()[0]:.2f}", flush=True)
     for r in range(a.rounds):
         ours = gbench(bench, "TrainStep_imitate/threads:[12]/h:(256/b:256/out:1|64/b:32/out:1)/|InferB1")
+        mm = gbench(bench_mm, "(imitate/threads:[12]/B:(256/I:256/O:256|1/I:256/O:256))|eigen_product/1/256/256/256|naive|Ceiling")
         def steps(t, h, b):
             return ours[f"BM_TrainStep_imitate/threads:{t}/h:{h}/b:{b}/out:1/min_time:0.500/real_time"]["items_per_second"]
         def infer_us(t):
@@ -106,6 +120,12 @@ def main():
                 add("ratio h256 b256 1 thread / libtorch", steps(1, 256, 256) / lt[key[0]])
             if ikey:
                 add("libtorch batch-1 inference h256 (us)", lt[ikey[0]])
+        for name, b in mm.items():
+            short = name.replace("/real_time", "").replace("BM_", "")
+            if "GFLOP/s" in b:
+                add(f"kernel {short} (GFLOP/s)", b["GFLOP/s"])
+            if "GB/s" in b:
+                add(f"kernel {short} (GB/s)", b["GB/s"])
         if not a.no_seed and os.path.exists(imitate):
             t0 = time.perf_counter()
             run([imitate, "seed", "--quiet", "--threads", "2"])
