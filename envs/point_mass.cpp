@@ -87,10 +87,12 @@ std::array<float, 2> point_mass_expert_action(const float* obs, int side, const 
     if (side != -1 && side != 1)
         throw std::invalid_argument("point_mass expert: side = " + std::to_string(side) + ", expected -1 or +1");
     const double x = obs[0], y = obs[1];
-    // Target: the waypoint beside the obstacle until level with it, then the goal.
-    const bool first_leg = y < env.obstacle_y - cfg.switch_dy;
-    const double tx = first_leg ? env.obstacle_x + side * cfg.waypoint_dx : env.goal_x;
-    const double ty = first_leg ? env.obstacle_y : env.goal_y;
+    // 1. straight up to the fork, landing on it: the same for both sides
+    if (y < cfg.fork_y - 1e-6) return {0.0f, static_cast<float>(std::min(cfg.speed, (cfg.fork_y - y) / env.dt))};
+    // 2. then the waypoint beside the obstacle until level with it, 3. then the goal
+    const bool to_waypoint = y < env.obstacle_y - cfg.switch_dy;
+    const double tx = to_waypoint ? env.obstacle_x + side * cfg.waypoint_dx : env.goal_x;
+    const double ty = to_waypoint ? env.obstacle_y : env.goal_y;
     const double dx = tx - x, dy = ty - y, dist = std::hypot(dx, dy);
     if (dist == 0.0) return {0.0f, 0.0f};
     const double v = std::min(cfg.speed, dist / env.dt);  // land on the target rather than overshoot it

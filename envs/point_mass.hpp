@@ -21,9 +21,12 @@ namespace imitate {
 //
 //            goal (0, 3), radius 0.2
 //                  ◎
+//                 / \
 //        left    ⬤⬤⬤    right        obstacle: centre (0, 1.5), radius 0.5
 //      (−0.9,1.5) ⬤⬤⬤ (0.9, 1.5)    (the expert's waypoints beside it)
-//                  ·
+//                 \ /
+//                  |                 the expert's fork at y = 0.6
+//                  |
 //            start (x₀, 0), x₀ ~ U(−0.05, 0.05)
 //
 // ## Action space  (A = 2)
@@ -57,8 +60,8 @@ namespace imitate {
 //
 // ## Constants
 //   dt 0.1, max_speed 1 per component, obstacle centre (0, 1.5) radius 0.5, goal (0, 3) radius 0.2,
-//   start band ±0.05, 60 steps. The straight path is 3 long, the way round through (±0.9, 1.5) about 3.5:
-//   35 steps at speed 1.
+//   start band ±0.05, 60 steps. The straight path is 3 long; the expert's way round (up to the fork, past
+//   (±0.9, 1.5)) about 3.6: at most 35 steps at speed 1 (tests/test_point_mass.cpp).
 struct PointMassConfig {
     double dt = 0.1;                // integration step
     double max_speed = 1.0;         // each velocity component is clipped to ±max_speed
@@ -114,14 +117,17 @@ private:
 };
 
 // ------------------------------------------------------------------------------------------ the expert
-// Steers at `speed` (≤ max_speed: the velocity's norm, not per component) towards the waypoint beside the
-// obstacle on its side, (obstacle_x + side·waypoint_dx, obstacle_y), until it is within `switch_dy` below the
-// waypoint's height, then towards the goal; the last step before a target is shortened to land on it.
-// Both legs clear the obstacle by about 0.25.
+// Moves at `speed` (the velocity's norm, ≤ max_speed): 1. straight up to the fork at height fork_y (the same
+// path whichever side it takes, so the observation says nothing about the side up to there); 2. towards the
+// waypoint beside the obstacle on its side, (obstacle_x + side·waypoint_dx, obstacle_y), until within
+// switch_dy below the waypoint's height; 3. towards the goal. The last step before the fork, a waypoint or the
+// goal is shortened to land on it. Every leg clears the obstacle by more than 0.1 from any start in the band.
+// At the fork the two valid actions are (±0.71, 0.71): their average, (0, 0.71), heads into the obstacle.
 struct PointMassExpertConfig {
-    double speed = 1.0;       // norm of the commanded velocity
-    double waypoint_dx = 0.9; // waypoints at obstacle_x ± waypoint_dx, height obstacle_y
-    double switch_dy = 0.05;  // head for the goal once y >= obstacle_y − switch_dy
+    double speed = 1.0;        // norm of the commanded velocity
+    double fork_y = 0.6;       // straight up until this height, then round one side
+    double waypoint_dx = 0.9;  // waypoints at obstacle_x ± waypoint_dx, height obstacle_y
+    double switch_dy = 0.05;   // head for the goal once y >= obstacle_y − switch_dy
 };
 
 // The expert's velocity at observation obs (2 floats) for side −1 (left) or +1 (right).

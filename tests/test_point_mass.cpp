@@ -105,7 +105,7 @@ TEST_CASE("point mass expert: succeeds from every start, passes left or right ab
     CHECK(left >= 160);  // 400 fair coins: 200 ± 10 (std); [160, 240] is ± 4 std
     CHECK(left <= 240);
     CHECK(longest < 60);
-    CHECK(closest > 0.6);  // about 0.25 of clearance beyond the radius 0.5
+    CHECK(closest > 0.6);  // more than 0.1 of clearance beyond the radius 0.5
 }
 
 TEST_CASE("point mass rollout: same seed, same bytes; chunks run open loop; starts honoured") {

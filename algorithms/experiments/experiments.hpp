@@ -13,6 +13,7 @@
 #include "algorithms/dataset.hpp"
 #include "algorithms/policy.hpp"
 #include "engine/rng.hpp"
+#include "envs/point_mass.hpp"
 
 namespace imitate::experiments {
 
@@ -65,10 +66,16 @@ ExperimentResult run_chunking(const ExperimentOptions& opt);
 //    paired over seeds, as a fraction).
 ExperimentResult run_dagger(const ExperimentOptions& opt);
 
-// 4. Multimodal demonstrations: every observation has the two valid actions ±1; BC with MSE regresses to
-//    their mean. Writes multimodal.{csv,gp,png,md}. numbers, for each head in the list in multimodal.cpp (now:
-//    mse): <head>_valid_fraction and _std, <head>_mode_balance (NaN if nothing is valid), <head>_mean_action and
-//    _std, <head>_std_action (all over seeds).
+// 4. Multimodal demonstrations: (a) on the toy, every observation has the two valid actions ±1; BC with MSE
+//    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on the point mass
+//    (envs/point_mass.hpp) the expert passes an obstacle on the left or the right at random; BC per head and per
+//    chunk length H (1 and 8; --quick: 4), rollouts from held-out starts. Writes multimodal.{csv,gp,png,md},
+//    multimodal_point_mass.csv, multimodal_point_mass_seeds.csv, multimodal_paths.gp and per H
+//    multimodal_paths_H<H>.{csv,png}. numbers, for each table row <row> (mse, gmm, tokens, cvae, cvae_z0,
+//    diffusion, diffusion_ddim): toy <row>_valid_fraction and _std, <row>_mode_balance and _std (NaN if nothing
+//    is valid), <row>_mean_action and _std, <row>_std_action (all over seeds); point mass pm_H<H>_<row>_success,
+//    _lo, _hi (pooled, Wilson 95%), _success_std (over seeds), _collision, _left, _right (fractions of all
+//    episodes), and the same for the demonstrations as pm_expert_*.
 ExperimentResult run_multimodal(const ExperimentOptions& opt);
 
 // "compounding", "chunking", "dagger", "multimodal".
@@ -106,5 +113,10 @@ struct ModeStats {
 // Samples one action per row of obs with `sample` and rng, and scores it against the modes ±1.
 // Requires eps > 0; throws std::invalid_argument if the sampler's output is not (B, >=1).
 ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, double eps = 0.1);
+
+// Point-mass episodes (envs/point_mass.hpp) as a dataset: observations (N,2), the commanded velocities (N,2),
+// positions as `states`, terminations on the last row of episodes that ended at the goal or in the obstacle,
+// truncations on those cut by the time limit; checked with Dataset::validate.
+Dataset point_mass_dataset(const std::vector<PointMassEpisode>& episodes);
 
 }  // namespace imitate::experiments
