@@ -156,7 +156,7 @@ static std::vector<HeadUnderTest> heads() {
         {HeadConfig{.kind = HeadKind::MSE}, 1000, 300, {{"mse", "BC (MSE)"}}},
         {HeadConfig{.kind = HeadKind::GMM}, 1500, 800, {{"gmm", "GMM (K = 5), sampled"}}},
         {HeadConfig{.kind = HeadKind::Tokens}, 1000, 600, {{"tokens", "tokens (64 bins), sampled τ = 1"}}},
-        {HeadConfig{.kind = HeadKind::CVAE}, 3000, 1500, {{"cvae", "CVAE, z ~ N(0, I)"}, {"cvae_z0", "CVAE, z = 0", false}}},
+        {HeadConfig{.kind = HeadKind::CVAE}, 3000, 1500, {{"cvae", "CVAE, z sampled from N(0, I)"}, {"cvae_z0", "CVAE, z = 0", false}}},
         {HeadConfig{.kind = HeadKind::Diffusion}, 3000, 2500,
          {{"diffusion", "diffusion, DDPM (50 steps)"}, {"diffusion_ddim", "diffusion, DDIM (10 steps)", true, Sampler::DDIM}}},
     };
@@ -531,13 +531,15 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     for (int ci = 0; ci < NC; ++ci) {
         const int H = c.pm_chunks[ci];
         const std::string mse = pm_key(H, "mse");
-        std::string beat;  // rows whose success interval lies wholly above MSE's at this H
-        for (int q = 0; q < NR; ++q)
-            if (r.numbers[pm_key(H, rows[q].key) + "_lo"] > r.numbers[mse + "_hi"])
-                beat += (beat.empty() ? "" : ", ") + rows[q].label + " (" + pm_ci(pm_key(H, rows[q].key)) + ")";
+        std::string above, below;  // rows whose success interval lies wholly above / below MSE's at this H
+        for (int q = 0; q < NR; ++q) {
+            const std::string k = pm_key(H, rows[q].key), item = rows[q].label + " (" + pm_ci(k) + ")";
+            if (r.numbers[k + "_lo"] > r.numbers[mse + "_hi"]) above += (above.empty() ? "" : ", ") + item;
+            if (r.numbers[k + "_hi"] < r.numbers[mse + "_lo"]) below += (below.empty() ? "" : ", ") + item;
+        }
         md += " At H = " + std::to_string(H) + " MSE reaches the goal in " + pm_ci(mse) + " of episodes and collides in " +
               pct(mse + "_collision") + "; rows whose Wilson interval lies wholly above MSE's: " +
-              (beat.empty() ? "none" : beat) + ".";
+              (above.empty() ? "none" : above) + "; wholly below: " + (below.empty() ? "none" : below) + ".";
     }
     md += " Why MSE does not always crash: the observation is the position, and once a path leaves the centre line "
           "the data there belong to one side only, so MSE's interpolation between the two branches pushes a path that "
