@@ -5,18 +5,18 @@
 //      MSE's optimum everywhere. Each head's sampled actions on fresh observations are scored by
 //      evaluate_modes: the fraction within eps of ±1 (valid) and the share of +1 among them (mode balance).
 //  (b) the point mass (envs/point_mass.hpp): an obstacle between start and goal, demonstrations that pass it
-//      on the left or the right at random. BC per head (the same budget for every head), then rollouts from
-//      seeded starts: success (Wilson 95%, pooled over seeds), collisions, the side each path passed.
+//      on the left or the right at random. BC per head and chunk length H (the same budget for all), then
+//      rollouts from seeded starts: success (Wilson 95%, pooled over seeds), collisions, the side each passed.
 // Heads are entries of one list, heads(); a head contributes a table row per way of reading it out (the CVAE
 // with z sampled or z = 0, diffusion with DDPM or DDIM). A new head is one more entry.
 //
 // multimodal.csv: bin_lo, bin_hi, bin_center, data_count, data_fraction, then <row>_count, <row>_fraction per
 //   row (histograms of the toy's sampled actions, pooled over seeds; values outside [lo, hi) in the edge bins).
-// multimodal_point_mass.csv: row (0-based, the table's order), successes, episodes, success, lo, hi,
+// multimodal_point_mass.csv: H, row (0-based, the table's order), successes, episodes, success, lo, hi,
 //   success_std (over seeds), collision, left, right (fractions of all episodes; a collision before the
 //   obstacle's height passes neither side).
-// multimodal_point_mass_seeds.csv: row, seed, success, collision, left, right: one line per (row, seed).
-// multimodal_paths.csv: panel (0 the expert's demonstrations, r + 1 row r), seed, episode, t, x, y, outcome
+// multimodal_point_mass_seeds.csv: H, row, seed, success, collision, left, right: one line per (H, row, seed).
+// multimodal_paths_H<H>.csv: panel (0 the expert's demonstrations, r + 1 row r), seed, episode, t, x, y, outcome
 //   (1 goal, 2 collision, 0 time limit); episodes separated by a blank line (gnuplot's line breaks).
 #include <algorithm>
 #include <cmath>
