@@ -21,7 +21,7 @@ namespace imitate {
 //
 //            goal (0, 3), radius 0.2
 //                  ◎
-//                 / \
+//                 / \                 the two ways round
 //        left    ⬤⬤⬤    right        obstacle: centre (0, 1.5), radius 0.5
 //      (−0.9,1.5) ⬤⬤⬤ (0.9, 1.5)    (the expert's waypoints beside it)
 //                 \ /

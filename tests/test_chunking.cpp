@@ -131,7 +131,7 @@ TEST_CASE("padded steps carry no loss and no gradient") {
 
     SUBCASE("the policy's training loss (what train_bc minimises) ignores padded targets") {
         Rng rng(7);
-        Policy pi(PolicyConfig{3, 1, H, {16, 16}}, rng);
+        Policy pi(PolicyConfig{3, 1, H, {16, 16}, Activation::ReLU, HeadConfig{}}, rng);
         auto loss_and_grads = [&](const Mat& targets) {
             Tape<float> tape;
             Rng head_rng(1);

@@ -34,7 +34,7 @@ struct ChunkingConfig {
     double ensemble_m = 0.01;                  // temporal-ensemble weight decay
 };
 
-static ChunkingConfig config_for(bool quick) {
+static ChunkingConfig chunking_config(bool quick) {
     ChunkingConfig c;
     if (quick) {
         c.demo_episodes = 10;
@@ -50,7 +50,7 @@ static int receding_k(int H) { return (H + 1) / 2; }  // ⌈H/2⌉
 ExperimentResult run_chunking(const ExperimentOptions& opt) {
     check_options(opt);
     Timer timer;
-    const ChunkingConfig c = config_for(opt.quick);
+    const ChunkingConfig c = chunking_config(opt.quick);
     const int S = opt.seeds, NH = static_cast<int>(c.horizons.size());
     ExperimentResult r;
     r.name = "chunking";

@@ -38,7 +38,7 @@ struct CompoundingConfig {
     std::vector<int> report_t{1, 20, 50, 100, 200};  // steps at which the table reports error(t)
 };
 
-static CompoundingConfig config_for(bool quick) {
+static CompoundingConfig compounding_config(bool quick) {
     CompoundingConfig c;
     if (quick) {
         c.starts = 30;
@@ -79,7 +79,7 @@ static Curves measure(const std::vector<Episode>& learner, const std::vector<Epi
 ExperimentResult run_compounding(const ExperimentOptions& opt) {
     check_options(opt);
     Timer timer;
-    const CompoundingConfig c = config_for(opt.quick);
+    const CompoundingConfig c = compounding_config(opt.quick);
     const Expert experts[2] = {Expert::PD, Expert::SwingUp};
     const char* methods[2] = {"bc", "dagger"};
     const int S = opt.seeds, T = c.steps, E = 2;

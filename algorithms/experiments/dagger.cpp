@@ -34,7 +34,7 @@ struct DaggerExpConfig {
     int eval_episodes = 100;          // held-out evaluation episodes per (seed, method, round)
 };
 
-static DaggerExpConfig config_for(bool quick) {
+static DaggerExpConfig dagger_config(bool quick) {
     DaggerExpConfig c;
     if (quick) {
         c.rounds = 3;
@@ -49,7 +49,7 @@ static const char* method_key[3] = {"dagger", "bc", "noise"};
 ExperimentResult run_dagger(const ExperimentOptions& opt) {
     check_options(opt);
     Timer timer;
-    const DaggerExpConfig c = config_for(opt.quick);
+    const DaggerExpConfig c = dagger_config(opt.quick);
     const int S = opt.seeds, R = c.rounds;
     ExperimentResult r;
     r.name = "dagger";

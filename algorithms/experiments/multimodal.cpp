@@ -53,7 +53,7 @@ struct MultimodalConfig {
     bool quick = false;               // use each head's quick toy budget
 };
 
-static MultimodalConfig config_for(bool quick) {
+static MultimodalConfig multimodal_config(bool quick) {
     MultimodalConfig c;
     if (quick) {
         c.rows = 1000;
@@ -242,7 +242,7 @@ static PathStats path_stats(std::vector<PointMassEpisode> eps, int keep) {
 ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     check_options(opt);
     Timer timer;
-    const MultimodalConfig c = config_for(opt.quick);
+    const MultimodalConfig c = multimodal_config(opt.quick);
     const std::vector<HeadUnderTest> hs = heads();
     std::vector<Readout> rows;  // every head's rows, in table order
     std::vector<int> row_head;  // the head behind each row

@@ -1,0 +1,18 @@
+// Shared by the test programs. .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1; built with
+// AddressSanitizer + UndefinedBehaviorSanitizer at -O1, training runs ~30x slower than in the release build.
+// Claims about what training learns need thousands of gradient steps, so under short_run() a test trains for
+// a few steps only (every code path still runs under the sanitizers) and checks what holds at any budget
+// (finite values, shapes, seeded reproducibility), or is skipped with doctest::skip(short_run()) when
+// nothing but the claim is left. The release run (the README's test command) checks every claim in full.
+#pragma once
+
+#include <cstdlib>
+#include <cstring>
+
+inline bool short_run() {
+    static const bool on = [] {
+        const char* e = std::getenv("IMITATE_SKIP_SLOW");
+        return e != nullptr && std::strcmp(e, "1") == 0;
+    }();
+    return on;
+}
