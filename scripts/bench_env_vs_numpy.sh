@@ -5,10 +5,10 @@
 # Interleaved for 5 rounds because the machine's speed drifts; prints the medians and the ratios of wall
 # time, and of CPU time (this process's, which is steadier when other jobs share the cores; 1 thread only,
 # since Google Benchmark's CPU time counts the main thread).
-# Usage: scripts/bench_env_vs_numpy.sh [build_dir]     (default: build-envs; needs -Dbenchmarks=true)
+# Usage: scripts/bench_env_vs_numpy.sh [build_dir]     (default: build, as the README's commands make it)
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
-build=${1:-$repo/build-envs}
+build=${1:-$repo/build}
 bench=$build/bench/bench_env
 anchors=$repo/../shared/anchors
 rounds=${ROUNDS:-5}
