@@ -41,6 +41,8 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
         throw std::invalid_argument(std::string("bc: warm-start policy has head ") + head_name(pi.cfg.head.kind) +
                                     ", the config asks for " + head_name(cfg.head.kind));
     if (!warm_start && cfg.normalize) pi.norm = fit_normalizer(data.observations, data.actions);
+    pi.env = data.env;
+    pi.data_seeds = data.seeds;
     if (pi.norm.enabled) {
         w.obs = (w.obs.rowwise() - pi.norm.obs_mean.row(0)).array().rowwise() / pi.norm.obs_std.row(0).array();
         for (int h = 0; h < cfg.chunk; ++h) {

@@ -2,6 +2,8 @@
 // which round-trips a float32 exactly.
 #include "algorithms/checkpoint.hpp"
 
+#include <nlohmann/json.hpp>
+
 #include <cmath>
 #include <cstdio>
 #include <optional>
@@ -50,6 +52,12 @@ void save_policy(const std::string& path, const Policy& p) {
     m["chunk"] = std::to_string(p.cfg.chunk);
     m["hidden"] = join_ints(p.cfg.hidden);
     m["activation"] = activation_name(p.cfg.activation);
+    if (!p.env.empty()) m["env"] = p.env;
+    if (!p.data_seeds.empty()) {
+        std::string seeds;
+        for (uint64_t x : p.data_seeds) seeds += (seeds.empty() ? "" : ",") + std::to_string(x);
+        m["data_seeds"] = seeds;
+    }
     const HeadConfig& h = p.cfg.head;
     m["head"] = head_name(h.kind);
     switch (h.kind) {
@@ -311,6 +319,28 @@ Policy load_policy(const std::string& path) {
     }
     Policy& p = *built;
     p.norm = norm;
+    if (auto it = st.metadata.find("env"); it != st.metadata.end()) {
+        const nlohmann::json j = nlohmann::json::parse(it->second, nullptr, false);
+        if (j.is_discarded() || !j.is_object() || !j.contains("id") || !j["id"].is_string())
+            c.fail("__metadata__.env", "is not an environment identity (JSON with an \"id\")");
+        p.env = it->second;
+    }
+    if (auto it = st.metadata.find("data_seeds"); it != st.metadata.end()) {
+        size_t pos = 0;
+        const std::string& v = it->second;
+        while (pos < v.size()) {
+            size_t comma = v.find(',', pos), used = 0;
+            const std::string part = v.substr(pos, comma == std::string::npos ? std::string::npos : comma - pos);
+            try {
+                p.data_seeds.push_back(std::stoull(part, &used));
+                if (used != part.size() || part.empty() || part[0] == '-') throw std::invalid_argument("");
+            } catch (const std::exception&) {
+                c.fail("__metadata__.data_seeds", "'" + part + "' is not an unsigned integer");
+            }
+            if (comma == std::string::npos) break;
+            pos = comma + 1;
+        }
+    }
     size_t used = 0;
     for (Param* prm : p.parameters()) {
         auto it = st.tensors.find(prm->name);

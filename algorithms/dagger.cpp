@@ -32,12 +32,17 @@ double beta_at(BetaSchedule s, double p, int i, int N) {
     return 0.0;
 }
 
-DAggerResult dagger(const BatchPolicy& expert, const Dataset& initial, const DAggerConfig& cfg,
-                    const std::function<void(const DAggerRound&)>& on_round) {
+DAggerResult dagger(const Env& env, std::shared_ptr<const Expert> expert, const Dataset& initial,
+                    const DAggerConfig& cfg, const std::function<void(const DAggerRound&)>& on_round) {
     if (cfg.rounds < 1) throw std::invalid_argument("dagger: rounds must be >= 1");
     if (cfg.episodes_per_round < 1) throw std::invalid_argument("dagger: episodes_per_round must be >= 1");
+    if (!expert) throw std::invalid_argument("dagger: no expert");
+    const std::string id = env.spec().identity();
+    if (!initial.env.empty() && initial.env != id)
+        throw std::invalid_argument("dagger: the initial data is of environment " + initial.env + ", not " + id);
     // D ← initial demonstrations; π̂_1 trained on them (if any)
     Dataset data = initial;
+    data.env = id;
     std::vector<DAggerRound> rounds;
     std::optional<Policy> learner;
     if (data.size() > 0) learner = train_bc(data, cfg.bc).policy;
@@ -54,12 +59,12 @@ DAggerResult dagger(const BatchPolicy& expert, const Dataset& initial, const DAg
         rc.episodes = cfg.episodes_per_round;
         rc.seed = derive_seed(cfg.seed, static_cast<uint64_t>(i));
         rc.chunk = learner ? cfg.bc.chunk : 1;  // no learner yet (β_1 = 1): the expert drives alone
-        rc.exec = Exec::Open;
         rc.expert = expert;
         rc.beta = round.beta;
-        std::vector<Episode> eps = rollout(learner ? learner->as_batch_policy() : expert, rc);
+        std::vector<Episode> eps = rollout(env, learner ? learner->as_batch_policy() : BatchPolicy{}, rc);
 
         // 2. D_i = {(s, π*(s))}: every visited state with the expert's label; 3. D ← D ∪ D_i
+        data.seeds.push_back(rc.seed);
         for (const Episode& e : eps) {
             data.append(e, Labels::Expert);
             round.new_labels += e.observations.rows();
@@ -72,7 +77,7 @@ DAggerResult dagger(const BatchPolicy& expert, const Dataset& initial, const DAg
         learner = train_bc(data, bc, {}, cfg.warm_start && learner ? &*learner : nullptr).policy;
 
         // 5. report: how good is the new policy?
-        round.eval = evaluate(learner->as_batch_policy(), cfg.bc.chunk, cfg.eval);
+        round.eval = evaluate(env, learner->as_batch_policy(), cfg.bc.chunk, cfg.eval);
         rounds.push_back(round);
         if (on_round) on_round(round);
     }

@@ -50,9 +50,10 @@ struct DAggerResult {
     std::vector<DAggerRound> rounds;
 };
 
-// expert: (B,S) -> (B,A). Requires rounds >= 1, episodes_per_round >= 1; round 1 needs β_1 = 1 when
-// `initial` is empty (there is no learner yet), otherwise throws std::invalid_argument.
-DAggerResult dagger(const BatchPolicy& expert, const Dataset& initial, const DAggerConfig& cfg,
-                    const std::function<void(const DAggerRound&)>& on_round = {});
+// Runs DAgger on `env` with `expert` as the labeller. Requires rounds >= 1, episodes_per_round >= 1;
+// round 1 needs β_1 = 1 when `initial` is empty (there is no learner yet), otherwise throws
+// std::invalid_argument; `initial` must be of env (or of unknown environment) and of its sizes.
+DAggerResult dagger(const Env& env, std::shared_ptr<const Expert> expert, const Dataset& initial,
+                    const DAggerConfig& cfg, const std::function<void(const DAggerRound&)>& on_round = {});
 
 }  // namespace imitate

@@ -2,6 +2,7 @@
 // in place, so appending E episodes one by one does not copy the whole dataset E times.
 #include "algorithms/dataset.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -59,19 +60,26 @@ void Dataset::append(const Episode& e, Labels which) {
                                     "(expert_actions has shape " + shape_str(e.expert_actions) +
                                     ", expected " + shape2(T, e.actions.cols()) + ")");
     const Mat& acts = expert ? e.expert_actions : e.actions;
-    if (acts.rows() != T || e.states.rows() != T || e.rewards.size() != size_t(T))
+    if (acts.rows() != T || e.states.rows() != T || e.executed.rows() != T || e.rewards.size() != size_t(T))
         throw std::invalid_argument("dataset: episode arrays disagree: observations " + shape_str(e.observations) +
-                                    ", actions " + shape_str(acts) + ", states " + shape_str(e.states) +
-                                    ", rewards " + shape1(e.rewards.size()));
+                                    ", actions " + shape_str(acts) + ", executed " + shape_str(e.executed) +
+                                    ", states " + shape_str(e.states) + ", rewards " + shape1(e.rewards.size()));
     check_width("observations", size(), observations.cols(), e.observations.cols());
     check_width("actions", size(), actions.cols(), acts.cols());
+    check_width("states", size(), states.cols(), e.states.cols());
+    const bool keep_executed = size() == 0 || executed.rows() == size();
 
     append_rows(observations, e.observations);
     append_rows(actions, acts);
     append_rows(states, e.states);
+    if (keep_executed)
+        append_rows(executed, e.executed);
+    else
+        executed.resize(0, actions.cols());
     for (double r : e.rewards) rewards.push_back(static_cast<float>(r));
     terminations.insert(terminations.end(), size_t(T), 0);
     truncations.insert(truncations.end(), size_t(T), 0);
+    terminations.back() = e.terminated ? 1 : 0;
     truncations.back() = e.truncated ? 1 : 0;
     episode_ends.push_back(size());
 }
@@ -80,7 +88,18 @@ void Dataset::append(const Dataset& o) {
     if (o.size() == 0) return;
     check_width("observations", size(), observations.cols(), o.observations.cols());
     check_width("actions", size(), actions.cols(), o.actions.cols());
+    check_width("states", size(), states.cols(), o.states.cols());
+    if (!env.empty() && !o.env.empty() && env != o.env)
+        throw std::invalid_argument("dataset: cannot append data of environment " + o.env + " to data of " + env);
+    if (env.empty()) env = o.env;
+    for (uint64_t x : o.seeds)
+        if (std::find(seeds.begin(), seeds.end(), x) == seeds.end()) seeds.push_back(x);
+    const bool keep_executed = (size() == 0 || executed.rows() == size()) && o.executed.rows() == o.size();
     const int64_t offset = size();
+    if (keep_executed)
+        append_rows(executed, o.executed);
+    else
+        executed.resize(0, o.actions.cols());
     append_rows(observations, o.observations);
     append_rows(actions, o.actions);
     append_rows(states, o.states);
@@ -97,8 +116,11 @@ void Dataset::validate(const std::string& where) const {
     const Eigen::Index N = size();
     if (actions.rows() != N)
         fail("actions", "has shape " + shape_str(actions) + ", expected " + shape2(N, actions.cols()));
-    if (states.rows() != N || states.cols() != 2)
-        fail("states", "has shape " + shape_str(states) + ", expected " + shape2(N, 2));
+    if (states.rows() != N || (N > 0 && states.cols() < 1))
+        fail("states", "has shape " + shape_str(states) + ", expected " + shape2(N, std::max<Eigen::Index>(states.cols(), 1)));
+    if (executed.rows() != 0 && (executed.rows() != N || executed.cols() != actions.cols()))
+        fail("executed_actions", "has shape " + shape_str(executed) + ", expected " + shape2(N, actions.cols()) +
+                                     " (or no rows)");
     const std::pair<const char*, size_t> lens[] = {
         {"rewards", rewards.size()}, {"terminations", terminations.size()}, {"truncations", truncations.size()}};
     for (auto [field, n] : lens)
@@ -130,6 +152,7 @@ void Dataset::validate(const std::string& where) const {
     if (Eigen::Index r = first_bad_row(observations); r >= 0) fail("observations", "has a non-finite value in row " + std::to_string(r));
     if (Eigen::Index r = first_bad_row(actions); r >= 0) fail("actions", "has a non-finite value in row " + std::to_string(r));
     if (Eigen::Index r = first_bad_row(states); r >= 0) fail("states", "has a non-finite value in row " + std::to_string(r));
+    if (Eigen::Index r = first_bad_row(executed); r >= 0) fail("executed_actions", "has a non-finite value in row " + std::to_string(r));
     for (size_t i = 0; i < rewards.size(); ++i)
         if (!std::isfinite(rewards[i])) fail("rewards", "has a non-finite value at index " + std::to_string(i));
 }

@@ -6,8 +6,6 @@
 #include <cstdio>
 #include <sstream>
 
-#include "envs/experts.hpp"
-#include "envs/pendulum.hpp"
 
 namespace imitate {
 
@@ -22,17 +20,18 @@ std::pair<double, double> wilson_interval(int k, int n, double z) {
 EvalResult summarize(const std::vector<Episode>& eps) {
     EvalResult r;
     r.episodes = static_cast<int>(eps.size());
-    double sum = 0, sq = 0, th = 0;
+    double sum = 0, sq = 0, err = 0;
     for (const Episode& e : eps) {
         EpisodeRecord rec;
         rec.seed = e.seed;
         rec.episode_return = e.episode_return;
         rec.success = e.success;
-        rec.final_abs_theta = std::abs(angle_normalize(e.final_state[0]));
-        rec.settle_step = settle_step(e.post_step_theta());
+        rec.length = e.length();
+        rec.final_error = e.final_error;
+        rec.settle_step = e.settle_step();
         r.successes += e.success;
         sum += rec.episode_return;
-        th += rec.final_abs_theta;
+        err += rec.final_error;
         r.per_episode.push_back(rec);
     }
     if (r.episodes > 0) {
@@ -40,22 +39,28 @@ EvalResult summarize(const std::vector<Episode>& eps) {
         r.mean_return = sum / r.episodes;
         for (const auto& rec : r.per_episode) sq += (rec.episode_return - r.mean_return) * (rec.episode_return - r.mean_return);
         r.std_return = std::sqrt(sq / r.episodes);
-        r.mean_final_abs_theta = th / r.episodes;
+        r.mean_final_error = err / r.episodes;
     }
     std::tie(r.wilson_lo, r.wilson_hi) = wilson_interval(r.successes, r.episodes);
     return r;
 }
 
-EvalResult evaluate(const BatchPolicy& policy, int chunk, const EvalConfig& cfg) {
+RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk) {
     RolloutConfig rc;
     rc.episodes = cfg.episodes;
     rc.seed = cfg.seed;
     rc.steps = cfg.steps;
     rc.chunk = chunk;
     rc.exec = cfg.exec;
-    rc.receding_k = cfg.receding_k;
-    rc.ensemble_m = cfg.ensemble_m;
-    return summarize(rollout(policy, rc));
+    return rc;
+}
+
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg) {
+    return summarize(rollout(env, policy, eval_rollout_config(cfg, chunk)));
+}
+
+EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg) {
+    return summarize(rollout_expert(env, std::move(expert), eval_rollout_config(cfg, 1)));
 }
 
 static std::string num(double x) {
@@ -70,12 +75,12 @@ std::string eval_json(const EvalResult& r) {
     s << "{\"aggregated\": {\"episodes\": " << r.episodes << ", \"successes\": " << r.successes
       << ", \"success_rate\": " << num(r.success_rate) << ", \"success_ci95\": [" << num(r.wilson_lo) << ", "
       << num(r.wilson_hi) << "], \"mean_return\": " << num(r.mean_return) << ", \"std_return\": " << num(r.std_return)
-      << ", \"mean_final_abs_theta\": " << num(r.mean_final_abs_theta) << "},\n \"per_episode\": [";
+      << ", \"mean_final_error\": " << num(r.mean_final_error) << "},\n \"per_episode\": [";
     for (size_t i = 0; i < r.per_episode.size(); ++i) {
         const auto& e = r.per_episode[i];
         s << (i ? ",\n  " : "\n  ") << "{\"episode\": " << i << ", \"seed\": " << e.seed << ", \"return\": "
-          << num(e.episode_return) << ", \"success\": " << (e.success ? "true" : "false")
-          << ", \"final_abs_theta\": " << num(e.final_abs_theta) << ", \"settle_step\": " << e.settle_step << "}";
+          << num(e.episode_return) << ", \"success\": " << (e.success ? "true" : "false") << ", \"length\": "
+          << e.length << ", \"final_error\": " << num(e.final_error) << ", \"settle_step\": " << e.settle_step << "}";
     }
     s << "]}\n";
     return s.str();
@@ -84,14 +89,14 @@ std::string eval_json(const EvalResult& r) {
 std::string eval_table_header() {
     char b[160];
     std::snprintf(b, sizeof b, "%-22s %8s %17s %20s %12s", "policy", "success", "95% CI", "return (mean ± std)",
-                  "final |θ|");
+                  "final error");
     return b;
 }
 
 std::string eval_table_row(const std::string& name, const EvalResult& r) {
     char b[200];
     std::snprintf(b, sizeof b, "%-22s %7.1f%% [%5.1f%%, %5.1f%%] %9.1f ± %-8.1f %12.3f", name.c_str(), 100 * r.success_rate,
-                  100 * r.wilson_lo, 100 * r.wilson_hi, r.mean_return, r.std_return, r.mean_final_abs_theta);
+                  100 * r.wilson_lo, 100 * r.wilson_hi, r.mean_return, r.std_return, r.mean_final_error);
     return b;
 }
 

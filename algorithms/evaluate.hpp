@@ -1,6 +1,7 @@
-// Evaluation: N episodes from seeded starts for a policy or an expert, summarised as success rate with a
-// Wilson 95% interval, mean ± std return, mean final |θ|, with per-episode records; as a table or JSON
-// {"aggregated": {...}, "per_episode": [...]}.
+// Evaluation: N episodes from seeded starts of any environment for a policy or an expert, summarised as
+// success rate (the environment's rule) with a Wilson 95% interval over episodes, mean ± std return, mean
+// final distance to the goal (Env::goal_error: |θ| for Pendulum), with per-episode records; as a table or
+// JSON {"aggregated": {...}, "per_episode": [...]}.
 #pragma once
 #include <string>
 #include <utility>
@@ -13,25 +14,24 @@ namespace imitate {
 struct EvalConfig {
     int episodes = 100;        // N evaluation episodes
     uint64_t seed = 1000;      // episode i starts from Rng(derive_seed(seed, i)) — held out from training seeds
-    int steps = 200;           // episode length
-    Exec exec = Exec::Open;    // chunk execution (ignored for H = 1)
-    int receding_k = 1;        // Exec::Receding
-    double ensemble_m = 0.01;  // Exec::Ensemble
+    int steps = 0;             // episode length T; 0: the env's horizon
+    ExecConfig exec;           // chunk execution (ignored for H = 1)
 };
 
 struct EpisodeRecord {
     uint64_t seed = 0;
     double episode_return = 0;
     bool success = false;
-    double final_abs_theta = 0;  // |angle_normalize(θ)| after the last step
-    int settle_step = -1;        // first step after which the pole stays upright; -1 if it does not
+    int length = 0;              // steps taken (fewer than T if the env terminated)
+    double final_error = 0;      // Env::goal_error() after the last step (Pendulum: |θ|)
+    int settle_step = -1;        // first step after which at_goal holds to the end; -1 if it does not
 };
 
 struct EvalResult {
     int episodes = 0, successes = 0;
     double success_rate = 0, wilson_lo = 0, wilson_hi = 0;  // rate and its Wilson 95% interval
     double mean_return = 0, std_return = 0;                 // population std over episodes
-    double mean_final_abs_theta = 0;
+    double mean_final_error = 0;
     std::vector<EpisodeRecord> per_episode;
 };
 
@@ -41,13 +41,17 @@ std::pair<double, double> wilson_interval(int k, int n, double z = 1.96);
 // Summarises finished episodes.
 EvalResult summarize(const std::vector<Episode>& episodes);
 
-// Rolls out `policy` (chunk H actions per query) for cfg.episodes episodes and summarises them.
-EvalResult evaluate(const BatchPolicy& policy, int chunk, const EvalConfig& cfg);
+// Rolls out `policy` (chunk H actions per query) on `env` for cfg.episodes episodes and summarises them.
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg);
+// The same for an expert driving alone.
+EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg);
+// The rollout configuration evaluate() uses.
+RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk);
 
 // {"aggregated": {...}, "per_episode": [{...}, ...]} with all the fields above.
 std::string eval_json(const EvalResult& r);
 
-// One table row: name, success % [lo, hi], return mean ± std, final |θ|.
+// One table row: name, success % [lo, hi], return mean ± std, final error.
 std::string eval_table_header();
 std::string eval_table_row(const std::string& name, const EvalResult& r);
 

@@ -7,13 +7,15 @@
 
 namespace imitate {
 
-// Rolls out `expert` ((B,S) -> (B,A)) for `episodes` episodes from seeds derive_seed(seed, i), executing
-// action + N(0, σ²) and recording the clean action. σ = 0 gives plain demonstrations.
+// Rolls out `expert` driving `env` for `episodes` episodes from seeds derive_seed(seed, i), executing
+// action + N(0, σ²) and recording the clean action as the target (and the noisy one as `executed`). σ = 0
+// gives plain demonstrations. The dataset records env's identity.
 // Throws std::invalid_argument for episodes < 1 or σ < 0.
-Dataset collect_demos(const BatchPolicy& expert, int episodes, uint64_t seed, double sigma = 0.0);
+Dataset collect_demos(const Env& env, std::shared_ptr<const Expert> expert, int episodes, uint64_t seed,
+                      double sigma = 0.0);
 
 // 1. collect noisy demonstrations, 2. behaviour-clone them.
-BCResult bc_noise_injection(const BatchPolicy& expert, int episodes, uint64_t seed, double sigma, const BCConfig& bc,
-                            const EpochCallback& on_epoch = {});
+BCResult bc_noise_injection(const Env& env, std::shared_ptr<const Expert> expert, int episodes, uint64_t seed,
+                            double sigma, const BCConfig& bc, const EpochCallback& on_epoch = {});
 
 }  // namespace imitate

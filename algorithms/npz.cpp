@@ -240,15 +240,26 @@ std::string npz_bytes(const Dataset& d) {
     const uint64_t N = uint64_t(d.size()), E = uint64_t(d.episode_ends.size());
     const uint64_t S = uint64_t(d.observations.cols()), A = uint64_t(d.actions.cols());
     // Entry buffers must outlive zip_close, which is when libzip reads them.
-    const std::vector<std::pair<std::string, std::string>> entries = {
+    const uint64_t D = uint64_t(d.states.cols());
+    std::vector<std::pair<std::string, std::string>> entries = {
         {"observations.npy", npy_bytes("<f4", {N, S}, d.observations.data(), N * S * 4)},
         {"actions.npy", npy_bytes("<f4", {N, A}, d.actions.data(), N * A * 4)},
         {"rewards.npy", npy_bytes("<f4", {N}, d.rewards.data(), N * 4)},
         {"terminations.npy", npy_bytes("|b1", {N}, d.terminations.data(), N)},
         {"truncations.npy", npy_bytes("|b1", {N}, d.truncations.data(), N)},
         {"episode_ends.npy", npy_bytes("<i8", {E}, d.episode_ends.data(), E * 8)},
-        {"states.npy", npy_bytes("<f8", {N, 2}, d.states.data(), N * 2 * 8)},
+        {"states.npy", npy_bytes("<f8", {N, D}, d.states.data(), N * D * 8)},
     };
+    if (d.executed.rows() == d.size() && N > 0)
+        entries.push_back({"executed_actions.npy", npy_bytes("<f4", {N, A}, d.executed.data(), N * A * 4)});
+    if (!d.seeds.empty())
+        entries.push_back({"seeds.npy", npy_bytes("<u8", {uint64_t(d.seeds.size())}, d.seeds.data(), d.seeds.size() * 8)});
+    if (!d.env.empty()) {  // a 0-d unicode array: str(numpy.load(f)["env_spec"]) is the JSON
+        std::string utf32;
+        for (char c : d.env) utf32 += std::string{c, '\0', '\0', '\0'};
+        const std::string descr = "<U" + std::to_string(d.env.size());
+        entries.push_back({"env_spec.npy", npy_bytes(descr.c_str(), {}, utf32.data(), utf32.size())});
+    }
 
     ZipErr err;
     SourcePtr src(zip_source_buffer_create(nullptr, 0, 0, &err.e));
@@ -341,23 +352,69 @@ Dataset parse_npz(std::string_view bytes, const std::string& name, int S, int A)
                  std::to_string(bytes_needed) + " for shape " + dims_text(a.shape) + " of '" + sp.descr + "'");
     }
 
-    // 3. shapes agree across arrays: N rows everywhere, states 2 wide, S and A as asked
+    // 3. shapes agree across arrays: N rows everywhere, S and A as asked, states at least 1 wide
     const uint64_t N = npy[0].shape[0];
     const uint64_t want_S = S > 0 ? uint64_t(S) : npy[0].shape[1], want_A = A > 0 ? uint64_t(A) : npy[1].shape[1];
-    const std::vector<uint64_t> expect[7] = {{N, want_S}, {N, want_A}, {N}, {N}, {N}, {npy[5].shape[0]}, {N, 2}};
+    const uint64_t D = npy[6].shape[1];
+    const std::vector<uint64_t> expect[7] = {{N, want_S}, {N, want_A}, {N}, {N}, {N}, {npy[5].shape[0]}, {N, D}};
     for (int k = 0; k < 7; ++k)
         if (npy[k].shape != expect[k])
             fail(std::string("'") + specs[k].field + "' has shape " + dims_text(npy[k].shape) + ", expected " +
                  dims_text(expect[k]));
-    if (N > 0 && (want_S == 0 || want_A == 0))
-        fail(std::string("'") + (want_S == 0 ? "observations" : "actions") + "' has 0 columns, expected >= 1");
+    if (N > 0 && (want_S == 0 || want_A == 0 || D == 0))
+        fail(std::string("'") + (want_S == 0 ? "observations" : want_A == 0 ? "actions" : "states") +
+             "' has 0 columns, expected >= 1");
+
+    // 3b. the optional entries: executed_actions (N,A) <f4 and env_spec, a 0-d '<Un' string of ASCII JSON
+    Npy executed;
+    std::string executed_raw, env;
+    if (const zip_int64_t idx = zip_name_locate(za.get(), "executed_actions.npy", 0); idx >= 0) {
+        const std::string prefix = name + ": 'executed_actions' ";
+        executed_raw = read_entry(za.get(), idx, prefix);
+        executed = parse_npy(executed_raw, prefix);
+        if (executed.descr != "<f4") fail("'executed_actions' has dtype '" + executed.descr + "', expected '<f4'");
+        if (executed.fortran_order) fail("'executed_actions' has fortran_order True, expected False");
+        if (executed.shape != std::vector<uint64_t>{N, want_A})
+            fail("'executed_actions' has shape " + dims_text(executed.shape) + ", expected " + dims_text({N, want_A}));
+        if (executed.data.size() != N * want_A * 4)
+            fail("'executed_actions' has " + std::to_string(executed.data.size()) + " bytes of data, expected " +
+                 std::to_string(N * want_A * 4));
+    }
+    std::vector<uint64_t> seeds;
+    if (const zip_int64_t idx = zip_name_locate(za.get(), "seeds.npy", 0); idx >= 0) {
+        const std::string prefix = name + ": 'seeds' ";
+        const std::string raw_seeds = read_entry(za.get(), idx, prefix);
+        const Npy a = parse_npy(raw_seeds, prefix);
+        if (a.descr != "<u8" || a.shape.size() != 1 || a.fortran_order || a.data.size() != a.shape[0] * 8)
+            fail("'seeds' has dtype '" + a.descr + "' and shape " + dims_text(a.shape) + ", expected '<u8' (K,)");
+        seeds.resize(a.shape[0]);
+        if (!seeds.empty()) std::memcpy(seeds.data(), a.data.data(), a.data.size());
+    }
+    if (const zip_int64_t idx = zip_name_locate(za.get(), "env_spec.npy", 0); idx >= 0) {
+        const std::string prefix = name + ": 'env_spec' ";
+        const std::string raw_spec = read_entry(za.get(), idx, prefix);
+        const Npy a = parse_npy(raw_spec, prefix);
+        if (a.descr.rfind("<U", 0) != 0 || !a.shape.empty() || a.fortran_order)
+            fail("'env_spec' has dtype '" + a.descr + "' and shape " + dims_text(a.shape) + ", expected a 0-d '<U' string");
+        if (a.data.size() % 4 != 0) fail("'env_spec' has " + std::to_string(a.data.size()) + " bytes, expected a multiple of 4");
+        for (size_t i = 0; i < a.data.size(); i += 4) {
+            const unsigned char c = static_cast<unsigned char>(a.data[i]);
+            if (a.data[i + 1] || a.data[i + 2] || a.data[i + 3] || c >= 0x80)
+                fail("'env_spec' has a character beyond ASCII at " + std::to_string(i / 4) + ", expected ASCII JSON");
+            if (c == 0) break;  // NumPy pads shorter strings with NULs
+            env += static_cast<char>(c);
+        }
+    }
 
     // 4. copy into the Dataset (memcpy: the data need not be aligned inside the zip)
     Dataset d;
     const Eigen::Index n = Eigen::Index(N);
     d.observations.resize(n, Eigen::Index(want_S));
     d.actions.resize(n, Eigen::Index(want_A));
-    d.states.resize(n, 2);
+    d.states.resize(n, Eigen::Index(D));
+    d.executed.resize(executed.data.empty() ? 0 : n, Eigen::Index(want_A));
+    d.env = env;
+    d.seeds = seeds;
     d.rewards.resize(N);
     d.terminations.resize(N);
     d.truncations.resize(N);
@@ -372,6 +429,7 @@ Dataset parse_npz(std::string_view bytes, const std::string& name, int S, int A)
     copy(d.truncations.data(), 4);
     copy(d.episode_ends.data(), 5);
     copy(d.states.data(), 6);
+    if (!executed.data.empty()) std::memcpy(d.executed.data(), executed.data.data(), executed.data.size());
 
     // 5. the dataset's own invariants: booleans 0/1, episode_ends monotone and ending at N, finite values
     d.validate(name);

@@ -19,7 +19,11 @@ namespace imitate {
 // | terminations | |b1   | (N,)  |
 // | truncations  | |b1   | (N,)  |
 // | episode_ends | <i8   | (E,)  |
-// | states       | <f8   | (N,2) |
+// | states       | <f8   | (N,D) |   the simulator state (Env::get_state) before each row's action
+// optional:
+// | executed_actions | <f4   | (N,A) | the action sent to the env (replays the states exactly)
+// | env_spec         | <Un   | ()    | EnvSpec::identity(): str(numpy.load(f)["env_spec"]) is JSON
+// | seeds            | <u8   | (K,)  | base seeds of the rollouts that made the episodes
 
 // The bytes of the .npz for `data`. Throws std::runtime_error("npz: ...") if data.validate() fails or libzip
 // reports an error.

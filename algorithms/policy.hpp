@@ -41,6 +41,8 @@ struct Policy {
     MLP net;                     // the network that acts (see above)
     Normalizer norm;
     std::optional<MLP> encoder;  // cvae only: q(z | s, a), dropped at test time but kept for training
+    std::string env;             // EnvSpec::identity() of the environment it was trained for; "" if unknown
+    std::vector<uint64_t> data_seeds;  // the training data's rollout seeds (Dataset::seeds)
 
     // Fresh weights (PyTorch's default init) from rng: net first, then the encoder. Throws
     // std::invalid_argument for dims < 1 or head settings out of range (validate_head; tokens and diffusion

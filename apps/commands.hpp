@@ -13,9 +13,9 @@ struct Globals {
 };
 
 struct SeedArgs { int episodes = 100; int epochs = 100; int eval_episodes = 100; uint64_t eval_seed = 10000; uint64_t seed = 0; };
-struct CollectArgs { std::string expert, out; int episodes = 0; uint64_t seed = 0; double noise = 0; };
+struct CollectArgs { std::string env = "pendulum", expert, out; int episodes = 0; uint64_t seed = 0; double noise = 0; };
 struct TrainArgs {
-    std::string data, out, stride = "1", hidden = "256,256", activation = "relu";
+    std::string env, data, out, stride = "1", hidden = "256,256", activation = "relu";
     int chunk = 1, epochs = 100, batch = 256;
     float lr = 1e-3f;
     bool normalize = false;
@@ -24,21 +24,23 @@ struct TrainArgs {
     HeadConfig head_cfg;                                        // the heads' numeric settings
 };
 struct EvalArgs {
-    std::string policy, expert, exec = "open";
+    std::string env, policy, expert, exec = "open", video;
+    int steps = 0;
     int episodes = 100;
     uint64_t seed = 10000;
     bool json = false;
     bool sample = false;  // sample from the policy's head (seeded by --seed) instead of its deterministic predict
 };
 struct DaggerArgs {
-    std::string expert, beta = "first", hidden = "256,256", out;
+    std::string env = "pendulum", expert, beta = "first", hidden = "256,256", out;
     int rounds = 5, episodes_per_round = 10, initial_episodes = 0, epochs = 50, chunk = 1, eval_episodes = 100;
     bool warm_start = false;
     uint64_t seed = 0;
 };
-struct PredictArgs { std::string policy, obs; bool sample = false; uint64_t seed = 0; };
+struct PredictArgs { std::string env, policy, obs; bool sample = false; uint64_t seed = 0; };
+struct EnvsArgs { bool json = false; };
 struct ExperimentArgs {
-    std::string name, out;
+    std::string name, out, env;
     int seeds = 5;
     bool quick = false;
 };

@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include <unistd.h>
@@ -22,15 +24,55 @@
 #include "commands.hpp"
 #include "engine/threads.hpp"
 #include "envs/experts.hpp"
+#include "envs/pendulum.hpp"
+#include "envs/registry.hpp"
 #include "progress.hpp"
+#include "video.hpp"
 
 namespace imitate::cli {
 
 // ------------------------------------------------------------------------------------ flag parsing
-Expert parse_expert(const std::string& s) {
-    if (s == "pd") return Expert::PD;
-    if (s == "swingup") return Expert::SwingUp;
-    throw std::invalid_argument("--expert '" + s + "' is not one of pd, swingup");
+// The expert NAME of env (the env's first, its default demonstrator, when NAME is empty).
+std::shared_ptr<const Expert> pick_expert(const std::string& env, const std::string& name) {
+    const EnvEntry& e = find_env(env);
+    return name.empty() ? std::shared_ptr<const Expert>(e.experts.at(0).make()) : make_expert(env, name);
+}
+
+// The "id" of an EnvSpec::identity() recorded in a file ("" if none is recorded).
+std::string recorded_id(const std::string& identity, const std::string& file) {
+    if (identity.empty()) return "";
+    const nlohmann::json j = nlohmann::json::parse(identity, nullptr, false);
+    if (j.is_discarded() || !j.is_object() || !j.contains("id") || !j["id"].is_string())
+        throw std::runtime_error(file + ": the recorded environment is not an environment identity");
+    return j["id"].get<std::string>();
+}
+
+// The environment a command runs on: --env when given, else the one `file` records, else Pendulum (files
+// from before environments were recorded, and PyTorch-written checkpoints, are Pendulum's). Refuses a file
+// made for another environment, or with other settings or sizes, with one line naming both.
+std::unique_ptr<Env> env_for(const std::string& flag, const std::string& identity, int obs_dim, int act_dim,
+                             const std::string& file, const char* what) {
+    const std::string rec = recorded_id(identity, file);
+    std::unique_ptr<Env> env = make_env(!flag.empty() ? flag : !rec.empty() ? rec : "pendulum");
+    const EnvSpec& sp = env->spec();
+    if (!identity.empty() && identity != sp.identity())
+        throw std::invalid_argument(file + ": " + what + " made for environment " + identity + ", not for " +
+                                    sp.identity());
+    if (obs_dim != sp.obs_dim || act_dim != sp.act_dim)
+        throw std::invalid_argument(file + ": " + what + " has obs_dim " + std::to_string(obs_dim) + ", act_dim " +
+                                    std::to_string(act_dim) + "; environment '" + sp.id + "' has obs_dim " +
+                                    std::to_string(sp.obs_dim) + ", act_dim " + std::to_string(sp.act_dim));
+    return env;
+}
+
+// MemAvailable from /proc/meminfo in bytes (0 if unknown).
+double available_memory() {
+    std::ifstream f("/proc/meminfo");
+    std::string key, unit;
+    double kb = 0;
+    while (f >> key >> kb >> unit)
+        if (key == "MemAvailable:") return kb * 1024.0;
+    return 0;
 }
 
 std::vector<int> parse_hidden(const std::string& s) {
@@ -54,7 +96,7 @@ std::vector<int> parse_hidden(const std::string& s) {
     return v;
 }
 
-void parse_exec(const std::string& s, int chunk, EvalConfig& ev) {
+void parse_exec(const std::string& s, int chunk, ExecConfig& ev) {
     auto number = [&](const std::string& t, bool integer) {
         try {
             size_t used = 0;
@@ -65,15 +107,15 @@ void parse_exec(const std::string& s, int chunk, EvalConfig& ev) {
         throw std::invalid_argument("--exec '" + s + "': '" + t + "' is not a number");
     };
     if (s == "open") {
-        ev.exec = Exec::Open;
+        ev.mode = Exec::Open;
     } else if (s.rfind("receding:", 0) == 0) {
-        ev.exec = Exec::Receding;
+        ev.mode = Exec::Receding;
         double k = number(s.substr(9), true);
         if (k < 1 || k > chunk)
             throw std::invalid_argument("--exec " + s + ": k must be in 1.." + std::to_string(chunk) + " (the policy's chunk H)");
         ev.receding_k = static_cast<int>(k);
     } else if (s == "ensemble" || s.rfind("ensemble:", 0) == 0) {
-        ev.exec = Exec::Ensemble;
+        ev.mode = Exec::Ensemble;
         ev.ensemble_m = s == "ensemble" ? 0.01 : number(s.substr(9), false);
         if (ev.ensemble_m < 0) throw std::invalid_argument("--exec " + s + ": m must be >= 0");
     } else {
@@ -125,8 +167,10 @@ BCResult train_logged(const Dataset& data, const BCConfig& cfg, const Globals& g
 // ------------------------------------------------------------------------------------- commands
 int cmd_seed(const SeedArgs& a, const Globals& g) {
     auto t0 = std::chrono::steady_clock::now();
-    // 1. expert demonstrations (the seed's PD expert)
-    Dataset demos = collect_demos(expert_policy(Expert::PD), a.episodes, a.seed);
+    // 1. expert demonstrations (the seed's PD expert) on Pendulum-v1
+    const Pendulum env;
+    const auto pd = std::make_shared<const PendulumPD>();
+    Dataset demos = collect_demos(env, pd, a.episodes, a.seed);
     double t_collect = seconds_since(t0);
     fmt::print("Collected {} transitions from {} PD-expert episodes ({:.2f} s)\n", demos.size(), a.episodes, t_collect);
     // 2. BC with H = 1 and H = 4 (the seed's non-overlapping chunks, executed open loop)
@@ -148,9 +192,9 @@ int cmd_seed(const SeedArgs& a, const Globals& g) {
     EvalConfig ev;
     ev.episodes = a.eval_episodes;
     ev.seed = a.eval_seed;
-    EvalResult e_exp = evaluate(expert_policy(Expert::PD), 1, ev);
-    EvalResult e_h1 = evaluate(h1.policy.as_batch_policy(), 1, ev);
-    EvalResult e_h4 = evaluate(h4.policy.as_batch_policy(), 4, ev);
+    EvalResult e_exp = evaluate_expert(env, pd, ev);
+    EvalResult e_h1 = evaluate(env, h1.policy.as_batch_policy(), 1, ev);
+    EvalResult e_h4 = evaluate(env, h4.policy.as_batch_policy(), 4, ev);
     double t_eval = seconds_since(t3);
     fmt::print("\nEvaluation: {} episodes from held-out starts (seed {}); success = |θ| < 0.1 rad for the last 50 steps\n",
                ev.episodes, ev.seed);
@@ -162,18 +206,29 @@ int cmd_seed(const SeedArgs& a, const Globals& g) {
 }
 
 int cmd_collect(const CollectArgs& a, const Globals& g) {
+    std::unique_ptr<Env> env = make_env(a.env);
+    std::shared_ptr<const Expert> expert = pick_expert(a.env, a.expert);
     ensure_parent_dir(a.out);
-    Dataset d = collect_demos(expert_policy(parse_expert(a.expert)), a.episodes, a.seed, a.noise);
+    // Refuse up front what would not fit: the rollout's records and the dataset built from them, per step.
+    const EnvSpec& sp = env->spec();
+    const double per_step = 2.0 * (4.0 * sp.obs_dim + 4.0 * 4 * sp.act_dim + 8.0 * sp.state_dim + 8 + 3) + 8;
+    const double need = double(a.episodes) * sp.max_steps * per_step, have = available_memory();
+    if (have > 0 && need > 0.8 * have)
+        throw std::invalid_argument(fmt::format("collect: {} episodes of {} steps need about {:.1f} GiB of memory; this "
+                                                "machine has {:.1f} GiB available", a.episodes, sp.max_steps,
+                                                need / (1 << 30), have / (1 << 30)));
+    Dataset d = collect_demos(*env, expert, a.episodes, a.seed, a.noise);
     save_npz(a.out, d);
     if (!g.quiet)
-        fmt::print("wrote {}: {} transitions, {} episodes ({} expert{})\n", a.out, d.size(), d.num_episodes(), a.expert,
+        fmt::print("wrote {}: {} transitions, {} episodes ({}, expert {}{})\n", a.out, d.size(), d.num_episodes(), a.env,
+                   a.expert.empty() ? find_env(a.env).experts.at(0).name : a.expert,
                    a.noise > 0 ? fmt::format(", noise σ={}", a.noise) : "");
     return 0;
 }
 
 int cmd_train(const TrainArgs& a, const Globals& g) {
     ensure_parent_dir(a.out);
-    Dataset d = load_npz(a.data);
+    if (!a.env.empty()) find_env(a.env);  // an unknown --env fails before any file is read
     BCConfig bc;
     bc.chunk = a.chunk;
     if (a.stride == "H" || a.stride == "h") bc.stride = a.chunk;
@@ -204,6 +259,14 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
         bc.head.low = r[0], bc.head.high = r[1];
     }
     validate_head(bc.head, "train", false);
+    Dataset d = load_npz(a.data);
+    if (d.size() == 0) throw std::invalid_argument(a.data + ": the dataset has no rows to train on");
+    // Any sizes train; --env, when given, must be the data's environment (and names it if the file does not).
+    if (!a.env.empty()) {
+        std::unique_ptr<Env> env = env_for(a.env, d.env, int(d.observations.cols()), int(d.actions.cols()), a.data,
+                                           "the dataset was");
+        if (d.env.empty()) d.env = env->spec().identity();
+    }
     auto t0 = std::chrono::steady_clock::now();
     BCResult r = train_logged(d, bc, g, "train");
     save_policy(a.out, r.policy);
@@ -218,31 +281,49 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     EvalConfig ev;
     ev.episodes = a.episodes;
     ev.seed = a.seed;
+    ev.steps = a.steps;
     if (ev.episodes < 1) throw std::invalid_argument("--episodes must be >= 1");
+    if (!a.env.empty()) find_env(a.env);  // an unknown --env fails before any file is read
+    if (!a.video.empty()) check_video_dir(a.video);
+    // 1. the policy (or the expert) and the environment it runs on
     std::optional<Policy> pol;
+    std::unique_ptr<Env> env;
     BatchPolicy bp;
+    std::shared_ptr<const Expert> expert;
     int chunk = 1;
     std::string name;
     if (!a.policy.empty()) {
         pol = load_policy(a.policy);
-        if (pol->cfg.obs_dim != 3 || pol->cfg.act_dim != 1)
-            throw std::invalid_argument(a.policy + ": policy has obs_dim " + std::to_string(pol->cfg.obs_dim) + ", act_dim " +
-                                        std::to_string(pol->cfg.act_dim) + "; Pendulum-v1 needs 3 and 1");
+        env = env_for(a.env, pol->env, pol->cfg.obs_dim, pol->cfg.act_dim, a.policy, "the policy was");
         bp = a.sample ? pol->as_sampling_policy(derive_seed(a.seed, 1)) : pol->as_batch_policy();
         chunk = pol->cfg.chunk;
         name = std::filesystem::path(a.policy).filename().string();
+        // The very starts the training data came from are not a test: say so.
+        for (uint64_t s : pol->data_seeds)
+            if (s == a.seed && (pol->env.empty() || pol->env == env->spec().identity()))
+                fmt::print(stderr, "imitate: warning: --seed {} gives the start states the training data of {} was "
+                                   "collected from (same environment and seed); choose another seed for held-out starts\n",
+                           a.seed, a.policy);
     } else {
-        bp = expert_policy(parse_expert(a.expert));
-        name = "expert (" + a.expert + ")";
+        const std::string id = a.env.empty() ? "pendulum" : a.env;
+        env = make_env(id);
+        expert = pick_expert(id, a.expert);
+        name = "expert (" + (a.expert.empty() ? find_env(id).experts.at(0).name : a.expert) + ")";
     }
-    parse_exec(a.exec, chunk, ev);
-    EvalResult r = evaluate(bp, chunk, ev);
+    parse_exec(a.exec, chunk, ev.exec);
+    // 2. roll out, summarise, print; 3. the videos, replayed from the recorded states
+    const RolloutConfig rc = eval_rollout_config(ev, chunk);
+    const std::vector<Episode> eps = expert ? rollout_expert(*env, expert, rc) : rollout(*env, bp, rc);
+    EvalResult r = summarize(eps);
     if (a.json) {
         fmt::print("{}", eval_json(r));
     } else {
         fmt::print("{}\n{}\n", eval_table_header(), eval_table_row(name, r));
     }
-    (void)g;
+    if (!a.video.empty()) {
+        const int n = write_videos(a.video, *env, eps);
+        if (!g.quiet) fmt::print(stderr, "wrote {} videos to {}/ (one frame per step)\n", n, a.video);
+    }
     return 0;
 }
 
@@ -258,18 +339,20 @@ int cmd_dagger(const DaggerArgs& a, const Globals& g) {
     dc.bc.hidden = parse_hidden(a.hidden);
     dc.bc.seed = a.seed;
     dc.eval.episodes = a.eval_episodes;
-    BatchPolicy expert = expert_policy(parse_expert(a.expert));
+    std::unique_ptr<Env> env = make_env(a.env);
+    std::shared_ptr<const Expert> expert = pick_expert(a.env, a.expert);
+    const std::string expert_name = a.expert.empty() ? find_env(a.env).experts.at(0).name : a.expert;
     std::filesystem::create_directories(a.out);  // only once every flag has parsed: a bad flag leaves nothing behind
     Dataset initial;
-    if (a.initial_episodes > 0) initial = collect_demos(expert, a.initial_episodes, derive_seed(a.seed, 1000));
+    if (a.initial_episodes > 0) initial = collect_demos(*env, expert, a.initial_episodes, derive_seed(a.seed, 1000));
     if (!g.quiet)
-        fmt::print("DAgger: {} rounds × {} episodes, beta {}, expert {}, {} initial demo episodes\n", dc.rounds,
-                   dc.episodes_per_round, a.beta, a.expert, a.initial_episodes);
+        fmt::print("DAgger on {}: {} rounds × {} episodes, beta {}, expert {}, {} initial demo episodes\n", a.env,
+                   dc.rounds, dc.episodes_per_round, a.beta, expert_name, a.initial_episodes);
     fmt::print("{:>5} {:>6} {:>10} {:>12} {:>9} {:>17} {:>12}\n", "round", "beta", "new labels", "total labels", "success",
                "95% CI", "mean return");
     std::string csv = "round,beta,new_labels,total_labels,success_rate,success_lo,success_hi,mean_return,std_return\n";
     Progress bar("dagger", dc.rounds, g.quiet);
-    DAggerResult r = dagger(expert, initial, dc, [&](const DAggerRound& x) {
+    DAggerResult r = dagger(*env, expert, initial, dc, [&](const DAggerRound& x) {
         fmt::print("{:>5} {:>6.3f} {:>10} {:>12} {:>8.1f}% [{:5.1f}%, {:5.1f}%] {:>12.1f}\n", x.round, x.beta, x.new_labels,
                    x.total_labels, 100 * x.eval.success_rate, 100 * x.eval.wilson_lo, 100 * x.eval.wilson_hi,
                    x.eval.mean_return);
@@ -287,7 +370,9 @@ int cmd_dagger(const DaggerArgs& a, const Globals& g) {
 }
 
 int cmd_predict(const PredictArgs& a, const Globals&) {
+    if (!a.env.empty()) find_env(a.env);
     Policy p = load_policy(a.policy);
+    if (!a.env.empty()) env_for(a.env, p.env, p.cfg.obs_dim, p.cfg.act_dim, a.policy, "the policy was");
     std::vector<float> obs = parse_floats("--obs", a.obs);
     if (static_cast<int>(obs.size()) != p.cfg.obs_dim)
         throw std::invalid_argument("--obs has " + std::to_string(obs.size()) + " values, the policy expects " +
@@ -298,10 +383,48 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
     Rng rng(a.seed);
     if (a.sample) p.predict(x, out, s, rng);
     else p.predict(x, out, s);
+    if (!out.allFinite()) throw std::runtime_error(a.policy + ": the policy returned a non-finite action for --obs " + a.obs);
     for (int h = 0; h < p.cfg.chunk; ++h) {
         for (int j = 0; j < p.cfg.act_dim; ++j) fmt::print("{}{:.9g}", j ? " " : "", out(0, h * p.cfg.act_dim + j));
         fmt::print("\n");
     }
+    return 0;
+}
+
+int cmd_envs(const EnvsArgs& a, const Globals&) {
+    auto floats = [](const std::vector<float>& v) {
+        std::string s;
+        for (float x : v) s += (s.empty() ? "" : ", ") + (std::isfinite(x) ? fmt::format("{:g}", x) : std::string(x > 0 ? "inf" : "-inf"));
+        return s;
+    };
+    nlohmann::json list = nlohmann::json::array();
+    for (const EnvEntry& e : env_table()) {
+        const std::unique_ptr<Env> env = e.make();
+        const EnvSpec& sp = env->spec();
+        std::vector<std::string> experts;
+        for (const ExpertEntry& x : e.experts) experts.push_back(x.name);
+        if (a.json) {
+            nlohmann::json j = {{"id", sp.id},
+                                {"about", sp.about},
+                                {"obs_dim", sp.obs_dim},
+                                {"act_dim", sp.act_dim},
+                                {"state_dim", sp.state_dim},
+                                {"act_low", sp.act_low},
+                                {"act_high", sp.act_high},
+                                {"max_steps", sp.max_steps},
+                                {"success", sp.success},
+                                {"experts", experts},
+                                {"identity", nlohmann::json::parse(sp.identity())}};
+            list.push_back(j);
+            continue;
+        }
+        fmt::print("{}\n  {}\n  obs_dim {}, act_dim {} in [{}] .. [{}], state_dim {}, horizon {} steps\n  success: {}\n",
+                   sp.id, sp.about, sp.obs_dim, sp.act_dim, floats(sp.act_low), floats(sp.act_high), sp.state_dim,
+                   sp.max_steps, sp.success);
+        for (size_t i = 0; i < e.experts.size(); ++i)
+            fmt::print("  expert {}{}: {}\n", e.experts[i].name, i == 0 ? " (default)" : "", e.experts[i].about);
+    }
+    if (a.json) fmt::print("{}\n", list.dump(2));
     return 0;
 }
 
@@ -321,7 +444,9 @@ static void prefer_passive_waiting(char** argv) {
 int main(int argc, char** argv) {
     prefer_passive_waiting(argv);
     using namespace imitate::cli;
-    CLI::App app{"imitate: imitation learning on Pendulum-v1 (behaviour cloning, action chunking, DAgger)"};
+    CLI::App app{"imitate: imitation learning on any environment of its table (behaviour cloning, action chunking, "
+                 "DAgger, noise injection, multimodal heads); `imitate envs` lists them"};
+    app.option_defaults()->always_capture_default();  // --help shows every option's default
     app.require_subcommand(1);
     app.fallthrough();  // global flags may follow the subcommand
     Globals g;
@@ -336,9 +461,11 @@ int main(int argc, char** argv) {
     s->add_option("--eval-episodes", seed.eval_episodes, "evaluation episodes")->check(CLI::Range(1, 1000000));
     s->add_option("--seed", seed.seed, "seed of demos, init and shuffling");
 
+    const std::string env_help = "environment (imitate envs lists them)";
     CollectArgs col;
     auto* c = app.add_subcommand("collect", "record expert demonstrations to an .npz");
-    c->add_option("--expert", col.expert, "pd | swingup")->required();
+    c->add_option("--env", col.env, env_help);
+    c->add_option("--expert", col.expert, "expert of the environment (default: its first; imitate envs)");
     c->add_option("--episodes", col.episodes, "episodes")->required()->check(CLI::Range(1, 10000000));
     c->add_option("--seed", col.seed, "base seed");
     c->add_option("--noise", col.noise, "Gaussian noise σ on executed actions (DART)")->check(CLI::Range(0.0, 100.0));
@@ -347,6 +474,7 @@ int main(int argc, char** argv) {
     TrainArgs tr;
     auto* t = app.add_subcommand("train", "behaviour cloning from an .npz to a .safetensors policy");
     t->add_option("--data", tr.data, "demonstrations .npz")->required();
+    t->add_option("--env", tr.env, "check the data is of this environment (default: the data's own)");
     t->add_option("--chunk", tr.chunk, "H: actions per prediction")->check(CLI::Range(1, 4096));
     t->add_option("--stride", tr.stride, "window stride: 1 (every start) or H (non-overlapping, the seed's)");
     t->add_option("--epochs", tr.epochs, "epochs")->check(CLI::Range(1, 1000000));
@@ -373,8 +501,14 @@ int main(int argc, char** argv) {
     EvalArgs ev;
     auto* e = app.add_subcommand("eval", "evaluate a policy or an expert");
     auto* ep = e->add_option("--policy", ev.policy, "policy .safetensors");
-    auto* ee = e->add_option("--expert", ev.expert, "pd | swingup");
+    auto* ee = e->add_option("--expert", ev.expert, "evaluate this expert of --env instead of a policy");
+    bool expert_default = false;
+    auto* eflag = e->add_flag("--expert-default", expert_default, "evaluate the environment's default expert");
     ep->excludes(ee);
+    ep->excludes(eflag);
+    e->add_option("--env", ev.env, "environment (default: the policy's own, else pendulum)");
+    e->add_option("--steps", ev.steps, "episode length T (0: the environment's horizon)")->check(CLI::Range(0, 1000000));
+    e->add_option("--video", ev.video, "write one GIF per episode into this existing directory");
     e->add_option("--episodes", ev.episodes, "episodes")->check(CLI::Range(1, 10000000));
     e->add_option("--seed", ev.seed, "seed of the start states");
     e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M]");
@@ -383,7 +517,8 @@ int main(int argc, char** argv) {
 
     DaggerArgs dg;
     auto* d = app.add_subcommand("dagger", "DAgger with an expert labeller");
-    d->add_option("--expert", dg.expert, "pd | swingup")->required();
+    d->add_option("--env", dg.env, env_help);
+    d->add_option("--expert", dg.expert, "expert of the environment (default: its first)");
     d->add_option("--rounds", dg.rounds, "rounds")->check(CLI::Range(1, 1000));
     d->add_option("--episodes-per-round", dg.episodes_per_round, "learner episodes per round")->check(CLI::Range(1, 100000));
     d->add_option("--initial-episodes", dg.initial_episodes, "expert demo episodes before round 1 (0: round 1 is the expert)")
@@ -400,9 +535,14 @@ int main(int argc, char** argv) {
     PredictArgs pr;
     auto* p = app.add_subcommand("predict", "print a policy's action chunk for one observation");
     p->add_option("--policy", pr.policy, "policy .safetensors")->required();
-    p->add_option("--obs", pr.obs, "cos,sin,thetadot")->required();
+    p->add_option("--obs", pr.obs, "one observation: obs_dim comma-separated values")->required();
+    p->add_option("--env", pr.env, "check the policy is of this environment");
     p->add_flag("--sample", pr.sample, "sample from the policy's head instead of its deterministic prediction");
     p->add_option("--seed", pr.seed, "seed of --sample");
+
+    EnvsArgs en;
+    auto* n = app.add_subcommand("envs", "list the environments: sizes, experts, horizon, success rule");
+    n->add_flag("--json", en.json, "a JSON list of objects (id, obs_dim, act_dim, experts, ...)");
 
     ExperimentArgs ex;
     auto* x = add_experiment_command(app, ex);
@@ -420,8 +560,8 @@ int main(int argc, char** argv) {
     }
     try {
         if (threads > 0) imitate::set_threads(threads);
-        if (e->parsed() && ev.policy.empty() && ev.expert.empty())
-            throw std::invalid_argument("eval needs --policy FILE or --expert pd|swingup");
+        if (e->parsed() && ev.policy.empty() && ev.expert.empty() && !expert_default)
+            throw std::invalid_argument("eval needs --policy FILE, --expert NAME or --expert-default");
         if (s->parsed()) return cmd_seed(seed, g);
         if (c->parsed()) return cmd_collect(col, g);
         if (t->parsed()) return cmd_train(tr, g);
@@ -429,6 +569,7 @@ int main(int argc, char** argv) {
         if (d->parsed()) return cmd_dagger(dg, g);
         if (p->parsed()) return cmd_predict(pr, g);
         if (x->parsed()) return cmd_experiment(ex, g);
+        if (n->parsed()) return cmd_envs(en, g);
     } catch (const std::exception& err) {
         std::string msg = err.what();
         if (auto nl = msg.find('\n'); nl != std::string::npos) msg.resize(nl);

@@ -40,15 +40,13 @@ struct EnvSpec {
     std::string identity() const;
 };
 
-// Parses EnvSpec::identity() back into (id, obs_dim, act_dim, state_dim, max_steps, settings); `where`
-// names the file in the error. Throws std::runtime_error on anything else.
-EnvSpec parse_identity(const std::string& json, const std::string& where);
-
 // What step() returns besides the next observation.
 struct EnvStep {
     double reward = 0.0;
     bool terminated = false;  // the task ended in an absorbing state (goal reached, collision)
-    bool truncated = false;   // the horizon was hit (max_steps steps since reset)
+    bool truncated = false;   // the time limit was hit. Env::step leaves it false: the time limit belongs to
+                              // the caller (rollouts apply spec().max_steps or their own T), as
+                              // gym.make's TimeLimit wrapper does, so any horizon can be studied.
 };
 
 // A 2-D drawing of the current state, in world units, for evaluation videos (envs/render.hpp draws it).

@@ -66,13 +66,13 @@ void swingup_expert(const Mat& obs, Mat& out, const SwingUpConfig& cfg) {
     for (Eigen::Index b = 0; b < obs.rows(); ++b) out(b, 0) = swingup_action(obs.row(b).data(), cfg);
 }
 
-BatchPolicy expert_policy(Expert which) {
-    if (which == Expert::PD) return [](const Mat& obs, Mat& out) { pd_expert(obs, out); };
-    return [](const Mat& obs, Mat& out) { swingup_expert(obs, out); };
-}
-
-std::vector<Episode> rollout_expert(Expert which, const RolloutConfig& cfg) {
-    return rollout(expert_policy(which), cfg);
+EnvEntry pendulum_entry() {
+    return {"pendulum",
+            [] { return std::make_unique<Pendulum>(); },
+            {{"pd", "the seed's PD, u = clip(-5θ - 0.5θ̇, ±2): weak, ~5% success (cannot lift a hanging pole)",
+              [] { return std::make_unique<PendulumPD>(); }},
+             {"swingup", "energy pumping, then a stiff PD near upright: 100% of 1000 starts",
+              [] { return std::make_unique<PendulumSwingUp>(); }}}};
 }
 
 }  // namespace imitate

@@ -1,11 +1,13 @@
-// Expert controllers for Pendulum-v1 and the one definition of success.
-// pd_expert is the seed program's demonstrator, kept exactly (and weak); swingup_expert pumps energy into
-// the pendulum until it is near upright, then holds it there with a stiffer PD. Both are BatchPolicies
-// (obs (B,3) -> out (B,1)) so rollout() and DAgger use them like any learned policy.
+// Expert controllers for Pendulum-v1, its success criterion over a θ history, and its row of the table.
+// pd is the seed program's demonstrator, kept exactly (and weak); swingup pumps energy into the pendulum
+// until it is near upright, then holds it there with a stiffer PD. Both are Experts (envs/env.hpp) that
+// read only the observation; pd_expert/swingup_expert are the same laws over a batch of observations.
 #pragma once
 #include <vector>
 
-#include "envs/rollout.hpp"
+#include "engine/tensor.hpp"
+#include "envs/env.hpp"
+#include "envs/registry.hpp"
 
 namespace imitate {
 
@@ -45,10 +47,23 @@ float swingup_action(const float* obs, const SwingUpConfig& cfg = {});
 // obs (B,3) -> out (B,1).
 void swingup_expert(const Mat& obs, Mat& out, const SwingUpConfig& cfg = {});
 
-enum class Expert { PD, SwingUp };
-// The expert as a BatchPolicy (SwingUp with default gains).
-BatchPolicy expert_policy(Expert which);
-// Convenience: rollout(expert_policy(which), cfg).
-std::vector<Episode> rollout_expert(Expert which, const RolloutConfig& cfg);
+// The two laws as Experts of the Env contract (they read the observation only).
+class PendulumPD : public Expert {
+public:
+    std::unique_ptr<Expert> clone() const override { return std::make_unique<PendulumPD>(*this); }
+    void act(const Env&, const float* obs, float* action) override { action[0] = pd_expert_action(obs); }
+};
+class PendulumSwingUp : public Expert {
+public:
+    explicit PendulumSwingUp(const SwingUpConfig& cfg = {}) : cfg_(cfg) {}
+    std::unique_ptr<Expert> clone() const override { return std::make_unique<PendulumSwingUp>(*this); }
+    void act(const Env&, const float* obs, float* action) override { action[0] = swingup_action(obs, cfg_); }
+
+private:
+    SwingUpConfig cfg_;
+};
+
+// The table's row: "pendulum" with experts "pd" (the default: the seed's) and "swingup".
+EnvEntry pendulum_entry();
 
 }  // namespace imitate

@@ -6,6 +6,7 @@
 #include <array>
 
 #include "engine/rng.hpp"
+#include "envs/env.hpp"
 
 namespace imitate {
 
@@ -39,6 +40,12 @@ namespace imitate {
 // ## Episode end
 //   terminated: never.  truncated: after max_steps (200) steps, as gym.make's TimeLimit.
 //
+// ## Success (the project's, not Gymnasium's; rollouts and evaluation use it through the Env contract)
+//   at_goal: |angle_normalize(θ)| < 0.1 rad after a step; success: at_goal after each of the last 50 steps.
+//
+// ## Simulator state (Env::get_state, Dataset::states)
+//   (θ, θ̇) in double: reset_to(state) then the recorded float32 actions reproduce every state exactly.
+//
 // ## Constants
 //   max_speed 8 rad/s, max_torque 2, dt 0.05 s, g 10 m/s² (settable), m 1 kg, l 1 m.
 struct PendulumConfig {
@@ -62,15 +69,18 @@ struct StepResult {
     bool truncated;   // true once max_steps steps have been taken since the last reset
 };
 
-class Pendulum {
+class Pendulum : public Env {
 public:
     static constexpr int S = 3;  // observation width
     static constexpr int A = 1;  // action width
 
-    explicit Pendulum(const PendulumConfig& cfg = {}) : cfg_(cfg) {}
+    // Throws std::invalid_argument unless every setting is finite, dt, m, l, max_torque, max_speed > 0 and
+    // max_steps >= 1.
+    explicit Pendulum(const PendulumConfig& cfg = {});
 
     // θ ~ U(-π, π) then θ̇ ~ U(-1, 1): exactly two rng.uniform() draws, in that order. Resets the step count.
-    void reset(Rng& rng);
+    void reset(Rng& rng) override;
+    using Env::reset;  // reset(seed) -> observation
     // Starts from the given state (θ is taken as is, not wrapped). Resets the step count.
     void reset_to(double theta, double thetadot);
     // Applies torque u (clipped to ±max_torque) for dt. Stepping past truncation keeps going (truncated stays
@@ -78,8 +88,20 @@ public:
     StepResult step(double u);
 
     // obs[0..3) = float32 [cos θ, sin θ, θ̇].
-    void observe(float* obs) const;
+    void observe(float* obs) const override;
     std::array<float, S> observation() const;
+
+    // The Env contract (envs/env.hpp): id "pendulum", state (θ, θ̇). step(action) applies the float32
+    // torque action[0] (widened to double, as NumPy promotes it) and throws std::invalid_argument if it is
+    // not finite; it leaves `truncated` to the caller.
+    const EnvSpec& spec() const override { return spec_; }
+    std::unique_ptr<Env> clone() const override { return std::make_unique<Pendulum>(*this); }
+    void reset_to(const double* state) override;
+    EnvStep step(const float* action) override;
+    void get_state(double* state) const override;
+    bool at_goal() const override;
+    double goal_error() const override;  // |angle_normalize(θ)|, rad
+    void draw(Scene& scene) const override;
 
     double theta() const { return th_; }         // never wrapped: may leave [-π, π)
     double thetadot() const { return thdot_; }   // within ±max_speed after any step
@@ -88,6 +110,7 @@ public:
 
 private:
     PendulumConfig cfg_;
+    EnvSpec spec_;
     double th_ = 0.0, thdot_ = 0.0;
     int elapsed_ = 0;
 };

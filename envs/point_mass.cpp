@@ -1,8 +1,8 @@
-// The point mass, its expert and its lockstep rollouts. Episodes are few and cheap (a few additions per
-// step), so the rollout runs on the calling thread; experiments parallelise over whole rollouts instead.
+// The point mass and its expert.
 #include "envs/point_mass.hpp"
 
 #include <cmath>
+#include <cstdio>
 #include <stdexcept>
 #include <string>
 
@@ -36,7 +36,32 @@ void validate(const PointMassConfig& c) {
         bad("goal_radius", c.goal_radius, "small enough that the goal disc and the obstacle do not overlap");
 }
 
-PointMass::PointMass(const PointMassConfig& cfg) : cfg_(cfg) { validate(cfg_); }
+PointMass::PointMass(const PointMassConfig& cfg) : cfg_(cfg) {
+    validate(cfg_);
+    const float v = static_cast<float>(cfg.max_speed), inf = INFINITY;
+    spec_.id = "point_mass";
+    spec_.about = "2-D point mass going round a disc obstacle to a goal (bimodal demonstrations)";
+    spec_.obs_dim = S;
+    spec_.act_dim = A;
+    spec_.state_dim = 2;
+    spec_.act_low = {-v, -v};
+    spec_.act_high = {v, v};
+    spec_.obs_low = {-inf, -inf};
+    spec_.obs_high = {inf, inf};
+    spec_.max_steps = cfg.max_steps;
+    spec_.success_window = 1;
+    spec_.success = "reaches the goal disc without entering the obstacle";
+    auto num = [](double x) {
+        char b[32];
+        std::snprintf(b, sizeof b, "%.17g", x);
+        return std::string(b);
+    };
+    spec_.settings = {{"dt", num(cfg.dt)},
+                      {"max_speed", num(cfg.max_speed)},
+                      {"start_halfwidth", num(cfg.start_halfwidth)},
+                      {"obstacle", num(cfg.obstacle_x) + "," + num(cfg.obstacle_y) + "," + num(cfg.obstacle_radius)},
+                      {"goal", num(cfg.goal_x) + "," + num(cfg.goal_y) + "," + num(cfg.goal_radius)}};
+}
 
 void PointMass::reset(Rng& rng) {
     x_ = rng.uniform(-cfg_.start_halfwidth, cfg_.start_halfwidth);
@@ -59,13 +84,38 @@ void PointMass::reset_to(double x, double y) {
 }
 
 PointMassStep PointMass::step(double vx, double vy) {
-    if (!std::isfinite(vx) || !std::isfinite(vy))
-        throw std::invalid_argument("point_mass: action (" + std::to_string(vx) + ", " + std::to_string(vy) +
-                                    "), expected finite velocities");
     if (done())
         throw std::logic_error("point_mass: step() after the episode ended (" +
                                std::string(goal_ ? "goal reached" : collided_ ? "collision" : "time limit") +
                                " at step " + std::to_string(elapsed_) + "); call reset first");
+    return advance(vx, vy);
+}
+
+void PointMass::reset_to(const double* state) {
+    if (!std::isfinite(state[0]) || !std::isfinite(state[1]))
+        throw std::invalid_argument("point_mass: reset_to(" + std::to_string(state[0]) + ", " +
+                                    std::to_string(state[1]) + "), expected a finite position");
+    x_ = state[0];
+    y_ = state[1];
+    elapsed_ = 0;
+    collided_ = std::hypot(x_ - cfg_.obstacle_x, y_ - cfg_.obstacle_y) < cfg_.obstacle_radius;
+    goal_ = !collided_ && std::hypot(x_ - cfg_.goal_x, y_ - cfg_.goal_y) < cfg_.goal_radius;
+}
+
+// The Env contract's step: the time limit is the caller's, so only a terminated episode refuses a step.
+EnvStep PointMass::step(const float* action) {
+    if (goal_ || collided_)
+        throw std::logic_error("point_mass: step() after the episode ended (" +
+                               std::string(goal_ ? "goal reached" : "collision") + " at step " +
+                               std::to_string(elapsed_) + "); call reset first");
+    const PointMassStep r = advance(double(action[0]), double(action[1]));
+    return {r.reward, r.terminated, false};
+}
+
+PointMassStep PointMass::advance(double vx, double vy) {
+    if (!std::isfinite(vx) || !std::isfinite(vy))
+        throw std::invalid_argument("point_mass: action (" + std::to_string(vx) + ", " + std::to_string(vy) +
+                                    "), expected finite velocities");
     // p' = p + dt · clip(v)
     x_ += cfg_.dt * clip(vx, cfg_.max_speed);
     y_ += cfg_.dt * clip(vy, cfg_.max_speed);
@@ -79,6 +129,20 @@ PointMassStep PointMass::step(double vx, double vy) {
 void PointMass::observe(float* obs) const {
     obs[0] = static_cast<float>(x_);
     obs[1] = static_cast<float>(y_);
+}
+
+double PointMass::goal_error() const { return std::hypot(x_ - cfg_.goal_x, y_ - cfg_.goal_y); }
+
+// The obstacle (grey disc), the goal (green disc) and the point (blue).
+void PointMass::draw(Scene& scene) const {
+    const PointMassConfig& c = cfg_;
+    scene.xmin = -1.6;
+    scene.xmax = 1.6;
+    scene.ymin = -0.3;
+    scene.ymax = c.goal_y + 0.4;
+    scene.shapes.push_back({Shape::Disc, c.obstacle_x, c.obstacle_y, c.obstacle_radius, 0, 0, 0, {120, 120, 120}});
+    scene.shapes.push_back({Shape::Disc, c.goal_x, c.goal_y, c.goal_radius, 0, 0, 0, {90, 200, 90}});
+    scene.shapes.push_back({Shape::Disc, x_, y_, 0.06, 0, 0, 0, {40, 80, 220}});
 }
 
 // ------------------------------------------------------------------------------------------ the expert
@@ -107,98 +171,31 @@ std::vector<int> point_mass_sides(int episodes, uint64_t seed) {
     return sides;
 }
 
-BatchPolicy point_mass_expert(std::vector<int> sides, const PointMassConfig& env, const PointMassExpertConfig& cfg) {
-    return [sides = std::move(sides), env, cfg](const Mat& obs, Mat& out) {
-        if (obs.rows() != static_cast<Eigen::Index>(sides.size()) || obs.cols() != PointMass::S)
-            throw std::invalid_argument("point_mass expert: obs has shape " + shape_str(obs) + ", expected (" +
-                                        std::to_string(sides.size()) + ",2) (one row per side)");
-        out.resize(obs.rows(), PointMass::A);
-        for (Eigen::Index b = 0; b < obs.rows(); ++b) {
-            const std::array<float, 2> v = point_mass_expert_action(obs.row(b).data(), sides[b], env, cfg);
-            out(b, 0) = v[0];
-            out(b, 1) = v[1];
-        }
-    };
+void PointMassExpert::reset(uint64_t episode_seed) {
+    side_ = Rng(derive_seed(episode_seed, 1)).uniform() < 0.5 ? -1 : 1;
 }
 
-// ------------------------------------------------------------------------------------------ rollouts
-std::vector<PointMassEpisode> rollout_point_mass(const BatchPolicy& policy, const PointMassRolloutConfig& cfg) {
-    if (cfg.episodes < 0) bad("episodes", cfg.episodes, ">= 0");
-    if (cfg.chunk < 1) bad("chunk", cfg.chunk, ">= 1");
-    if (!cfg.starts.empty() && cfg.starts.size() != static_cast<size_t>(cfg.episodes))
-        bad("starts.size()", double(cfg.starts.size()), "0 or episodes (" + std::to_string(cfg.episodes) + ")");
-    constexpr int S = PointMass::S, A = PointMass::A;
-    const int N = cfg.episodes, H = cfg.chunk, T = cfg.env.max_steps;
-    std::vector<PointMass> envs(N, PointMass(cfg.env));
-    std::vector<PointMassEpisode> eps(N);
-    std::vector<std::vector<double>> path(N);  // x0, y0, x1, y1, ...: trimmed into eps[i].path at the end
-    Mat obs(N, S), plan;
-
-    // 1. reset every episode and observe its start
-    for (int i = 0; i < N; ++i) {
-        PointMassEpisode& e = eps[i];
-        e.seed = derive_seed(cfg.seed, static_cast<uint64_t>(i));
-        Rng rng(e.seed);
-        if (cfg.starts.empty())
-            envs[i].reset(rng);
-        else
-            envs[i].reset_to(cfg.starts[i][0], cfg.starts[i][1]);
-        e.observations.resize(T, S);
-        e.actions.resize(T, A);
-        e.rewards.reserve(T);
-        envs[i].observe(obs.row(i).data());
-        path[i] = {envs[i].x(), envs[i].y()};
-    }
-
-    int running = N;
-    for (int t = 0; t < T && running > 0; ++t) {
-        // 2. a new chunk for every row when the last one is used up
-        if (t % H == 0) {
-            policy(obs, plan);
-            if (plan.rows() != N || plan.cols() != H * A)
-                throw std::invalid_argument("point_mass rollout: policy returned shape " + shape_str(plan) + ", expected (" +
-                                            std::to_string(N) + "," + std::to_string(H * A) + ")");
-        }
-        // 3. step every running episode with action t mod H of its chunk
-        for (int i = 0; i < N; ++i) {
-            if (envs[i].done()) continue;
-            PointMassEpisode& e = eps[i];
-            const float vx = plan(i, (t % H) * A), vy = plan(i, (t % H) * A + 1);
-            e.observations.row(t) = obs.row(i);
-            e.actions(t, 0) = vx;
-            e.actions(t, 1) = vy;
-            const double prev_y = envs[i].y();
-            const PointMassStep r = envs[i].step(vx, vy);
-            e.rewards.push_back(r.reward);
-            path[i].insert(path[i].end(), {envs[i].x(), envs[i].y()});
-            const double oy = cfg.env.obstacle_y;
-            if (e.side == 0 && prev_y < oy && envs[i].y() >= oy) e.side = envs[i].x() < cfg.env.obstacle_x ? -1 : 1;
-            envs[i].observe(obs.row(i).data());
-            if (envs[i].done()) {
-                --running;
-                e.success = envs[i].reached_goal();
-                e.collided = envs[i].collided();
-                e.truncated = r.truncated;
-            }
-        }
-    }
-
-    // 4. trim the records to each episode's length
-    for (int i = 0; i < N; ++i) {
-        PointMassEpisode& e = eps[i];
-        const Eigen::Index Ti = envs[i].elapsed();
-        e.observations.conservativeResize(Ti, S);
-        e.actions.conservativeResize(Ti, A);
-        e.path = Eigen::Map<const MatD>(path[i].data(), Ti + 1, 2);
-    }
-    return eps;
+void PointMassExpert::act(const Env&, const float* obs, float* action) {
+    const std::array<float, 2> v = point_mass_expert_action(obs, side_, env_, cfg_);
+    action[0] = v[0];
+    action[1] = v[1];
 }
 
-std::vector<PointMassEpisode> rollout_point_mass_expert(const PointMassRolloutConfig& cfg,
-                                                        const PointMassExpertConfig& expert) {
-    if (cfg.chunk != 1) bad("chunk", cfg.chunk, "1 for the expert (it answers one action per query)");
-    if (cfg.episodes < 0) bad("episodes", cfg.episodes, ">= 0");
-    return rollout_point_mass(point_mass_expert(point_mass_sides(cfg.episodes, cfg.seed), cfg.env, expert), cfg);
+int passing_side(const MatD& states, const std::vector<double>& final_state, const PointMassConfig& env) {
+    const Eigen::Index T = states.rows();
+    for (Eigen::Index t = 1; t <= T; ++t) {  // positions after each step: states(1..T-1), then the final one
+        const double x = t < T ? states(t, 0) : final_state.at(0), y = t < T ? states(t, 1) : final_state.at(1);
+        const double prev_y = states(t - 1, 1);
+        if (prev_y < env.obstacle_y && y >= env.obstacle_y) return x < env.obstacle_x ? -1 : 1;
+    }
+    return 0;
+}
+
+EnvEntry point_mass_entry() {
+    return {"point_mass",
+            [] { return std::make_unique<PointMass>(); },
+            {{"sides", "up to a fork, then round the obstacle on a side drawn per episode (left or right, 1/2 each)",
+              [] { return std::make_unique<PointMassExpert>(); }}}};
 }
 
 }  // namespace imitate

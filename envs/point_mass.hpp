@@ -1,15 +1,17 @@
 // A 2-D point mass that must get round a disc obstacle to reach a goal: the smallest environment where two
 // different actions are both right. The obstacle sits on the straight line from the start to the goal, so a
 // demonstrator passes it on the left or on the right, and behaviour cloning with MSE, which averages the two,
-// steers straight into it. Also here: the expert that picks a side at random per episode, and lockstep
-// rollouts that execute a policy's action chunks and record the paths.
+// steers straight into it. Also here: the expert that picks a side at random per episode. Rollouts are the
+// common ones (envs/rollout.hpp): the state is the position, so an episode's states are its path.
 #pragma once
 #include <array>
 #include <cstdint>
 #include <vector>
 
 #include "engine/rng.hpp"
-#include "envs/rollout.hpp"
+#include "engine/tensor.hpp"
+#include "envs/env.hpp"
+#include "envs/registry.hpp"
 
 namespace imitate {
 
@@ -58,6 +60,10 @@ namespace imitate {
 //   terminated: the goal is reached (success) or the obstacle is entered (failure).
 //   truncated: after max_steps (60) steps without either. Stepping a finished episode throws.
 //
+// ## Success and state (the Env contract, id "point_mass")
+//   at_goal: the goal was reached (the episode terminated there); success_window 1. State: (x, y) in double.
+//   Env::step counts steps but leaves the time limit to the caller: only a terminated episode refuses steps.
+//
 // ## Constants
 //   dt 0.1, max_speed 1 per component, obstacle centre (0, 1.5) radius 0.5, goal (0, 3) radius 0.2,
 //   start band ±0.05, 60 steps. The straight path is 3 long; the expert's way round (up to the fork, past
@@ -82,7 +88,7 @@ struct PointMassStep {
     bool truncated;   // max_steps steps taken without terminating
 };
 
-class PointMass {
+class PointMass : public Env {
 public:
     static constexpr int S = 2;  // observation width
     static constexpr int A = 2;  // action width
@@ -91,7 +97,8 @@ public:
     explicit PointMass(const PointMassConfig& cfg = {});
 
     // x₀ ~ U(−w, w) (exactly one rng.uniform() draw), y₀ = 0. Resets the step count and the flags.
-    void reset(Rng& rng);
+    void reset(Rng& rng) override;
+    using Env::reset;
     // Starts at (x, y). Throws std::invalid_argument if (x, y) is not finite or lies inside the obstacle.
     void reset_to(double x, double y);
     // Moves by dt · clip(v). Throws std::invalid_argument if vx or vy is not finite, std::logic_error if
@@ -99,7 +106,18 @@ public:
     PointMassStep step(double vx, double vy);
 
     // obs[0..2) = float32 (x, y).
-    void observe(float* obs) const;
+    void observe(float* obs) const override;
+
+    // The Env contract (envs/env.hpp).
+    const EnvSpec& spec() const override { return spec_; }
+    std::unique_ptr<Env> clone() const override { return std::make_unique<PointMass>(*this); }
+    // Any finite position, inside the obstacle or the goal too (a recorded final state): the flags follow it.
+    void reset_to(const double* state) override;
+    EnvStep step(const float* action) override;
+    void get_state(double* state) const override { state[0] = x_, state[1] = y_; }
+    bool at_goal() const override { return goal_; }
+    double goal_error() const override;  // distance from the goal's centre
+    void draw(Scene& scene) const override;
 
     double x() const { return x_; }
     double y() const { return y_; }
@@ -110,7 +128,10 @@ public:
     const PointMassConfig& config() const { return cfg_; }
 
 private:
+    PointMassStep advance(double vx, double vy);  // the dynamics, after the checks
+
     PointMassConfig cfg_;
+    EnvSpec spec_;
     double x_ = 0.0, y_ = 0.0;
     int elapsed_ = 0;
     bool goal_ = false, collided_ = false;
@@ -137,45 +158,30 @@ std::array<float, 2> point_mass_expert_action(const float* obs, int side, const 
 
 // One side per episode of a rollout with this seed: side i is −1 or +1 with probability ½ each, one uniform
 // of Rng(derive_seed(derive_seed(seed, i), 1)) (a stream apart from the start's Rng(derive_seed(seed, i))).
+// The same draw PointMassExpert::reset makes.
 std::vector<int> point_mass_sides(int episodes, uint64_t seed);
 
-// The expert as a BatchPolicy for lockstep rollouts: obs (N,2) -> out (N,2), row b steered to sides[b].
-// Throws std::invalid_argument if it is called with a number of rows other than sides.size().
-BatchPolicy point_mass_expert(std::vector<int> sides, const PointMassConfig& env = {},
-                              const PointMassExpertConfig& cfg = {});
+// The expert as an Expert (envs/env.hpp): reset(episode_seed) draws the side, act() steers to it.
+class PointMassExpert : public Expert {
+public:
+    explicit PointMassExpert(const PointMassConfig& env = {}, const PointMassExpertConfig& cfg = {})
+        : env_(env), cfg_(cfg) {}
+    std::unique_ptr<Expert> clone() const override { return std::make_unique<PointMassExpert>(*this); }
+    void reset(uint64_t episode_seed) override;
+    void act(const Env& env, const float* obs, float* action) override;
+    int side() const { return side_; }
 
-// ------------------------------------------------------------------------------------------ rollouts
-struct PointMassRolloutConfig {
-    int episodes = 1;       // N episodes in lockstep
-    uint64_t seed = 0;      // episode i resets from Rng(derive_seed(seed, i))
-    int chunk = 1;          // H: the policy returns H·A values per row, executed open loop, then re-queried
-    PointMassConfig env;    // the environment of every episode (max_steps is the episode length)
-    std::vector<std::array<double, 2>> starts;  // optional (x, y) per episode, instead of a random reset
+private:
+    PointMassConfig env_;
+    PointMassExpertConfig cfg_;
+    int side_ = 1;
 };
 
-// One episode of T_i <= max_steps steps (it stops at termination).
-struct PointMassEpisode {
-    uint64_t seed = 0;          // derive_seed(config seed, episode index)
-    Mat observations;           // (T,S) float32 position seen before step t
-    Mat actions;                // (T,A) the commanded velocity (before clipping)
-    MatD path;                  // (T+1,2) positions: the start, then after every step
-    std::vector<double> rewards;  // (T)
-    bool success = false;       // reached the goal (without entering the obstacle, which would have ended it)
-    bool collided = false;      // entered the obstacle
-    bool truncated = false;     // hit the time limit
-    int side = 0;               // sign of x at the first position with y >= obstacle_y (−1 left, +1 right);
-                                // 0 if the path never got that high
-};
+// The side an episode went round: the sign of x at the first state with y >= the obstacle's centre (−1 left,
+// +1 right), from its states (T,2) and the final state; 0 if it never got that high.
+int passing_side(const MatD& states, const std::vector<double>& final_state, const PointMassConfig& env = {});
 
-// Runs cfg.episodes episodes in lockstep with `policy`, queried for all N rows (finished episodes keep
-// their last observation; their rows of the output are ignored) at steps t ≡ 0 (mod H) of the longest-running
-// episode. Stops once every episode has ended. Throws std::invalid_argument naming the field for episodes < 0,
-// chunk < 1, starts of the wrong size, a bad env config, or a policy output that is not (N, H·A).
-std::vector<PointMassEpisode> rollout_point_mass(const BatchPolicy& policy, const PointMassRolloutConfig& cfg);
-
-// The expert's demonstrations: rollout_point_mass with point_mass_expert(point_mass_sides(N, seed)), so each
-// episode passes on a side drawn at random. chunk must be 1 (the expert answers one action per query).
-std::vector<PointMassEpisode> rollout_point_mass_expert(const PointMassRolloutConfig& cfg,
-                                                        const PointMassExpertConfig& expert = {});
+// The table's row: "point_mass" with the expert "sides".
+EnvEntry point_mass_entry();
 
 }  // namespace imitate

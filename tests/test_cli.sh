@@ -118,7 +118,106 @@ sed -n 3p dg/rounds.csv | grep -q '^2,0,400,800,' || fail "dg/rounds.csv round 2
 ok "train on dagger data" train --data dg/data.npz --epochs 1 --hidden 8 --out fromdg.safetensors
 ok "eval dagger policy" eval --policy dg/policy.safetensors --episodes 2
 
+# ------------------------------------------------------------------------- any environment (issue 11)
+ok "envs" envs && grep -q "^pendulum" out.txt && grep -q "^point_mass" out.txt || fail "envs lacks pendulum or point_mass"
+ok "envs --json" envs --json
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, sys
+envs = json.load(open(sys.argv[1]))
+assert isinstance(envs, list) and len(envs) >= 2, envs
+ids = [e["id"] for e in envs]
+assert "pendulum" in ids and "point_mass" in ids, ids
+for e in envs:
+    assert {"id", "obs_dim", "act_dim", "experts"} <= set(e), e.keys()
+    assert e["obs_dim"] >= 1 and e["act_dim"] >= 1 and len(e["experts"]) >= 1, e
+p = envs[ids.index("pendulum")]
+assert (p["obs_dim"], p["act_dim"], p["experts"]) == (3, 1, ["pd", "swingup"]), p
+' out.txt || fail "envs --json is not the expected list"
+fi
+ok "train --help shows defaults" train --help
+grep -q "256,256" out.txt && grep -q "0.001" out.txt || fail "train --help does not show the defaults of --hidden and --lr"
+ok "collect point_mass" collect --env point_mass --episodes 4 --seed 3 --out pm.npz
+ok "train point_mass" train --data pm.npz --epochs 2 --hidden 16 --chunk 2 --out pm.safetensors
+ok "eval point_mass policy (env from the policy)" eval --policy pm.safetensors --episodes 3 --seed 99
+ok "eval point_mass expert" eval --env point_mass --expert sides --episodes 5
+ok "eval default expert" eval --env point_mass --expert-default --episodes 2
+ok "predict point_mass" predict --policy pm.safetensors --obs 0,0.5 --env point_mass
+[ "$(wc -l <out.txt)" -eq 2 ] || fail "predict H=2 on point_mass printed $(wc -l <out.txt) lines, expected 2"
+ok "dagger point_mass" dagger --env point_mass --rounds 1 --episodes-per-round 2 --epochs 1 --hidden 8 --eval-episodes 2 --out pmdg
+ok "eval on the training starts warns" eval --policy pm.safetensors --episodes 2 --seed 3
+grep -q "warning: --seed 3 gives the start states the training data" err.txt || fail "eval on the training seed did not warn: $(cat err.txt)"
+ok "eval on held-out starts does not warn" eval --policy pm.safetensors --episodes 2 --seed 4
+[ ! -s err.txt ] || fail "eval on held-out starts printed: $(cat err.txt)"
+if "$BIN" eval --env pendulum --expert pd --episodes 1 --steps 5 --video "$TMP" >/dev/null 2>&1; then
+    rm -f "$TMP"/episode_*.gif
+    mkdir -p vid
+    ok "eval --video" eval --env pendulum --expert swingup --episodes 2 --steps 20 --video vid
+    ok "eval --video point_mass" eval --policy pm.safetensors --episodes 1 --steps 30 --video vid
+    # one frame per recorded state plus the final one: 21 for 20 steps; count the GIF's image descriptors
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c '
+import sys
+def frames(path):
+    b = open(path, "rb").read()
+    assert b[:6] in (b"GIF87a", b"GIF89a"), b[:6]
+    flags = b[10]; i = 13 + (3 * 2 ** ((flags & 7) + 1) if flags & 0x80 else 0); n = 0
+    while True:
+        c = b[i]
+        if c == 0x3B: return n
+        if c == 0x21:
+            i += 2
+        elif c == 0x2C:
+            n += 1; f = b[i + 9]; i += 10 + (3 * 2 ** ((f & 7) + 1) if f & 0x80 else 0) + 1
+        else:
+            raise ValueError("bad block %x at %d" % (c, i))
+        while b[i]: i += b[i] + 1
+        i += 1
+for k in (0, 1):
+    n = frames("vid/episode_%d.gif" % k)
+    assert n == 21, (k, n)
+' || fail "eval --video: the GIFs do not decode to 21 frames"
+    fi
+    [ -s vid/episode_0.gif ] && [ -s vid/episode_1.gif ] || fail "eval --video wrote no GIFs"
+    err "--video into a missing directory" "" eval --env pendulum --expert pd --episodes 1 --video nodir
+else
+    echo "skip --video: this build has no GIF encoder"
+fi
+
 # ----------------------------------------------------------------------------------------- error paths
+err "unknown --env (collect)" x.npz collect --env cartpole --episodes 2 --out x.npz
+grep -q "unknown environment 'cartpole'; known: pendulum, point_mass" err.txt || fail "unknown env: $(cat err.txt)"
+err "unknown --env (eval)" "" eval --env cartpole --expert pd --episodes 2
+err "unknown --env (train, before reading the data)" x.safetensors train --env cartpole --data nope.npz --out x.safetensors
+grep -q "cartpole" err.txt || fail "train --env cartpole did not fail on the env first: $(cat err.txt)"
+err "unknown --env (dagger)" xdg dagger --env cartpole --rounds 1 --out xdg
+err "expert of another env" x.npz collect --env point_mass --expert swingup --episodes 2 --out x.npz
+err "policy of another env (eval)" "" eval --policy pm.safetensors --env pendulum --episodes 2
+grep -q "made for environment .*point_mass.*not for .*pendulum" err.txt || fail "policy of another env: $(cat err.txt)"
+err "policy of another env (predict)" "" predict --policy p.safetensors --env point_mass --obs 0,0
+err "dataset of another env (train)" x.safetensors train --data pm.npz --env pendulum --out x.safetensors
+err "collect that would not fit in memory" x.npz collect --expert pd --episodes 10000000 --out x.npz
+grep -q "GiB" err.txt || fail "the memory refusal does not say how much: $(cat err.txt)"
+# A policy whose output overflows to inf - inf = NaN: written by hand (no metadata: an MLP inferred from shapes)
+if command -v python3 >/dev/null 2>&1; then
+    python3 -c '
+import json, struct
+big = 3e38
+t = {"net.0.weight": ([2, 3], [big] * 6), "net.0.bias": ([2], [big, big]),
+     "net.2.weight": ([1, 2], [big, -big]), "net.2.bias": ([1], [0.0])}
+hdr, data, off = {}, b"", 0
+for k, (shape, v) in t.items():
+    b = struct.pack("<%df" % len(v), *v)
+    hdr[k] = {"dtype": "F32", "shape": shape, "data_offsets": [off, off + len(b)]}
+    data += b; off += len(b)
+h = json.dumps(hdr).encode()
+h += b" " * ((8 - len(h) % 8) % 8)
+open("nan.safetensors", "wb").write(struct.pack("<Q", len(h)) + h + data)
+'
+    err "a policy that outputs NaN (eval)" "" eval --policy nan.safetensors --episodes 4
+    grep -q "non-finite action" err.txt || fail "NaN policy: $(cat err.txt)"
+    err "a policy that outputs NaN (predict)" "" predict --policy nan.safetensors --obs 1,0,0
+fi
 err "unknown subcommand" "" frobnicate
 err "no subcommand" ""
 err "unknown flag" x.npz collect --expert swingup --episodes 3 --out x.npz --bogus 1
@@ -180,7 +279,7 @@ for f in "$FIX"/safetensors_valid/*.safetensors; do
 done
 
 # nothing but what the happy paths wrote is left in the work dir
-leftover=$(ls -A | grep -vxE 'd.npz|noisy.npz|p.safetensors|p4.safetensors|p4n.safetensors|dg|fromdg.safetensors|out.txt|err.txt|bad.npz|bad.safetensors|notpolicy.safetensors')
+leftover=$(ls -A | grep -vxE 'd.npz|noisy.npz|p.safetensors|p4.safetensors|p4n.safetensors|dg|fromdg.safetensors|out.txt|err.txt|bad.npz|bad.safetensors|notpolicy.safetensors|pm.npz|pm.safetensors|pmdg|vid|nan.safetensors')
 [ -z "$leftover" ] || fail "files left behind: $leftover"
 
 echo "$((cases - failures))/$cases cases passed"
