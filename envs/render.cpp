@@ -39,7 +39,7 @@ double segment_distance(double px, double py, double x0, double y0, double x1, d
 bool contains(const Shape& s, double x, double y) {
     switch (s.kind) {
     case Shape::Disc:
-        return (x - s.x) * (x - s.x) + (y - s.y) * (y - s.y) <= s.a * s.a;
+        return std::hypot(x - s.x, y - s.y) <= s.a;  // hypot: no overflow for far-away discs
     case Shape::Box: {  // rotate the offset by -angle into the box's own frame
         const double c = std::cos(s.angle), sn = std::sin(s.angle), dx = x - s.x, dy = y - s.y;
         return std::abs(c * dx + sn * dy) <= s.a && std::abs(-sn * dx + c * dy) <= s.b;
