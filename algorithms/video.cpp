@@ -81,21 +81,18 @@ int read_bytes(GifFileType* gif, GifByteType* out, int n) {
     return int(k);
 }
 
-struct SlurpedGif {
-    std::unique_ptr<GifFileType, void (*)(GifFileType*)> gif{nullptr, [](GifFileType* g) { DGifCloseFile(g, nullptr); }};
-};
+using Decoded = std::unique_ptr<GifFileType, void (*)(GifFileType*)>;
 
 // The whole file decoded (every frame's indices, colour maps and extensions), or a one-line error.
-SlurpedGif slurp(const std::string& path) {
+Decoded slurp(const std::string& path) {
     const std::string bytes = read_file(path);
     Reader reader{&bytes};
     int err = 0;
-    SlurpedGif s;
-    s.gif.reset(DGifOpen(&reader, &read_bytes, &err));
-    if (!s.gif) throw std::runtime_error(path + ": not a GIF (" + gif_error(err) + ")");
-    if (DGifSlurp(s.gif.get()) != GIF_OK)
-        throw std::runtime_error(path + ": not a valid GIF (" + gif_error(s.gif->Error) + ")");
-    return s;
+    Decoded gif(DGifOpen(&reader, &read_bytes, &err), [](GifFileType* g) { DGifCloseFile(g, nullptr); });
+    if (!gif) throw std::runtime_error(path + ": not a GIF (" + gif_error(err) + ")");
+    if (DGifSlurp(gif.get()) != GIF_OK)
+        throw std::runtime_error(path + ": not a valid GIF (" + gif_error(gif->Error) + ")");
+    return gif;  // the bytes may go: DGifSlurp has read everything
 }
 
 }  // namespace
@@ -183,12 +180,12 @@ void write_gif(const std::string& path, const std::vector<Image>& frames, int de
     write_file_atomic(path, out);
 }
 
-int gif_frame_count(const std::string& path) { return slurp(path).gif->ImageCount; }
+int gif_frame_count(const std::string& path) { return slurp(path)->ImageCount; }
 
 Image gif_frame(const std::string& path, int index) {
     // out: Image (SHeight, SWidth, 3)
-    const SlurpedGif s = slurp(path);
-    const GifFileType* gif = s.gif.get();
+    const Decoded decoded = slurp(path);
+    GifFileType* gif = decoded.get();
     if (index < 0 || index >= gif->ImageCount)
         throw std::runtime_error(path + ": frame " + std::to_string(index) + " requested, the file has " +
                                  std::to_string(gif->ImageCount));
@@ -199,13 +196,14 @@ Image gif_frame(const std::string& path, int index) {
     Image canvas{W, H, std::vector<uint8_t>(size_t(W) * size_t(H) * 3, 255)};
     for (int k = 0; k <= index; ++k) {
         GraphicsControlBlock gcb;
-        if (DGifSavedExtensionToGCB(s.gif.get(), k, &gcb) != GIF_OK)  // no (valid) control block: defaults
+        if (DGifSavedExtensionToGCB(gif, k, &gcb) != GIF_OK)  // no (valid) control block: defaults
             gcb = {DISPOSAL_UNSPECIFIED, false, 0, NO_TRANSPARENT_COLOR};
         const SavedImage& im = gif->SavedImages[k];
         const GifImageDesc& d = im.ImageDesc;
         const ColorMapObject* map = d.ColorMap ? d.ColorMap : gif->SColorMap;
         if (!map) throw std::runtime_error(path + ": frame " + std::to_string(k) + " has no colour map");
-        const std::vector<uint8_t> before = gcb.DisposalMode == DISPOSE_PREVIOUS ? canvas.rgb : std::vector<uint8_t>{};
+        const bool restore = gcb.DisposalMode == DISPOSE_PREVIOUS && k < index;
+        const std::vector<uint8_t> before = restore ? canvas.rgb : std::vector<uint8_t>{};
         // 1. draw the frame's rectangle (clipped to the screen), skipping the transparent index
         for (int r = 0; r < d.Height; ++r)
             for (int c = 0; c < d.Width; ++c) {
@@ -221,7 +219,7 @@ Image gif_frame(const std::string& path, int index) {
             }
         if (k == index) break;
         // 2. dispose of it before the next frame: clear its rectangle, or restore what was under it
-        if (gcb.DisposalMode == DISPOSE_PREVIOUS) canvas.rgb = before;
+        if (restore) canvas.rgb = before;
         if (gcb.DisposalMode == DISPOSE_BACKGROUND)
             for (int y = std::max(d.Top, 0); y < std::min(d.Top + d.Height, H); ++y)
                 for (int x = std::max(d.Left, 0); x < std::min(d.Left + d.Width, W); ++x)
