@@ -6,13 +6,26 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 #include <utility>
 
 namespace imitate {
 
+// MuJoCo's default warning handler prints to stdout and appends to MUJOCO_LOG.TXT in the working directory.
+// Ours (installed once, unless the program set its own) prints to stderr, and stays quiet about bad
+// qpos/qvel/qacc, which step() turns into an exception anyway.
+static void warn_to_stderr(const char* msg) {
+    if (std::strncmp(msg, "Nan, Inf or huge value", 22) != 0) std::fprintf(stderr, "MuJoCo warning: %s\n", msg);
+}
+
 const mjModel* compile_mjcf(const std::string& name, const char* xml) {
+    static std::once_flag hooked;
+    std::call_once(hooked, [] {
+        if (mju_user_warning == nullptr) mju_user_warning = warn_to_stderr;
+    });
     // mjVFS holds 2000 file names of 1000 bytes: 2 MB, so it goes on the heap.
     auto vfs = std::make_unique<mjVFS>();
     mj_defaultVFS(vfs.get());

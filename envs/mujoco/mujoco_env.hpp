@@ -17,7 +17,8 @@ namespace imitate {
 
 // The model compiled from `xml` (MJCF text) under the name `name` (used in errors). Throws
 // std::runtime_error("<name>: MuJoCo could not load the model: <MuJoCo's error>"). Call it once per robot,
-// e.g. from a function-local static; the model is never freed (it lives as long as the process).
+// e.g. from a function-local static; the model is never freed (it lives as long as the process). The first
+// call sends MuJoCo's warnings to stderr instead of MUJOCO_LOG.TXT (unless mju_user_warning was already set).
 const mjModel_* compile_mjcf(const std::string& name, const char* xml);
 
 // This thread's mjData for model m (made on first use, freed when the thread exits). Its contents are
