@@ -1,6 +1,7 @@
-// `imitate experiment NAME --out DIR [--seeds N] [--quick]`: runs one of the seed's four exercises (or all of
-// them) from algorithms/experiments/, prints each table, and writes CSVs, gnuplot scripts, PNGs and markdown
-// into DIR (created if missing); `all` also writes DIR/REPORT.md.
+// `imitate experiment NAME --out DIR [--seeds N] [--env ID] [--quick]`: runs one of the seed's four exercises (or
+// all of them) from algorithms/experiments/, prints each table, and writes CSVs, gnuplot scripts, PNGs and
+// markdown into DIR (created if missing); `all` also writes DIR/REPORT.md. --env picks the environment (each
+// experiment has its default: pendulum, point_mass for multimodal).
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -21,6 +22,9 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
     x->add_option("--out", a.out, "output directory (created if missing)")->required();
     seeds_option = x->add_option("--seeds", a.seeds, "training seeds per configuration (default 5; 2 with --quick)")
                        ->check(CLI::Range(1, 1000));
+    x->add_option("--env", a.env,
+                  "environment (imitate envs): default pendulum (compounding, chunking, dagger) and point_mass "
+                  "(multimodal); any env with an expert");
     x->add_flag("--quick", a.quick, "small budgets (seconds), for tests; not for conclusions");
     return x;
 }
@@ -44,6 +48,7 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
     ex::ExperimentOptions opt;
     opt.out_dir = a.out;
     opt.quick = a.quick;
+    opt.env = a.env;
     opt.seeds = a.quick && seeds_option && seeds_option->count() == 0 ? 2 : a.seeds;
     const ex::Timer clock;
     if (!g.quiet)
@@ -51,7 +56,8 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
             fmt::print(stderr, "[{:6.1f} s] {}\n", clock.wall(), msg);
             std::fflush(stderr);
         };
-    const std::string flags = " --out " + a.out + " --seeds " + std::to_string(opt.seeds) + (opt.quick ? " --quick" : "");
+    const std::string flags = " --out " + a.out + " --seeds " + std::to_string(opt.seeds) +
+                              (opt.env.empty() ? "" : " --env " + opt.env) + (opt.quick ? " --quick" : "");
 
     // 3. run, printing each table as it completes
     std::vector<ex::ExperimentResult> results;

@@ -1,7 +1,8 @@
 // Experiments (algorithms/experiments/): the shared statistics and table helpers, the multimodal toy and its
 // scoring, and each experiment end to end in --quick mode: CSV columns, sane values, the headline claims on
 // fixed seeds, and identical CSV bytes for 1 and 2 threads; the point-mass headline of the multimodal
-// experiment (a distributional head beats MSE) at the experiment's budget for two heads.
+// experiment (a distributional head beats MSE) at the experiment's budget for two heads; --env: each
+// experiment on another environment, and a clear refusal of one it cannot use.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -15,6 +16,7 @@
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
 #include "engine/threads.hpp"
+#include "envs/point_mass.hpp"
 #include "short_run.hpp"
 
 using namespace imitate;
@@ -64,6 +66,18 @@ ParsedCsv parse_csv(const std::string& path) {
         c.rows.push_back(row);
     }
     return c;
+}
+
+// The point mass's expert demonstrations, each episode appended with Dataset::append (as the experiment does).
+Dataset collect_demos_for_test(const Env& env, int episodes, uint64_t seed) {
+    RolloutConfig rc;
+    rc.episodes = episodes;
+    rc.seed = seed;
+    Dataset d;
+    d.env = env.spec().identity();
+    for (const Episode& e : rollout_expert(env, std::make_shared<PointMassExpert>(), rc)) d.append(e, Labels::Actions);
+    d.validate("point-mass demonstrations");
+    return d;
 }
 
 bool ends_with(const std::string& s, const std::string& suffix) {
@@ -213,10 +227,8 @@ TEST_CASE("multimodal headline on the point mass: a distributional head clearly 
     // The experiment's full per-head budget for two heads, one seed: BC on 50 expert demonstrations that pass
     // the obstacle left or right at random, 8-action chunks executed open loop, 100 held-out starts.
     set_threads(1);
-    PointMassRolloutConfig demo;
-    demo.episodes = 50;
-    demo.seed = 21;
-    const Dataset data = point_mass_dataset(rollout_point_mass_expert(demo));
+    const PointMass env;
+    const Dataset data = collect_demos_for_test(env, 50, 21);
     struct Rate {
         double success, lo, hi;  // the rate over 100 episodes and its Wilson 95% interval
     };
@@ -231,12 +243,12 @@ TEST_CASE("multimodal headline on the point mass: a distributional head clearly 
         bc.seed = 22;
         bc.head.kind = k;
         const Policy pi = train_bc(data, bc).policy;
-        PointMassRolloutConfig ev;
+        RolloutConfig ev;
         ev.episodes = 100;
         ev.seed = 23;
         ev.chunk = 8;
         int ok = 0;
-        for (const PointMassEpisode& e : rollout_point_mass(pi.as_sampling_policy(24), ev)) ok += e.success;
+        for (const Episode& e : rollout(env, pi.as_sampling_policy(24), ev)) ok += e.success;
         const auto [lo, hi] = wilson_interval(ok, 100);
         res[k] = Rate{ok / 100.0, lo, hi};
         MESSAGE(std::string(head_name(k)) << ": " << ok << "/100 reach the goal [" << lo << ", " << hi << "]");
@@ -299,4 +311,54 @@ TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {
     const ParsedCsv per_seed = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/dagger/dagger_seeds.csv");
     CHECK(per_seed.rows.size() == static_cast<size_t>((R + 1) * 2));  // (round, seed)
     check_sane(per_seed);
+}
+
+TEST_CASE("--env: an environment an experiment cannot use is refused with one clear invalid_argument") {
+    for (const char* id : {"nope", "push"}) {
+        ExperimentOptions o = quick(out_dir("bad_env"));
+        o.env = id;
+        for (const std::string& name : experiment_names()) {
+            INFO(name << " --env " << id);
+            try {
+                run_experiment(name, o);
+                FAIL("no exception");
+            } catch (const std::invalid_argument& e) {
+                const std::string what = e.what();
+                CHECK(what.find("experiment " + name + ": --env '" + id + "'") != std::string::npos);
+            }
+        }
+    }
+}
+
+TEST_CASE("--env point_mass: compounding, chunking and DAgger run on an env other than their default") {
+    // Compounding: the env's one expert, error = Euclidean distance between states, success by the env's rule.
+    ExperimentOptions o = quick(out_dir("compounding_pm"));
+    o.env = "point_mass";
+    const ExperimentResult c = run_compounding(o);
+    const ParsedCsv cc = parse_csv(o.out_dir + "/compounding.csv");
+    CHECK(cc.rows.size() == 60);  // the point mass's horizon
+    CHECK(cc.col("sides_bc_error_mean") >= 0);
+    CHECK(c.numbers.at("sides_expert_success") == 1.0);
+    CHECK(c.numbers.at("sides_bc_error_t1") < 0.05);  // both start from the same state
+    CHECK(c.numbers.count("sides_bc_error_t60") == 1);
+    CHECK(c.numbers.count("reference_slope") == 0);  // Pendulum's constant-torque reference only
+    CHECK(c.markdown.find("`point_mass`") != std::string::npos);
+    CHECK(c.markdown.find("--env point_mass") != std::string::npos);
+
+    o.out_dir = out_dir("chunking_pm");
+    const ExperimentResult k = run_chunking(o);
+    const ParsedCsv kc = parse_csv(o.out_dir + "/chunking.csv");
+    REQUIRE(kc.rows.size() == 5);
+    check_sane(kc);
+    CHECK(kc.rows[0][kc.col("open_success")] == kc.rows[0][kc.col("ensemble_success")]);
+    CHECK(k.markdown.find("`point_mass`") != std::string::npos);
+
+    o.out_dir = out_dir("dagger_pm");
+    const ExperimentResult d = run_dagger(o);
+    const ParsedCsv dc = parse_csv(o.out_dir + "/dagger.csv");
+    check_sane(dc);
+    CHECK(d.numbers.at("dagger_r0_success") == d.numbers.at("bc_r0_success"));
+    // Point-mass episodes end at the goal: DAgger's label count is what it labelled, not episodes × horizon.
+    CHECK(d.numbers.at("labels_r0") < 2 * 60);
+    CHECK(d.numbers.at("labels_r1") > d.numbers.at("labels_r0"));
 }

@@ -3,7 +3,8 @@
 // step, average all predictions for this step with weights exp(−m·i)). Longer chunks smooth the policy and
 // shorten the effective horizon over which errors compound, but open loop reacts to the state only every H
 // steps. Every H trains with the same number of gradient steps on the same swing-up demonstrations (windows
-// at every index, stride 1, padding masked), so only H and the execution mode change.
+// at every index, stride 1, padding masked), so only H and the execution mode change. Pendulum by default;
+// --env runs it on any environment with an expert (its first; Pendulum's swing-up).
 //
 // chunking.csv: H, then per mode (open, receding, ensemble): <mode>_k (actions executed per query; ensemble:
 // 1), <mode>_successes, <mode>_episodes, <mode>_success, <mode>_lo, <mode>_hi (Wilson 95% over the pooled
@@ -18,13 +19,12 @@
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
 #include "algorithms/noise_injection.hpp"
-#include "envs/experts.hpp"
 
 namespace imitate::experiments {
 
 struct ChunkingConfig {
     std::vector<int> horizons{1, 2, 4, 8, 16};  // H values
-    int demo_episodes = 10;                    // swing-up expert episodes per seed
+    int demo_episodes = 10;                    // expert episodes per seed (Pendulum: swing-up)
     long train_steps = 3000;                   // gradient steps for every H (the same budget)
     std::vector<int> hidden{32, 32};           // hidden widths
     int batch = 256;                           // minibatch size
@@ -51,16 +51,26 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     check_options(opt);
     Timer timer;
     const ChunkingConfig c = chunking_config(opt.quick);
+    const EnvEntry& entry = experiment_env(opt, "chunking", "pendulum");
+    const std::unique_ptr<Env> env_ptr = entry.make();
+    const Env& env = *env_ptr;
+    const bool pendulum = entry.id == "pendulum";
+    const ExpertEntry& demo_expert = demonstrator(entry);
+    const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
+    const std::string who = pendulum ? "swing-up" : entry.id + " expert '" + demo_expert.name + "'";  // in titles
     const int S = opt.seeds, NH = static_cast<int>(c.horizons.size());
     ExperimentResult r;
     r.name = "chunking";
-    log(opt, "chunking: H ∈ {1,2,4,8,16} × 3 execution modes × " + std::to_string(S) + " seeds");
+    log(opt, "chunking on " + entry.id + " (expert " + demo_expert.name + "): H ∈ {1,2,4,8,16} × 3 execution modes × " +
+                 std::to_string(S) + " seeds");
 
-    // 1. per seed: swing-up demonstrations, shared by every H (a paired comparison)
+    // 1. per seed: expert demonstrations, shared by every H (a paired comparison)
     std::vector<Dataset> demos(S);
-    for (int s = 0; s < S; ++s)
-        demos[s] = collect_demos(expert_policy(Expert::SwingUp), c.demo_episodes,
-                                 derive_seed(derive_seed(opt.seed, static_cast<uint64_t>(s)), 1));
+    double demo_rows = 0;  // mean over seeds (Pendulum: demo_episodes × 200)
+    for (int s = 0; s < S; ++s) {
+        demos[s] = collect_demos(env, expert, c.demo_episodes, derive_seed(derive_seed(opt.seed, static_cast<uint64_t>(s)), 1));
+        demo_rows += double(demos[s].size()) / S;
+    }
 
     // 2. one job per (H, seed): train with the fixed step budget, evaluate the three execution modes on the
     //    seed's held-out starts (the same starts for every H and mode)
@@ -82,10 +92,10 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
             EvalConfig e;
             e.episodes = c.eval_episodes;
             e.seed = derive_seed(base, 3);
-            e.exec = m == 0 ? Exec::Open : m == 1 ? Exec::Receding : Exec::Ensemble;
-            e.receding_k = receding_k(H);
-            e.ensemble_m = c.ensemble_m;
-            ev[(h * S + s) * 3 + m] = evaluate(pi.as_batch_policy(), H, e);
+            e.exec.mode = m == 0 ? Exec::Open : m == 1 ? Exec::Receding : Exec::Ensemble;
+            e.exec.receding_k = receding_k(H);
+            e.exec.ensemble_m = c.ensemble_m;
+            ev[(h * S + s) * 3 + m] = evaluate(env, pi.as_batch_policy(), H, e);
         }
     });
 
@@ -176,7 +186,7 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     //    circles; modes nudged sideways
     auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
     std::string gp = gnuplot_preamble("chunking.png", 1100, 600);
-    gp += "set title 'Action chunking on swing-up: success vs chunk length H (" + std::to_string(S) + " seeds × " +
+    gp += "set title 'Action chunking on " + who + ": success vs chunk length H (" + std::to_string(S) + " seeds × " +
           std::to_string(c.eval_episodes) + " episodes per point)'\n"
           "set xlabel 'chunk length H (actions per prediction; log scale)'\n"
           "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
@@ -221,10 +231,11 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     for (int m = 1; m < 3; ++m)
         if (stats_of(seed_rates(NH - 1, m)).mean > stats_of(seed_rates(NH - 1, long_m)).mean) long_m = m;
     const double long_rate = stats_of(seed_rates(NH - 1, long_m)).mean;
-    std::string md = "## 2. Action chunking: the sweet spot of H\n\n";
+    std::string md = "## 2. Action chunking: the sweet spot of H (`" + entry.id + "`)\n\n";
     md += "A policy that predicts H actions per query was trained for each H ∈ {";
     for (int h = 0; h < NH; ++h) md += (h ? ", " : "") + std::to_string(c.horizons[h]);
-    md += "} with the same " + std::to_string(c.train_steps) + " gradient steps on the same swing-up demonstrations, "
+    md += "} with the same " + std::to_string(c.train_steps) + " gradient steps on the same " +
+          (pendulum ? "swing-up demonstrations" : "demonstrations of `" + entry.id + "`'s expert `" + demo_expert.name + "`") + ", "
           "then executed open loop, receding horizon (k = ⌈H/2⌉) or with the temporal ensemble. The sweet spot "
           "(computed: highest pooled success, ties by return) is **H = " + std::to_string(best_h) + ", " +
           best_name[best_m] + "**, at " + pct_ci(best_rate, r.numbers[best_key + "_lo"], r.numbers[best_key + "_hi"]) +
@@ -243,19 +254,25 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
           " At the longest chunk, H = " + std::to_string(c.horizons.back()) + ", the best mode is " + best_name[long_m] +
           " (" + num(100 * long_rate, 1) + "%). The case for chunks is that they average the demonstrator's "
           "consecutive actions into one smooth plan and consult the policy less often, so fewer of its errors "
-          "compound. The cost is that a plan executed blind for H steps cannot react to the state, and the swing-up's "
-          "torque switches sign with every swing: long open-loop chunks miss the switch, and so does the ensemble, "
+          "compound. The cost is that a plan executed blind for H steps cannot react to the state" +
+          (pendulum ? ", and the swing-up's torque switches sign with every swing: long open-loop chunks miss the "
+                      "switch, and so does the ensemble, "
+                    : ": long open-loop chunks miss what happens meanwhile, and so does the ensemble, ") +
           "which with m = 0.01 weights the last H plans for this step almost equally, so its action rests on "
           "observations (H − 1)/2 steps old on average; re-planning every ⌈H/2⌉ steps halves that blindness. At "
-          "H = 1 the three modes are the same controller and give identical numbers, a built-in check. A single "
-          "seed's success tends to be all-or-nothing (a cloned swing-up pumps correctly from every start or from "
-          "almost none), so the spread over seeds is large: the Wilson interval pools episodes and understates it, "
-          "the paired per-seed column and the circles in the plot do not.\n\n";
+          "H = 1 the three modes are the same controller and give identical numbers, a built-in check." +
+          (pendulum ? " A single seed's success tends to be all-or-nothing (a cloned swing-up pumps correctly from "
+                      "every start or from almost none), so the spread over seeds is large"
+                    : " The spread over seeds can be large") +
+          ": the Wilson interval pools episodes and understates it, the paired per-seed column and the circles in "
+          "the plot do not. Success is `" + entry.id + "`'s rule: " + env.spec().success + ".\n\n";
     md += tab.markdown() + "\n";
-    const std::string budgets = "Per seed: " + std::to_string(c.demo_episodes) + " swing-up expert episodes (" +
-                                std::to_string(c.demo_episodes * 200) + " steps), windows at every index (stride 1, "
-                                "padding past the episode's end masked), MLP 3→" + std::to_string(c.hidden[0]) + "→" +
-                                std::to_string(c.hidden[1]) + "→H with normalisation, batch " + std::to_string(c.batch) +
+    const int A = env.spec().act_dim;
+    const std::string budgets = "Per seed: " + std::to_string(c.demo_episodes) + " " + (pendulum ? "swing-up expert" : who) +
+                                " episodes (" + num(demo_rows, 0) + " steps), windows at every index (stride 1, "
+                                "padding past the episode's end masked), " +
+                                mlp_text(env.spec().obs_dim, c.hidden, A == 1 ? "H" : std::to_string(A) + "·H") +
+                                " with normalisation, batch " + std::to_string(c.batch) +
                                 ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) + ") for every H; " +
                                 std::to_string(c.eval_episodes) + " held-out evaluation episodes per (seed, H, mode), "
                                 "pooled over seeds (" + std::to_string(S * c.eval_episodes) + " per cell).";

@@ -3,7 +3,9 @@
 // demonstrations (BC) and as demonstrations with Gaussian noise injected into the executed actions, each
 // state labelled with the expert's clean action (DART). All three start from the same small set of swing-up
 // demonstrations (round 0: the three are BC on those), train with the same gradient-step budget, and are
-// evaluated on the same held-out starts.
+// evaluated on the same held-out starts. Pendulum (swing-up expert) by default; --env runs it on any
+// environment with an expert (its first). Where episodes can end early, BC gets as many expert episodes as
+// DAgger has labelled, and the label axis is DAgger's count.
 //
 // dagger.csv: round, labels, then per method (dagger, bc, noise): <method>_successes, <method>_episodes,
 // <method>_success, <method>_lo, <method>_hi (Wilson 95% over pooled episodes), <method>_success_std (over
@@ -16,7 +18,6 @@
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
 #include "algorithms/noise_injection.hpp"
-#include "envs/experts.hpp"
 
 namespace imitate::experiments {
 
@@ -24,8 +25,8 @@ struct DaggerExpConfig {
     int initial_episodes = 2;         // expert demonstrations before round 1 (a small start leaves room to gain)
     int rounds = 5;                   // DAgger rounds (β_1 = 1, then 0: the paper's usual schedule)
     int episodes_per_round = 2;       // learner rollouts per round, every visited state labelled by the expert
-    int steps = 200;                  // episode length (labels per episode)
-    double noise_sigma = 0.5;         // DART: std of the Gaussian noise on the executed torque (N·m; |u| <= 2)
+    double noise_frac = 0.25;         // DART: std of the Gaussian noise on the executed action, as a fraction of
+                                      //   the action's half-range (Pendulum: 0.25 · 2 = 0.5 N·m; |u| <= 2)
     long train_steps = 3000;          // gradient steps per training, for every method and round
     std::vector<int> hidden{32, 32};  // hidden widths
     int batch = 256;                  // minibatch size
@@ -50,11 +51,22 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     check_options(opt);
     Timer timer;
     const DaggerExpConfig c = dagger_config(opt.quick);
-    const int S = opt.seeds, R = c.rounds;
+    const EnvEntry& entry = experiment_env(opt, "dagger", "pendulum");
+    const std::unique_ptr<Env> env_ptr = entry.make();
+    const Env& env = *env_ptr;
+    const EnvSpec& spec = env.spec();
+    const bool pendulum = entry.id == "pendulum";
+    const ExpertEntry& demo_expert = demonstrator(entry);
+    const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
+    const std::string who = pendulum ? "swing-up" : "`" + entry.id + "` expert `" + demo_expert.name + "`";
+    double half_range = 0;  // mean over action dimensions of (high − low) / 2
+    for (int a = 0; a < spec.act_dim; ++a) half_range += (double(spec.act_high[a]) - double(spec.act_low[a])) / 2 / spec.act_dim;
+    const double noise_sigma = c.noise_frac * half_range;
+    const int S = opt.seeds, R = c.rounds, steps = spec.max_steps;
     ExperimentResult r;
     r.name = "dagger";
-    log(opt, "dagger: " + std::to_string(R) + " rounds × {DAgger, BC, BC + noise} × " + std::to_string(S) + " seeds");
-    const BatchPolicy expert = expert_policy(Expert::SwingUp);
+    log(opt, "dagger on " + entry.id + " (expert " + demo_expert.name + "): " + std::to_string(R) +
+                 " rounds × {DAgger, BC, BC + noise} × " + std::to_string(S) + " seeds");
     auto episodes_at = [&](int i) { return c.initial_episodes + i * c.episodes_per_round; };  // after round i
 
     // Per seed s: base = derive_seed(seed, s); demos from derive_seed(base, 1) (so the L_i-label demo sets are
@@ -81,26 +93,24 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     // 1. jobs: per seed one DAgger run (R + 1 trainings, the long jobs, first), then BC and BC + noise at each
     //    label budget L_0..L_R (one training each)
     std::vector<EvalResult> ev(static_cast<size_t>(3 * S * (R + 1)));  // index (method·S + s)·(R+1) + round
-    std::vector<long> labels(R + 1, 0);
-    for (int i = 0; i <= R; ++i) labels[i] = long(episodes_at(i)) * c.steps;
+    std::vector<long> dagger_labels(static_cast<size_t>(S * (R + 1)), 0);  // index s·(R+1) + round: |D| after it
     const int n_jobs = S + 2 * S * (R + 1);
     run_jobs(n_jobs, [&](int j) {
         if (j < S) {
             // DAgger: D ← initial demos; each round roll out π̂_i (β_1 = 1), label, aggregate, retrain
             const int s = j;
             const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
-            const Dataset initial = collect_demos(expert, c.initial_episodes, derive_seed(base, 1));
+            const Dataset initial = collect_demos(env, expert, c.initial_episodes, derive_seed(base, 1));
             DAggerConfig dc;
             dc.rounds = R;
             dc.episodes_per_round = c.episodes_per_round;
             dc.seed = derive_seed(base, 3);
             dc.bc = bc_config(base, 0);
             dc.eval = eval_config(base);
-            DAggerResult res = dagger(expert, initial, dc);
+            DAggerResult res = dagger(env, expert, initial, dc);
+            dagger_labels[s * (R + 1)] = initial.size();
             for (const DAggerRound& x : res.rounds) {
-                if (x.total_labels != labels[x.round])
-                    throw std::logic_error("dagger experiment: round " + std::to_string(x.round) + " has " +
-                                           std::to_string(x.total_labels) + " labels, expected " + std::to_string(labels[x.round]));
+                dagger_labels[s * (R + 1) + x.round] = x.total_labels;
                 ev[(0 * S + s) * (R + 1) + x.round] = x.eval;
             }
             // round 0 (π̂_1, trained on the initial demos) is BC's round 0: filled in below
@@ -109,11 +119,19 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
         // BC (method 1) or BC + noise (method 2) on L_i expert labels
         const int k = j - S, m = 1 + k / (S * (R + 1)), s = (k / (R + 1)) % S, i = k % (R + 1);
         const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
-        const Dataset d = m == 1 ? collect_demos(expert, episodes_at(i), derive_seed(base, 1))
-                                 : collect_demos(expert, episodes_at(i), derive_seed(base, 2), c.noise_sigma);
+        const Dataset d = m == 1 ? collect_demos(env, expert, episodes_at(i), derive_seed(base, 1))
+                                 : collect_demos(env, expert, episodes_at(i), derive_seed(base, 2), noise_sigma);
         const Policy pi = train_bc(d, bc_config(base, i)).policy;
-        ev[(m * S + s) * (R + 1) + i] = evaluate(pi.as_batch_policy(), 1, eval_config(base));
+        ev[(m * S + s) * (R + 1) + i] = evaluate(env, pi.as_batch_policy(), 1, eval_config(base));
     });
+    // The label axis: DAgger's |D| after each round, its mean over seeds (Pendulum: episodes × 200 exactly, the
+    // same as BC's; with early termination BC's count may differ, at the same number of expert episodes).
+    std::vector<long> labels(R + 1, 0);
+    for (int i = 0; i <= R; ++i) {
+        double sum = 0;
+        for (int s = 0; s < S; ++s) sum += double(dagger_labels[s * (R + 1) + i]);
+        labels[i] = std::lround(sum / S);
+    }
     for (int s = 0; s < S; ++s) ev[(0 * S + s) * (R + 1) + 0] = ev[(1 * S + s) * (R + 1) + 0];  // same policy
 
     // 2. per (method, round): pooled Wilson interval, per-seed mean ± std; per seed, the gain per 1000 labels
@@ -202,14 +220,14 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     //    (nudged sideways)
     auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
     std::string gp = gnuplot_preamble("dagger.png", 1100, 600);
-    gp += "set title 'DAgger vs BC at equal expert labels, swing-up expert (" + std::to_string(S) + " seeds × " +
+    gp += "set title 'DAgger vs BC at equal expert labels, " + (pendulum ? std::string("swing-up expert") : entry.id + " expert " + demo_expert.name) + " (" + std::to_string(S) + " seeds × " +
           std::to_string(c.eval_episodes) + " episodes per point)'\n"
           "set xlabel 'expert labels (queried states)'\n"
           "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
           "set yrange [-0.02:1.02]\nset key outside right top\n";
     const char* color[3] = {"#1f77b4", "#d62728", "#2ca02c"};
     const std::string title[3] = {"DAgger (β_1 = 1, then 0)", "BC, clean expert demos",
-                                  "BC + noise injection (σ = " + num(c.noise_sigma, 2) + " N·m)"};
+                                  "BC + noise injection (σ = " + num(noise_sigma, 2) + (pendulum ? " N·m)" : ")")};
     const double nudge[3] = {0.0, -0.012, 0.012};  // as a fraction of the label range
     const double span = double(labels[R] - labels[0]);
     gp += "plot ";
@@ -235,13 +253,14 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
     auto labels_text = [&](int m) {
         return std::isnan(labels_to_90[m]) ? "more than " + std::to_string(labels[R]) : num(labels_to_90[m], 0);
     };
-    std::string md = "## 3. DAgger vs behaviour cloning at equal expert labels\n\n";
-    md += "All three methods start from " + std::to_string(c.initial_episodes) + " swing-up demonstrations (" +
+    std::string md = "## 3. DAgger vs behaviour cloning at equal expert labels (`" + entry.id + "`)\n\n";
+    md += "All three methods start from " + std::to_string(c.initial_episodes) + " " + who + " demonstrations (" +
           std::to_string(labels[0]) + " labels). Each DAgger round rolls out the current learner for " +
           std::to_string(c.episodes_per_round) + " episodes and asks the expert to label every visited state (round 1 "
           "lets the expert drive, β_1 = 1, so until then DAgger's data are clean demonstrations like BC's and the two "
           "can only part from round 2 on); BC gets the same number of labels as clean expert demonstrations, and "
-          "BC + noise as demonstrations with N(0, " + num(c.noise_sigma, 2) + "²) added to the executed torque (DART). "
+          "BC + noise as demonstrations with N(0, " + num(noise_sigma, 2) + "²) added to the executed " +
+          (pendulum ? "torque" : "action") + " (DART). "
           "After " + std::to_string(R) + " rounds (" + std::to_string(labels[R]) + " labels) DAgger succeeds in " +
           num(100 * r.numbers["dagger" + last + "_success"], 1) + "% of held-out episodes, BC in " +
           num(100 * r.numbers["bc" + last + "_success"], 1) + "% and BC + noise in " +
@@ -265,9 +284,9 @@ ExperimentResult run_dagger(const ExperimentOptions& opt) {
           "Return: mean ± std over seeds of each seed's mean episode return.\n";
     const std::string budgets =
         "Per seed: " + std::to_string(c.initial_episodes) + " initial demonstrations, " + std::to_string(R) + " rounds × " +
-        std::to_string(c.episodes_per_round) + " episodes of " + std::to_string(c.steps) + " steps, every training "
-        "from scratch with MLP 3→" + std::to_string(c.hidden[0]) + "→" + std::to_string(c.hidden[1]) +
-        "→1, normalisation, batch " + std::to_string(c.batch) + ", " + std::to_string(c.train_steps) +
+        std::to_string(c.episodes_per_round) + " episodes of " + (pendulum ? "" : "at most ") + std::to_string(steps) +
+        " steps, every training from scratch with " +
+        mlp_text(spec.obs_dim, c.hidden, std::to_string(spec.act_dim)) + ", normalisation, batch " + std::to_string(c.batch) + ", " + std::to_string(c.train_steps) +
         " Adam steps (lr " + num(c.lr, 3) + ") whatever the dataset size; " + std::to_string(c.eval_episodes) +
         " held-out evaluation episodes per (seed, method, round), the same starts for all methods of a seed.";
     md += "\n" + section_footer(r, opt, budgets, "dagger.gp", {"dagger.png"});

@@ -2,7 +2,9 @@
 // DAgger and multimodal demonstrations. Each runs several training seeds in parallel (one OpenMP job per
 // (seed, configuration), seeds derived with derive_seed), reports every number with its spread, and writes
 // into the output directory a CSV, a gnuplot script, the PNG (if gnuplot is installed) and NAME.md, the
-// markdown section REPORT.md is assembled from. Results are identical for any thread count.
+// markdown section REPORT.md is assembled from. Results are identical for any thread count. Each experiment
+// runs on an environment of the table (envs/registry.hpp), its default or ExperimentOptions::env, and names it
+// in its report.
 #pragma once
 #include <cstdint>
 #include <functional>
@@ -13,7 +15,7 @@
 #include "algorithms/dataset.hpp"
 #include "algorithms/policy.hpp"
 #include "engine/rng.hpp"
-#include "envs/point_mass.hpp"
+#include "envs/registry.hpp"
 
 namespace imitate::experiments {
 
@@ -23,6 +25,7 @@ struct ExperimentOptions {
     bool quick = false;         // small budgets (seconds, for tests); the report says so
     uint64_t seed = 2024;       // experiment seed: job j's seeds are derive_seed(seed, j)-derived
     bool render = true;         // run gnuplot on the script (when gnuplot is installed)
+    std::string env;            // environment id (envs/registry.hpp); empty: each experiment's default
     std::string command;        // quoted in the report as "produced by"; empty: imitate experiment NAME --out DIR ...
     std::function<void(const std::string&)> log;  // optional progress lines (thread-safe use: called serially)
 };
@@ -38,26 +41,34 @@ struct ExperimentResult {
     double wall_seconds = 0, cpu_seconds = 0;  // this experiment's wall time and process CPU time (all threads)
 };
 
-// Every run_* requires seeds >= 1 and an existing out_dir; throws std::invalid_argument naming the option
-// otherwise, std::runtime_error if a file cannot be written. CSV columns are listed in each .cpp's header.
+// Every run_* requires seeds >= 1, an existing out_dir and an env it can use (one of the table with at least
+// one expert); throws std::invalid_argument naming the option otherwise, std::runtime_error if a file cannot
+// be written. CSV columns are listed in each .cpp's header. The demonstrator is the env's first expert, except
+// on pendulum, whose first ("pd") is the seed's weak one: there the swing-up expert (compounding: both).
 
 // 1. Compounding error of BC vs DAgger (5 rounds) against the expert's own trajectory from the same held-out
-//    starts, for the PD and the swing-up expert. Writes compounding.{csv,gp,png,md} and
-//    compounding_disagreement.png. numbers, for key = <expert>_<method> (expert pd | swingup, method bc | dagger):
-//    key_error_t<T> for T in 1, 20, 50, 100, 200 (mean |Δθ| in rad after T steps); key_slope, key_slope_std (log-log
-//    growth over steps fit_t0..fit_t1, mean and std over seeds); key_growth, key_growth_std (error(200)/error(20)
-//    per seed); key_peak_t; key_disagreement (mean |Δa| in N·m over all steps); key_success; and
-//    <expert>_expert_success, fit_t0, fit_t1, reference_slope (the slope a constant torque offset gives).
+//    starts. env: pendulum (default; the PD and the swing-up expert, error |angle_normalize(Δθ)| in rad) or any
+//    env with an expert (its first; error = Euclidean distance between learner and expert simulator states,
+//    Env::get_state, in the state's own units; after an episode terminates its final state stands). Writes
+//    compounding.{csv,gp,png,md} and compounding_disagreement.png. numbers, for key = <expert>_<method> (expert:
+//    the table's name, pendulum pd | swingup; method bc | dagger): key_error_t<t> for t in 1, T/10, T/4, T/2, T
+//    (T the env's horizon; pendulum 1, 20, 50, 100, 200: mean error after t steps); key_slope, key_slope_std
+//    (log-log growth over steps fit_t0..fit_t1, mean and std over seeds); key_growth, key_growth_std
+//    (error(T)/error(T/10) per seed); key_peak_t; key_disagreement (mean ‖clip(a_learner) − a_expert‖ over the
+//    learner's steps); key_success (the env's rule); and <expert>_expert_success, fit_t0, fit_t1, and on
+//    pendulum reference_slope (the slope a constant torque offset gives).
 ExperimentResult run_compounding(const ExperimentOptions& opt);
 
 // 2. Action chunking: H × execution mode (open, receding k = ⌈H/2⌉, temporal ensemble m = 0.01), same
-//    gradient-step budget for every H. Writes chunking.{csv,gp,png,md} and chunking_seeds.csv (one row per
+//    gradient-step budget for every H. env: pendulum (default, swing-up expert) or any env with an expert. Writes chunking.{csv,gp,png,md} and chunking_seeds.csv (one row per
 //    (H, seed)). numbers: <mode>_H<H>_success, _lo, _hi (pooled, Wilson), _return, _return_std (over seeds) for
 //    mode in open, receding, ensemble; best_H, best_mode (0 open, 1 receding, 2 ensemble), best_success,
 //    best_gain_vs_H1 with _lo and _hi (paired over seeds, points), <mode>_best_H.
 ExperimentResult run_chunking(const ExperimentOptions& opt);
 
 // 3. DAgger vs BC on the same number of clean expert labels vs BC with noise injection (DART), per round.
+//    env: pendulum (default, swing-up expert) or any env with an expert. BC gets as many expert episodes as
+//    DAgger has labelled; labels_r<i> is DAgger's label count (its mean over seeds if episodes end early).
 //    Writes dagger.{csv,gp,png,md} and dagger_seeds.csv (one row per (round, seed)). numbers: labels_r<i>,
 //    <method>_r<i>_success (pooled) and _return (mean over seeds) for method in dagger, bc, noise and
 //    i = 0..rounds; <method>_gain_per_1k and _gain_per_1k_std (success points per 1000 expert labels from round
@@ -67,15 +78,17 @@ ExperimentResult run_chunking(const ExperimentOptions& opt);
 ExperimentResult run_dagger(const ExperimentOptions& opt);
 
 // 4. Multimodal demonstrations: (a) on the toy, every observation has the two valid actions ±1; BC with MSE
-//    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on the point mass
-//    (envs/point_mass.hpp) the expert passes an obstacle on the left or the right at random; BC per head and per
-//    chunk length H (1 and 8; --quick: 4), rollouts from held-out starts. Writes multimodal.{csv,gp,png,md},
-//    multimodal_point_mass.csv, multimodal_point_mass_seeds.csv, multimodal_paths.gp and per H
-//    multimodal_paths_H<H>.{csv,png}. numbers, for each table row <row> (mse, gmm, tokens, cvae, cvae_z0,
-//    diffusion, diffusion_ddim): toy <row>_valid_fraction and _std, <row>_mode_balance and _std (NaN if nothing
-//    is valid), <row>_mean_action and _std, <row>_std_action (all over seeds); point mass pm_H<H>_<row>_success,
-//    _lo, _hi (pooled, Wilson 95%), _success_std (over seeds), _collision, _left, _right (fractions of all
-//    episodes), and the same for the demonstrations as pm_expert_*.
+//    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on an environment, point_mass
+//    (default; envs/point_mass.hpp: the expert passes an obstacle on the left or the right at random) or any env
+//    with an expert (e.g. push), BC per head and per chunk length H (1 and 8; --quick: 4), rollouts from
+//    held-out starts. Writes multimodal.{csv,gp,png,md}, multimodal_point_mass.csv,
+//    multimodal_point_mass_seeds.csv (the env part, whatever the env) and, on point_mass only, multimodal_paths.gp
+//    and per H multimodal_paths_H<H>.{csv,png}. numbers, for each table row <row> (mse, gmm, tokens, cvae,
+//    cvae_z0, diffusion, diffusion_ddim): toy <row>_valid_fraction and _std, <row>_mode_balance and _std (NaN if
+//    nothing is valid), <row>_mean_action and _std, <row>_std_action (all over seeds); env pm_H<H>_<row>_success,
+//    _lo, _hi (pooled, Wilson 95%), _success_std (over seeds), _collision (the env terminated the episode without
+//    success: on the point mass, the obstacle), and on point_mass _left, _right (fractions of all episodes, by
+//    passing_side); the same for the demonstrations as pm_expert_*.
 ExperimentResult run_multimodal(const ExperimentOptions& opt);
 
 // "compounding", "chunking", "dagger", "multimodal".
@@ -113,10 +126,5 @@ struct ModeStats {
 // Samples one action per row of obs with `sample` and rng, and scores it against the modes ±1.
 // Requires eps > 0; throws std::invalid_argument if the sampler's output is not (B, >=1).
 ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, double eps = 0.1);
-
-// Point-mass episodes (envs/point_mass.hpp) as a dataset: observations (N,2), the commanded velocities (N,2),
-// positions as `states`, terminations on the last row of episodes that ended at the goal or in the obstacle,
-// truncations on those cut by the time limit; checked with Dataset::validate.
-Dataset point_mass_dataset(const std::vector<PointMassEpisode>& episodes);
 
 }  // namespace imitate::experiments

@@ -7,16 +7,18 @@
 //  (b) the point mass (envs/point_mass.hpp): an obstacle between start and goal, demonstrations that pass it
 //      on the left or the right at random. BC per head and chunk length H (the same budget for all), then
 //      rollouts from seeded starts: success (Wilson 95%, pooled over seeds), collisions, the side each passed.
+//      --env runs (b) on another environment with an expert (e.g. push, whose expert goes round an obstacle
+//      on a side drawn per episode): success, and episodes the env ended without success; no sides or paths.
 // Heads are entries of one list, heads(); a head contributes a table row per way of reading it out (the CVAE
 // with z sampled or z = 0, diffusion with DDPM or DDIM). A new head is one more entry.
 //
 // multimodal.csv: bin_lo, bin_hi, bin_center, data_count, data_fraction, then <row>_count, <row>_fraction per
 //   row (histograms of the toy's sampled actions, pooled over seeds; values outside [lo, hi) in the edge bins).
-// multimodal_point_mass.csv: H, row (0-based, the table's order), successes, episodes, success, lo, hi,
-//   success_std (over seeds), collision, left, right (fractions of all episodes; a collision before the
-//   obstacle's height passes neither side).
-// multimodal_point_mass_seeds.csv: H, row, seed, success, collision, left, right: one line per (H, row, seed).
-// multimodal_paths_H<H>.csv: panel (0 the expert's demonstrations, r + 1 row r), seed, episode, t, x, y, outcome
+// multimodal_point_mass.csv (part (b) whatever the env): H, row (0-based, the table's order), successes, episodes, success, lo, hi, success_std (over seeds), collision (the env ended
+//   the episode without success), and on point_mass left, right (fractions of all episodes; a collision before
+//   the obstacle's height passes neither side).
+// multimodal_point_mass_seeds.csv: H, row, seed, success, collision (, left, right): one line per (H, row, seed).
+// multimodal_paths_H<H>.csv (point_mass only): panel (0 the expert's demonstrations, r + 1 row r), seed, episode, t, x, y, outcome
 //   (1 goal, 2 collision, 0 time limit); episodes separated by a blank line (gnuplot's line breaks).
 #include <algorithm>
 #include <cmath>
@@ -40,8 +42,8 @@ struct MultimodalConfig {
     double eps = 0.1;                 // a sampled action is valid within eps of +1 or −1
     int bins = 31;                    // histogram bins of width 0.1 over [lo, hi), centred on 0 and ±1
     double lo = -1.55, hi = 1.55;     // histogram range
-    // (b) the point mass; the same budget for every head
-    int pm_demos = 50;                // expert demonstrations per seed (about 35 steps each)
+    // (b) the point mass (or --env); the same budget for every head
+    int pm_demos = 50;                // expert demonstrations per seed (point mass: about 35 steps each)
     long pm_steps = 3000;             // gradient steps per head
     std::vector<int> pm_chunks{1, 8};  // H values: actions per query, executed open loop (a policy per H)
     int pm_eval = 100;                // evaluation episodes per (seed, row), the same seeded starts for every row
@@ -196,44 +198,32 @@ static int bin_of(double a, const MultimodalConfig& c) {
     return std::clamp(b, 0, c.bins - 1);
 }
 
-Dataset point_mass_dataset(const std::vector<PointMassEpisode>& eps) {
-    Dataset d;
-    Eigen::Index n = 0;
-    for (const auto& e : eps) n += e.actions.rows();
-    d.observations.resize(n, PointMass::S);
-    d.actions.resize(n, PointMass::A);
-    d.states.resize(n, 2);
-    Eigen::Index row = 0;
-    for (const auto& e : eps) {
-        const Eigen::Index T = e.actions.rows();
-        d.observations.middleRows(row, T) = e.observations;
-        d.actions.middleRows(row, T) = e.actions;
-        d.states.middleRows(row, T) = e.path.topRows(T);
-        for (Eigen::Index t = 0; t < T; ++t) {
-            d.rewards.push_back(static_cast<float>(e.rewards[t]));
-            d.terminations.push_back(t + 1 == T && !e.truncated);
-            d.truncations.push_back(t + 1 == T && e.truncated);
-        }
-        d.episode_ends.push_back(row += T);
-    }
-    d.validate("point-mass demonstrations");
-    return d;
-}
-
-// One (row, seed) of point-mass rollouts: counts, and the first few paths for the plot.
+// One (row, seed) of rollouts: counts, and the first few paths for the plot (point mass: the states are positions).
 struct PathStats {
     int episodes = 0, successes = 0, collisions = 0, left = 0, right = 0;
-    std::vector<PointMassEpisode> shown;
+    std::vector<MatD> shown;  // (T_i+1,2): the start, then the position after every step
+    std::vector<int> outcome;  // per shown path: 1 goal, 2 collision, 0 time limit
 };
-static PathStats path_stats(std::vector<PointMassEpisode> eps, int keep) {
+// Collisions: episodes the env terminated without success (the point mass: the obstacle). Sides (passing_side)
+// only on the point mass (`sides`); paths kept only then.
+static PathStats path_stats(const std::vector<Episode>& eps, int keep, bool sides) {
     PathStats p;
-    for (auto& e : eps) {
+    for (const Episode& e : eps) {
         ++p.episodes;
         p.successes += e.success;
-        p.collisions += e.collided;
-        p.left += e.side < 0;
-        p.right += e.side > 0;
-        if (static_cast<int>(p.shown.size()) < keep) p.shown.push_back(std::move(e));
+        const bool collided = e.terminated && !e.success;
+        p.collisions += collided;
+        if (!sides) continue;
+        const int side = passing_side(e.states, e.final_state);
+        p.left += side < 0;
+        p.right += side > 0;
+        if (static_cast<int>(p.shown.size()) < keep) {
+            MatD path(e.length() + 1, 2);
+            path.topRows(e.length()) = e.states.leftCols(2);
+            path(e.length(), 0) = e.final_state.at(0), path(e.length(), 1) = e.final_state.at(1);
+            p.shown.push_back(std::move(path));
+            p.outcome.push_back(e.success ? 1 : collided ? 2 : 0);
+        }
     }
     return p;
 }
@@ -249,10 +239,19 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     for (size_t h = 0; h < hs.size(); ++h)
         for (const Readout& r : hs[h].rows) rows.push_back(r), row_head.push_back(static_cast<int>(h));
     const int S = opt.seeds, NH = static_cast<int>(hs.size()), NR = static_cast<int>(rows.size());
+    const EnvEntry& entry = experiment_env(opt, "multimodal", "point_mass");
+    const std::unique_ptr<Env> env_ptr = entry.make();
+    const Env& env = *env_ptr;
+    const EnvSpec& spec = env.spec();
+    const bool point_mass = entry.id == "point_mass";  // sides and paths are the point mass's
+    const ExpertEntry& demo_expert = demonstrator(entry);
+    const std::shared_ptr<const Expert> expert_ptr = shared_expert(demo_expert);
+    float act_low = spec.act_low.at(0), act_high = spec.act_high.at(0);  // the heads' one range: the widest
+    for (int a = 1; a < spec.act_dim; ++a) act_low = std::min(act_low, spec.act_low[a]), act_high = std::max(act_high, spec.act_high[a]);
     ExperimentResult r;
     r.name = "multimodal";
     log(opt, "multimodal: " + std::to_string(NH) + " heads (" + std::to_string(NR) + " rows) × " + std::to_string(S) +
-                 " seeds, on the toy and on the point mass");
+                 " seeds, on the toy and on " + entry.id + " (expert " + demo_expert.name + ")");
 
     // 1. per seed: the toy's training set and fresh test observations, the point mass's expert demonstrations
     //    (shared by all heads: a paired comparison)
@@ -263,12 +262,15 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
         toy[s] = make_bimodal_toy(c.rows, c.obs_dim, c.episode_len, derive_seed(base, 1));
         test[s] = toy_observations(c.test_rows, c.obs_dim, derive_seed(base, 2));
-        PointMassRolloutConfig pc;
+        RolloutConfig pc;
         pc.episodes = c.pm_demos;
         pc.seed = derive_seed(base, 3);
-        const std::vector<PointMassEpisode> eps = rollout_point_mass_expert(pc);
-        demos[s] = point_mass_dataset(eps);
-        expert[s] = path_stats(eps, c.pm_paths);
+        const std::vector<Episode> eps = rollout_expert(env, expert_ptr, pc);
+        demos[s].env = spec.identity();
+        demos[s].seeds = {pc.seed};
+        for (const Episode& e : eps) demos[s].append(e, Labels::Actions);
+        demos[s].validate("multimodal: " + entry.id + " demonstrations");
+        expert[s] = path_stats(eps, c.pm_paths, point_mass);
     }
 
     // 2. one job per (head, seed) on the toy and per (H, head, seed) on the point mass: train, then score
@@ -277,11 +279,11 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     std::vector<ModeStats> modes(static_cast<size_t>(NR * S));       // index row·S + seed
     std::vector<PathStats> paths(static_cast<size_t>(NC * NR * S));  // index (chunk·NR + row)·S + seed
     run_jobs(n_pm + NH * S, [&](int j) {
-        const bool point_mass = j < n_pm;
-        const int k = point_mass ? j : j - n_pm, ci = k / (NH * S), h = NH - 1 - k % (NH * S) / S, s = k % S;
+        const bool env_job = j < n_pm;
+        const int k = env_job ? j : j - n_pm, ci = k / (NH * S), h = NH - 1 - k % (NH * S) / S, s = k % S;
         const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
-        const uint64_t job_seed = derive_seed(opt.seed, (point_mass ? 2000 + 1000 * ci : 1000) + static_cast<uint64_t>(h * S + s));
-        if (!point_mass) {
+        const uint64_t job_seed = derive_seed(opt.seed, (env_job ? 2000 + 1000 * ci : 1000) + static_cast<uint64_t>(h * S + s));
+        if (!env_job) {
             const long steps = c.quick ? hs[h].toy_steps_quick : hs[h].toy_steps;
             const Policy pi = train_bc(toy[s], bc_config(hs[h], steps, false, derive_seed(job_seed, 1), c)).policy;
             for (int q = 0; q < NR; ++q)
@@ -293,18 +295,18 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         }
         BCConfig bc = bc_config(hs[h], c.pm_steps, true, derive_seed(job_seed, 1), c);
         bc.chunk = c.pm_chunks[ci];          // windows at every index, padding past an episode's end masked
-        bc.head.low = -1, bc.head.high = 1;  // the env's action range (tokens' bins, diffusion's clip)
+        bc.head.low = act_low, bc.head.high = act_high;  // the env's action range (tokens' bins, diffusion's clip)
         const Policy pi = train_bc(demos[s], bc).policy;
         for (int q = 0; q < NR; ++q)
             if (row_head[q] == h) {
                 const Policy p = readout_policy(pi, rows[q]);
-                PointMassRolloutConfig pc;
+                RolloutConfig pc;
                 pc.episodes = c.pm_eval;
                 pc.chunk = bc.chunk;
                 pc.seed = derive_seed(base, 4);  // held-out starts, the same for every row and H
                 const BatchPolicy act = rows[q].sample ? p.as_sampling_policy(derive_seed(job_seed, 2 + static_cast<uint64_t>(q)))
                                                        : p.as_batch_policy();
-                paths[(ci * NR + q) * S + s] = path_stats(rollout_point_mass(act, pc), c.pm_paths);
+                paths[(ci * NR + q) * S + s] = path_stats(rollout(env, act, pc), c.pm_paths, point_mass);
             }
     });
 
@@ -375,9 +377,16 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     r.table = t.text();
 
     // 5. (b) per (H, row): point-mass success pooled over seeds (Wilson), per-seed spread, collisions, sides
-    Csv pm_csv{{"H", "row", "successes", "episodes", "success", "lo", "hi", "success_std", "collision", "left", "right"}, {}};
-    Csv pm_seeds{{"H", "row", "seed", "success", "collision", "left", "right"}, {}};
-    Table pt{{"policy", "H", "success [Wilson 95%]", "success per seed (mean ± std)", "collision", "passed left", "passed right"}, {}};
+    // Sides (left, right) only on the point mass; elsewhere "collision" is an episode the env ended without success.
+    Csv pm_csv{{"H", "row", "successes", "episodes", "success", "lo", "hi", "success_std", "collision"}, {}};
+    Csv pm_seeds{{"H", "row", "seed", "success", "collision"}, {}};
+    Table pt{{"policy", "H", "success [Wilson 95%]", "success per seed (mean ± std)",
+              point_mass ? "collision" : "ended early without success"}, {}};
+    if (point_mass) {
+        pm_csv.header.insert(pm_csv.header.end(), {"left", "right"});
+        pm_seeds.header.insert(pm_seeds.header.end(), {"left", "right"});
+        pt.header.insert(pt.header.end(), {"passed left", "passed right"});
+    }
     // Adds numbers pm_<key>_*, a table row and returns the CSV values successes .. right.
     auto add_pm_row = [&](const std::string& label, const std::string& H, const std::string& key,
                           const std::vector<PathStats>& per_seed) {
@@ -391,14 +400,19 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         const auto [lo, hi] = wilson_interval(all.successes, all.episodes);
         const double n = all.episodes, rate = all.successes / n;
         const Stats sr = stats_of(rates);
-        for (const auto& [name, v] : std::vector<std::pair<std::string, double>>{
-                 {"success", rate}, {"lo", lo}, {"hi", hi}, {"success_std", sr.std}, {"collision", all.collisions / n},
-                 {"left", all.left / n}, {"right", all.right / n}})
-            r.numbers[key + "_" + name] = v;
-        pt.rows.push_back({label, H, pct_ci(rate, lo, hi), pm(100 * sr.mean, 100 * sr.std, 1) + "%",
-                           num(100 * all.collisions / n, 1) + "%", num(100 * all.left / n, 1) + "%",
-                           num(100 * all.right / n, 1) + "%"});
-        return std::vector<double>{double(all.successes), n, rate, lo, hi, sr.std, all.collisions / n, all.left / n, all.right / n};
+        std::vector<std::pair<std::string, double>> values{
+            {"success", rate}, {"lo", lo}, {"hi", hi}, {"success_std", sr.std}, {"collision", all.collisions / n}};
+        std::vector<std::string> cells{label, H, pct_ci(rate, lo, hi), pm(100 * sr.mean, 100 * sr.std, 1) + "%",
+                                       num(100 * all.collisions / n, 1) + "%"};
+        std::vector<double> out{double(all.successes), n, rate, lo, hi, sr.std, all.collisions / n};
+        if (point_mass) {
+            values.insert(values.end(), {{"left", all.left / n}, {"right", all.right / n}});
+            cells.insert(cells.end(), {num(100 * all.left / n, 1) + "%", num(100 * all.right / n, 1) + "%"});
+            out.insert(out.end(), {all.left / n, all.right / n});
+        }
+        for (const auto& [name, v] : values) r.numbers[key + "_" + name] = v;
+        pt.rows.push_back(cells);
+        return out;
     };
     add_pm_row("expert (demonstrator)", "1", "pm_expert", expert);
     for (int ci = 0; ci < NC; ++ci) {
@@ -413,7 +427,8 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
             for (int s = 0; s < S; ++s) {
                 const PathStats& p = per_seed[s];
                 const double n = p.episodes;
-                pm_seeds.rows.push_back({double(H), double(q), double(s), p.successes / n, p.collisions / n, p.left / n, p.right / n});
+                pm_seeds.rows.push_back({double(H), double(q), double(s), p.successes / n, p.collisions / n});
+                if (point_mass) pm_seeds.rows.back().insert(pm_seeds.rows.back().end(), {p.left / n, p.right / n});
             }
         }
     }
@@ -421,20 +436,20 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     write_output(r, opt, "multimodal_point_mass_seeds.csv", pm_seeds.str());
     r.table += "\n" + pt.text();
 
-    // The paths drawn, per H: panel 0 the demonstrations, panel q + 1 row q; a blank line ends each episode.
+    // The paths drawn (point mass only), per H: panel 0 the demonstrations, panel q + 1 row q; a blank line ends
+    // each episode.
     std::vector<std::string> path_csvs(NC, "panel,seed,episode,t,x,y,outcome\n");
     auto add_paths = [&](std::string& out, int panel, int s, const PathStats& p) {
         for (size_t e = 0; e < p.shown.size(); ++e) {
-            const PointMassEpisode& ep = p.shown[e];
+            const MatD& path = p.shown[e];
             Csv block{{"panel", "seed", "episode", "t", "x", "y", "outcome"}, {}};
-            for (Eigen::Index i = 0; i < ep.path.rows(); ++i)
-                block.rows.push_back({double(panel), double(s), double(e), double(i), ep.path(i, 0), ep.path(i, 1),
-                                      ep.success ? 1.0 : ep.collided ? 2.0 : 0.0});
+            for (Eigen::Index i = 0; i < path.rows(); ++i)
+                block.rows.push_back({double(panel), double(s), double(e), double(i), path(i, 0), path(i, 1), double(p.outcome[e])});
             const std::string text = block.str();
             out += text.substr(text.find('\n') + 1) + "\n";
         }
     };
-    for (int ci = 0; ci < NC; ++ci) {
+    for (int ci = 0; ci < NC && point_mass; ++ci) {
         for (int s = 0; s < S; ++s) add_paths(path_csvs[ci], 0, s, expert[s]);
         for (int q = 0; q < NR; ++q)
             for (int s = 0; s < S; ++s) add_paths(path_csvs[ci], q + 1, s, paths[(ci * NR + q) * S + s]);
@@ -465,10 +480,10 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
     write_output(r, opt, "multimodal.gp", gp);
     render_plots(r, opt, "multimodal.gp", {"multimodal.png"});
 
-    const PointMassConfig env;
+    const PointMassConfig pmc;  // the point mass's geometry, for the path plots
     std::vector<std::string> pngs{"multimodal.png"};
     std::string pg;
-    for (int ci = 0; ci < NC; ++ci) {
+    for (int ci = 0; ci < NC && point_mass; ++ci) {
         const std::string H = std::to_string(c.pm_chunks[ci]), name = "multimodal_paths_H" + H;
         pngs.push_back(name + ".png");
         pg += gnuplot_preamble(name + ".png", 1400, 420 * prow);
@@ -476,9 +491,9 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
               " actions per query: " + std::to_string(c.pm_paths) + " paths per seed and policy (green: goal, red: collision, "
               "grey: time limit)'\n"
               "set size ratio -1\nset xrange [-1.6:1.6]\nset yrange [-0.2:3.4]\nunset key\nset xlabel 'x'\nset ylabel 'y'\n"
-              "set object 1 circle at " + num(env.obstacle_x, 2) + "," + num(env.obstacle_y, 2) + " size " +
-              num(env.obstacle_radius, 2) + " fc rgb '#999999' fs solid 0.6 noborder\n"
-              "set object 2 circle at " + num(env.goal_x, 2) + "," + num(env.goal_y, 2) + " size " + num(env.goal_radius, 2) +
+              "set object 1 circle at " + num(pmc.obstacle_x, 2) + "," + num(pmc.obstacle_y, 2) + " size " +
+              num(pmc.obstacle_radius, 2) + " fc rgb '#999999' fs solid 0.6 noborder\n"
+              "set object 2 circle at " + num(pmc.goal_x, 2) + "," + num(pmc.goal_y, 2) + " size " + num(pmc.goal_radius, 2) +
               " fc rgb '#2ca02c' fs transparent solid 0.2 border lc rgb '#2ca02c'\n";
         for (int panel = 0; panel < panels; ++panel) {
             const std::string title =
@@ -494,12 +509,14 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         }
         pg += "unset multiplot\nunset object 1\nunset object 2\n";
     }
-    write_output(r, opt, "multimodal_paths.gp", pg);
-    ExperimentResult paths_plot;  // render_plots records into a result: merge its file list below
-    paths_plot.name = r.name;
-    render_plots(paths_plot, opt, "multimodal_paths.gp", std::vector<std::string>(pngs.begin() + 1, pngs.end()));
-    r.files.insert(r.files.end(), paths_plot.files.begin(), paths_plot.files.end());
-    r.plotted = r.plotted && paths_plot.plotted;
+    if (point_mass) {
+        write_output(r, opt, "multimodal_paths.gp", pg);
+        ExperimentResult paths_plot;  // render_plots records into a result: merge its file list below
+        paths_plot.name = r.name;
+        render_plots(paths_plot, opt, "multimodal_paths.gp", std::vector<std::string>(pngs.begin() + 1, pngs.end()));
+        r.files.insert(r.files.end(), paths_plot.files.begin(), paths_plot.files.end());
+        r.plotted = r.plotted && paths_plot.plotted;
+    }
 
     // 7. the report section, with the computed numbers
     auto pct = [&](const std::string& key) { return num(100 * r.numbers[key], 1) + "%"; };
@@ -507,7 +524,8 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         return pct_ci(r.numbers[key + "_success"], r.numbers[key + "_lo"], r.numbers[key + "_hi"]);
     };
     const double vf = r.numbers["mse_valid_fraction"], ma = r.numbers["mse_mean_action"], sa = r.numbers["mse_std_action"];
-    std::string md = "## 4. Multimodal demonstrations: MSE averages the modes, distributional heads pick one\n\n";
+    std::string md = "## 4. Multimodal demonstrations: MSE averages the modes, distributional heads pick one (toy, `" +
+                     entry.id + "`)\n\n";
     md += "**(a) The toy.** Every observation (uniform in [−1, 1]^" + std::to_string(c.obs_dim) + ", " +
           std::to_string(c.rows) + " rows per seed) was demonstrated with two equally likely actions, +1 and −1. "
           "The MSE loss is minimised by the conditional mean E[a | s] = 0, an action no demonstrator took, and BC "
@@ -520,11 +538,19 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
           (misses.empty() ? "none" : misses) + ". The CVAE's posteriors overlap near z = 0, where its decoder "
           "returns in-between actions, and its z = 0 readout is a deterministic average like MSE's.\n\n";
     md += t.markdown() + "\n";
-    md += "**(b) The point mass** (`envs/point_mass.hpp`): start near (0, 0), goal (0, 3), a disc obstacle of radius " +
-          num(env.obstacle_radius, 1) + " at (0, 1.5) in the way. The expert goes straight up to a fork at y = 0.6, then "
-          "round the left or the right with probability ½ per episode (" + pct("pm_expert_left") + " left in these "
-          "demonstrations, " + pct("pm_expert_success") + " success); at the fork the two valid velocities are "
-          "(±0.71, 0.71) and their average, (0, 0.71), points at the obstacle. BC with each head on the same " +
+    if (point_mass)
+        md += "**(b) The point mass** (`point_mass`, `envs/point_mass.hpp`): start near (0, 0), goal (0, 3), a disc "
+              "obstacle of radius " + num(pmc.obstacle_radius, 1) + " at (0, 1.5) in the way. The expert goes straight up "
+              "to a fork at y = 0.6, then round the left or the right with probability ½ per episode (" +
+              pct("pm_expert_left") + " left in these demonstrations, " + pct("pm_expert_success") + " success); at "
+              "the fork the two valid velocities are (±0.71, 0.71) and their average, (0, 0.71), points at the obstacle.";
+    else
+        md += "**(b) The environment `" + entry.id + "`** with its expert `" + demo_expert.name + "` (" +
+              demo_expert.about + "; " + pct("pm_expert_success") + " success in these demonstrations). Success is the "
+              "env's rule (" + spec.success + "); \"ended early\" counts episodes the env terminated without success. "
+              "Which way an episode went is not measured here (the point mass's passing side has no general "
+              "counterpart), and no paths are drawn.";
+    md += " BC with each head on the same " +
           std::to_string(c.pm_demos) + " demonstrations per seed and the same budget, for each chunk length H (H "
           "actions per query, executed open loop; sampled heads draw a fresh chunk at every query), then " +
           std::to_string(c.pm_eval) + " rollouts per seed from held-out starts.";
@@ -537,16 +563,18 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
             if (r.numbers[k + "_lo"] > r.numbers[mse + "_hi"]) above += (above.empty() ? "" : ", ") + item;
             if (r.numbers[k + "_hi"] < r.numbers[mse + "_lo"]) below += (below.empty() ? "" : ", ") + item;
         }
-        md += " At H = " + std::to_string(H) + " MSE reaches the goal in " + pm_ci(mse) + " of episodes and collides in " +
-              pct(mse + "_collision") + "; rows whose Wilson interval lies wholly above MSE's: " +
+        md += " At H = " + std::to_string(H) + " MSE " + (point_mass ? "reaches the goal in " : "succeeds in ") + pm_ci(mse) + " of episodes and " +
+              (point_mass ? "collides in " : "ends early without success in ") + pct(mse + "_collision") + "; rows whose Wilson interval lies wholly above MSE's: " +
               (above.empty() ? "none" : above) + "; wholly below: " + (below.empty() ? "none" : below) + ".";
     }
-    md += " Why MSE does not always crash: the observation is the position, and once a path leaves the centre line "
-          "the data there belong to one side only, so MSE's interpolation between the two branches pushes a path that "
-          "is slightly off centre further off; with H = 1 this feedback acts every step, with long open-loop chunks "
-          "the averaged plan is executed blind. The token head's categoricals are independent per chunk element, so "
-          "with H > 1 a sampled chunk can mix the two sides; the mixture, the CVAE and diffusion generate the chunk "
-          "jointly.\n\n";
+    if (point_mass)
+        md += " Why MSE does not always crash: the observation is the position, and once a path leaves the centre line "
+              "the data there belong to one side only, so MSE's interpolation between the two branches pushes a path that "
+              "is slightly off centre further off; with H = 1 this feedback acts every step, with long open-loop chunks "
+              "the averaged plan is executed blind.";
+    md += " The token head's categoricals are independent per chunk element, so with H > 1 a sampled chunk can mix "
+          "the two " + std::string(point_mass ? "sides" : "modes") + "; the mixture, the CVAE and diffusion generate "
+          "the chunk jointly.\n\n";
     md += pt.markdown() + "\n";
     const std::string budgets =
         "Both settings: MLP " + std::to_string(c.hidden[0]) + "," + std::to_string(c.hidden[1]) + ", batch " +
@@ -554,7 +582,8 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt) {
         "CVAE latent 8 and β 0.1, diffusion 50 DDPM / 10 DDIM steps). Toy: " + std::to_string(c.rows) +
         " training rows per seed in episodes of " + std::to_string(c.episode_len) + ", gradient steps per head as in "
         "the table, " + std::to_string(c.test_rows) + " test observations; ± is the std over seeds; histograms of " +
-        std::to_string(c.bins) + " bins on [" + num(c.lo, 2) + ", " + num(c.hi, 2) + ") pooled over seeds. Point mass: " +
+        std::to_string(c.bins) + " bins on [" + num(c.lo, 2) + ", " + num(c.hi, 2) + ") pooled over seeds. " +
+        (point_mass ? std::string("Point mass") : "`" + entry.id + "`") + ": " +
         std::to_string(c.pm_demos) + " expert episodes per seed, normalised observations and actions, " +
         std::to_string(c.pm_steps) + " gradient steps for every head and H (windows at every index, padding masked), " +
         std::to_string(c.pm_eval) +

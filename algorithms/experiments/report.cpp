@@ -202,7 +202,36 @@ void check_options(const ExperimentOptions& opt) {
 std::string command_line(const ExperimentOptions& opt, const std::string& name) {
     if (!opt.command.empty()) return opt.command;
     return "imitate experiment " + name + " --out " + opt.out_dir + " --seeds " + std::to_string(opt.seeds) +
-           (opt.quick ? " --quick" : "");
+           (opt.env.empty() ? "" : " --env " + opt.env) + (opt.quick ? " --quick" : "");
+}
+
+const EnvEntry& experiment_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id) {
+    const std::string id = opt.env.empty() ? default_id : opt.env;
+    const EnvEntry* e = nullptr;
+    try {
+        e = &find_env(id);
+    } catch (const std::invalid_argument& err) {
+        throw std::invalid_argument("experiment " + name + ": --env '" + id + "': " + err.what());
+    }
+    if (e->experts.empty())
+        throw std::invalid_argument("experiment " + name + ": --env '" + id + "' has no expert to demonstrate; use an "
+                                    "environment with one (imitate envs lists them)");
+    return *e;
+}
+
+const ExpertEntry& demonstrator(const EnvEntry& e) {
+    if (e.id == "pendulum")
+        for (const ExpertEntry& x : e.experts)
+            if (x.name == "swingup") return x;
+    return e.experts.at(0);
+}
+
+std::shared_ptr<const Expert> shared_expert(const ExpertEntry& x) { return std::shared_ptr<const Expert>(x.make()); }
+
+std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::string& out) {
+    std::string s = "MLP " + std::to_string(obs_dim);
+    for (int h : hidden) s += "→" + std::to_string(h);
+    return s + "→" + out;
 }
 
 void log(const ExperimentOptions& opt, const std::string& msg) {

@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "algorithms/experiments/experiments.hpp"
+#include "envs/registry.hpp"
 
 namespace imitate::experiments {
 
@@ -88,11 +89,24 @@ struct Timer {
 // lowest-numbered failing job is rethrown after all jobs have finished.
 void run_jobs(int n, const std::function<void(int)>& job);
 
+// ------------------------------------------------------------------------------------------ environments
+// The table row experiment `name` runs on: opt.env, or default_id when opt.env is empty. Throws
+// std::invalid_argument("experiment NAME: --env 'x': <the table's reason>") for an unknown environment (or one
+// this build lacks), and ("... has no expert to demonstrate") for one without experts.
+const EnvEntry& experiment_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id);
+// The demonstrator of row e: "swingup" on pendulum (its first expert, "pd", is the seed's weak one that cannot
+// swing the pole up), otherwise the row's first expert. Requires e to have an expert.
+const ExpertEntry& demonstrator(const EnvEntry& e);
+// x.make() as the shared, const Expert that rollouts, collect_demos and dagger take.
+std::shared_ptr<const Expert> shared_expert(const ExpertEntry& x);
+// "MLP S→h1→…→O" for a network from obs_dim through `hidden` to `out` outputs.
+std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::string& out);
+
 // ------------------------------------------------------------------------------------------ experiment glue
 // Throws std::invalid_argument("experiment: --seeds ...") for seeds < 1 and
 // std::invalid_argument("experiment: --out ...") if out_dir is not an existing directory.
 void check_options(const ExperimentOptions& opt);
-// opt.command if set, else "imitate experiment NAME --out DIR --seeds N" (+ " --quick").
+// opt.command if set, else "imitate experiment NAME --out DIR --seeds N" (+ " --env ID" when set, + " --quick").
 std::string command_line(const ExperimentOptions& opt, const std::string& name);
 // Calls opt.log(msg) if set.
 void log(const ExperimentOptions& opt, const std::string& msg);
