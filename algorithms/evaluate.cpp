@@ -51,7 +51,7 @@ RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk) {
     rc.seed = cfg.seed;
     rc.steps = cfg.steps;
     rc.chunk = chunk;
-    rc.exec = cfg.exec;
+    rc.exec = chunk == 1 ? ExecConfig{} : cfg.exec;  // with one action per query every mode is the same
     return rc;
 }
 

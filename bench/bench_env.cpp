@@ -6,6 +6,7 @@
 #include <benchmark/benchmark.h>
 
 #include <cmath>
+#include <memory>
 
 #include "algorithms/dataset.hpp"
 #include "engine/threads.hpp"
@@ -44,12 +45,14 @@ void BM_ExpertRollout_imitate(benchmark::State& st) {
     cfg.episodes = n;
     cfg.seed = 1;
     int ok = 0;  // validate: the PD expert's known weakness (2-15% success, tests/test_experts.cpp)
-    for (const Episode& e : rollout_expert(Expert::PD, cfg)) ok += e.success;
+    const Pendulum env;
+    const auto pd = std::make_shared<PendulumPD>();
+    for (const Episode& e : rollout_expert(env, pd, cfg)) ok += e.success;
     if (ok < n * 2 / 100 || ok > n * 15 / 100) {
         st.SkipWithError("PD expert success rate outside 2-15%");
         return;
     }
-    for (auto _ : st) benchmark::DoNotOptimize(rollout_expert(Expert::PD, cfg).data());
+    for (auto _ : st) benchmark::DoNotOptimize(rollout_expert(env, pd, cfg).data());
     st.SetItemsProcessed(st.iterations() * n);
     st.counters["env_steps/s"] = benchmark::Counter(double(st.iterations()) * n * 200, benchmark::Counter::kIsRate);
 }
@@ -63,9 +66,11 @@ void BM_Collect100x200PD_vs_numpy(benchmark::State& st) {
     RolloutConfig cfg;
     cfg.episodes = 100;
     cfg.seed = 1;
+    const Pendulum env;
+    const auto pd = std::make_shared<PendulumPD>();
     auto collect = [&] {
         Dataset d;
-        for (const Episode& e : rollout_expert(Expert::PD, cfg)) d.append(e);
+        for (const Episode& e : rollout_expert(env, pd, cfg)) d.append(e);
         return d;
     };
     Dataset check = collect();

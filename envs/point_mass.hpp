@@ -177,8 +177,8 @@ private:
     int side_ = 1;
 };
 
-// The side an episode went round: the sign of x at the first state with y >= the obstacle's centre (−1 left,
-// +1 right), from its states (T,2) and the final state; 0 if it never got that high.
+// The side an episode went round: the sign of x (−1 left, +1 right) at the first step that crosses the
+// obstacle centre's height from below, from its states (T,2) and the final state; 0 if no step crosses it.
 int passing_side(const MatD& states, const std::vector<double>& final_state, const PointMassConfig& env = {});
 
 // The table's row: "point_mass" with the expert "sides".

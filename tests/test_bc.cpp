@@ -8,6 +8,7 @@
 #include <cstring>
 #include <filesystem>
 #include <functional>
+#include <memory>
 #include <fstream>
 #include <sstream>
 
@@ -78,7 +79,7 @@ TEST_CASE("BC on swing-up demos swings up from held-out starts; the epoch loss f
     // (9420 Adam steps, ~2.5 s on one core). Measured: 50/50 for each of 24 (demo seed, training seed)
     // pairs; with 30 episodes, 1 pair in 8 fails outright (0/50), as does 20 episodes x 30 epochs in 4 of 8.
     OneThread one;
-    const Dataset demos = collect_demos(expert_policy(Expert::SwingUp), 50, /*seed=*/1);
+    const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 50, /*seed=*/1);
     BCConfig cfg;
     cfg.hidden = {64, 64};
     cfg.epochs = short_run() ? 2 : 60;  // sanitizer pass: two epochs, the learning claims skipped
@@ -98,14 +99,14 @@ TEST_CASE("BC on swing-up demos swings up from held-out starts; the epoch loss f
     EvalConfig ev;
     ev.episodes = 50;
     ev.seed = 777;  // training demos use derive_seed(1, i): disjoint starts
-    const EvalResult e = evaluate(r.policy.as_batch_policy(), 1, ev);
+    const EvalResult e = evaluate(Pendulum(), r.policy.as_batch_policy(), 1, ev);
     MESSAGE("BC swing-up success: " << e.successes << "/" << e.episodes << " = " << 100 * e.success_rate << "% [" << 100 * e.wilson_lo
                                     << ", " << 100 * e.wilson_hi << "], return " << e.mean_return);
     CHECK(e.success_rate >= 0.9);
 }
 
 TEST_CASE("normalisation: statistics from the data, predictions in raw action units") {
-    const Dataset demos = collect_demos(expert_policy(Expert::SwingUp), 10, 3);
+    const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 10, 3);
     SUBCASE("fit_normalizer: per-column mean and population std; a constant column gets std 1") {
         Mat obs(4, 3), act(4, 1);
         obs << 1, 5, 0, 2, 5, 0, 3, 5, 0, 4, 5, 0;
@@ -168,7 +169,7 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
 }
 
 TEST_CASE("invalid configurations throw std::invalid_argument naming the field") {
-    const Dataset demos = collect_demos(expert_policy(Expert::SwingUp), 1, 3);
+    const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 1, 3);
     BCConfig cfg;
     cfg.hidden = {8};
     cfg.epochs = 1;
@@ -200,7 +201,7 @@ TEST_CASE("invalid configurations throw std::invalid_argument naming the field")
 }
 
 TEST_CASE("same seed -> identical weights; another seed -> different; steps > 0 trains exactly that many") {
-    const Dataset demos = collect_demos(expert_policy(Expert::SwingUp), 3, 4);
+    const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 3, 4);
     BCConfig cfg;
     cfg.hidden = {32, 32};
     cfg.epochs = 3;
@@ -230,7 +231,7 @@ TEST_CASE("same seed -> identical weights; another seed -> different; steps > 0 
 // ---------------------------------------------------------------------------------------- checkpoints
 
 TEST_CASE("save_policy / load_policy round trip: same config, normaliser, weights and predictions, bit for bit") {
-    const Dataset demos = collect_demos(expert_policy(Expert::SwingUp), 2, 6);
+    const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 2, 6);
     const Mat obs = some_observations(64, 10);
     for (int H : {1, 4}) {
         for (bool normalize : {false, true}) {
@@ -304,7 +305,7 @@ TEST_CASE("the PyTorch-written BCPolicy (no metadata) loads as 3-256-256-4 ReLU 
 }
 
 TEST_CASE("metadata that disagrees with the tensors is rejected naming the file and the field") {
-    const Dataset demos = collect_demos(expert_policy(Expert::SwingUp), 1, 6);
+    const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 1, 6);
     Rng rng(1);
     Policy p(PolicyConfig{3, 1, 4, {16, 8}, Activation::ReLU, HeadConfig{}}, rng);
     p.norm = fit_normalizer(demos.observations, demos.actions);

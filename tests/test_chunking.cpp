@@ -227,9 +227,9 @@ TEST_CASE("Exec::Ensemble executes the weighted average of the predictions for e
     cfg.episodes = 2;
     cfg.steps = T;
     cfg.chunk = H;
-    cfg.exec = Exec::Ensemble;
-    cfg.ensemble_m = 0.5;
-    const std::vector<Episode> eps = rollout(counter, cfg);
+    cfg.exec.mode = Exec::Ensemble;
+    cfg.exec.ensemble_m = 0.5;
+    const std::vector<Episode> eps = rollout(Pendulum(), counter, cfg);
     CHECK(queries == T);
     // By hand with a = e^-0.5, b = e^-1 (weights 1, a, b for the oldest, middle, newest prediction):
     const double a = std::exp(-0.5), b = std::exp(-1.0);
@@ -249,8 +249,8 @@ TEST_CASE("Exec::Ensemble executes the weighted average of the predictions for e
         }
     // m = 0: a plain mean
     queries = 0;
-    cfg.ensemble_m = 0.0;
-    CHECK(rollout(counter, cfg)[0].actions(3, 0) == doctest::Approx((12.0 + 21.0 + 30.0) / 3).epsilon(1e-6));
+    cfg.exec.ensemble_m = 0.0;
+    CHECK(rollout(Pendulum(), counter, cfg)[0].actions(3, 0) == doctest::Approx((12.0 + 21.0 + 30.0) / 3).epsilon(1e-6));
 }
 
 TEST_CASE("receding horizon k executes k actions per query: ceil(200/k) queries") {
@@ -269,9 +269,9 @@ TEST_CASE("receding horizon k executes k actions per query: ceil(200/k) queries"
         cfg.episodes = 3;
         cfg.steps = 200;
         cfg.chunk = H;
-        cfg.exec = Exec::Receding;
-        cfg.receding_k = k;
-        const std::vector<Episode> eps = rollout(counter, cfg);
+        cfg.exec.mode = Exec::Receding;
+        cfg.exec.receding_k = k;
+        const std::vector<Episode> eps = rollout(Pendulum(), counter, cfg);
         CHECK(queries == (200 + k - 1) / k);
         // step t executes prediction t % k of query t / k
         for (int t = 0; t < 200; ++t) CHECK(eps[2].actions(t, 0) == float(10 * (t / k) + t % k));
@@ -280,6 +280,6 @@ TEST_CASE("receding horizon k executes k actions per query: ceil(200/k) queries"
     queries = 0;
     RolloutConfig open;
     open.chunk = H;
-    rollout(counter, open);
+    rollout(Pendulum(), counter, open);
     CHECK(queries == 50);
 }

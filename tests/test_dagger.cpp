@@ -5,6 +5,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <memory>
 
 #include "algorithms/dagger.hpp"
 #include "algorithms/noise_injection.hpp"
@@ -21,10 +22,12 @@ bool same_bytes(const M& a, const M& b) {
            std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
 }
 
-// The expert's action at each row of obs, recomputed from scratch.
+std::shared_ptr<const Expert> swingup() { return std::make_shared<PendulumSwingUp>(); }
+
+// The expert's action at each row of obs, recomputed from scratch (the batch form of PendulumSwingUp's law).
 Mat relabel(const Mat& obs) {
     Mat out;
-    expert_policy(Expert::SwingUp)(obs, out);
+    swingup_expert(obs, out);
     return out;
 }
 
@@ -44,12 +47,13 @@ DAggerConfig small_config() {
 }  // namespace
 
 TEST_CASE("DAgger bookkeeping: labels per round, cumulative totals, the aggregated dataset") {
-    const BatchPolicy expert = expert_policy(Expert::SwingUp);
-    const Dataset initial = collect_demos(expert, 2, 5);
+    const Pendulum env;
+    const std::shared_ptr<const Expert> expert = swingup();
+    const Dataset initial = collect_demos(env, expert, 2, 5);
     REQUIRE(initial.size() == 400);
     const DAggerConfig cfg = small_config();
     std::vector<DAggerRound> seen;
-    const DAggerResult r = dagger(expert, initial, cfg, [&](const DAggerRound& x) { seen.push_back(x); });
+    const DAggerResult r = dagger(env, expert, initial, cfg, [&](const DAggerRound& x) { seen.push_back(x); });
 
     REQUIRE(r.rounds.size() == 3);
     REQUIRE(seen.size() == 3);
@@ -84,20 +88,20 @@ TEST_CASE("DAgger bookkeeping: labels per round, cumulative totals, the aggregat
     RolloutConfig rc;
     rc.episodes = 2;
     rc.seed = derive_seed(cfg.seed, 2);
-    const std::vector<Episode> expert_run = rollout_expert(Expert::SwingUp, rc);
+    const std::vector<Episode> expert_run = rollout_expert(env, expert, rc);
     const Mat round2_ep0 = r.data.observations.middleRows(800, 200);
     CHECK(same_bytes(Mat(round2_ep0.row(0)), Mat(expert_run[0].observations.row(0))));  // same start state ...
     CHECK_FALSE(same_bytes(round2_ep0, expert_run[0].observations));  // ... different path
     // round 1 (β = 1) is the expert's own path from its seeds
     rc.seed = derive_seed(cfg.seed, 1);
-    CHECK(same_bytes(Mat(r.data.observations.middleRows(400, 200)), rollout_expert(Expert::SwingUp, rc)[0].observations));
+    CHECK(same_bytes(Mat(r.data.observations.middleRows(400, 200)), rollout_expert(env, expert, rc)[0].observations));
 }
 
 TEST_CASE("DAgger from no demonstrations: round 1 is the expert's; empty initial data works with β_1 = 1") {
     DAggerConfig cfg = small_config();
     cfg.rounds = 2;
     cfg.schedule = BetaSchedule::Linear;
-    const DAggerResult r = dagger(expert_policy(Expert::SwingUp), Dataset{}, cfg);
+    const DAggerResult r = dagger(Pendulum(), swingup(), Dataset{}, cfg);
     REQUIRE(r.rounds.size() == 2);
     CHECK(r.rounds[0].beta == 1.0);
     CHECK(r.rounds[1].beta == 0.5);
@@ -108,23 +112,24 @@ TEST_CASE("DAgger from no demonstrations: round 1 is the expert's; empty initial
 }
 
 TEST_CASE("DAgger configuration errors") {
-    const BatchPolicy expert = expert_policy(Expert::SwingUp);
+    const Pendulum env;
+    const std::shared_ptr<const Expert> expert = swingup();
     DAggerConfig cfg = small_config();
     cfg.rounds = 0;
-    CHECK_THROWS_WITH_AS(dagger(expert, Dataset{}, cfg), doctest::Contains("rounds"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("rounds"), std::invalid_argument);
     cfg = small_config();
     cfg.episodes_per_round = 0;
-    CHECK_THROWS_WITH_AS(dagger(expert, Dataset{}, cfg), doctest::Contains("episodes_per_round"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("episodes_per_round"), std::invalid_argument);
     // Round 1 without demonstrations has no learner, so it needs β_1 = 1. Every schedule gives β_1 = 1
     // (first, p^0, 1 − 0/N), so the only way to reach the guard is a schedule value outside the enum (for
     // which beta_at returns 0).
     cfg = small_config();
     cfg.schedule = static_cast<BetaSchedule>(99);
     CHECK(beta_at(cfg.schedule, 0.5, 1, 3) < 1.0);
-    CHECK_THROWS_WITH_AS(dagger(expert, Dataset{}, cfg), doctest::Contains("round 1"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("round 1"), std::invalid_argument);
     // with demonstrations there is a learner from the start and any β_1 is fine
     cfg.rounds = 1;
-    const DAggerResult r = dagger(expert, collect_demos(expert, 1, 3), cfg);
+    const DAggerResult r = dagger(env, expert, collect_demos(env, expert, 1, 3), cfg);
     CHECK(r.rounds[0].beta == 0.0);
     CHECK(r.rounds[0].total_labels == 600);
 }
@@ -166,9 +171,10 @@ TEST_CASE("parse_beta accepts first, linear, exp:P and rejects the rest naming t
 }
 
 TEST_CASE("noise injection: noisy demos record the expert's clean action at every visited state") {
-    const BatchPolicy expert = expert_policy(Expert::SwingUp);
-    const Dataset clean = collect_demos(expert, 3, 17, 0.0);
-    const Dataset noisy = collect_demos(expert, 3, 17, 0.5);
+    const Pendulum env;
+    const std::shared_ptr<const Expert> expert = swingup();
+    const Dataset clean = collect_demos(env, expert, 3, 17, 0.0);
+    const Dataset noisy = collect_demos(env, expert, 3, 17, 0.5);
     REQUIRE(noisy.size() == 600);
     CHECK(noisy.num_episodes() == 3);
     // the label of each state is the expert's clean action there (recomputed: same bytes)
@@ -180,19 +186,24 @@ TEST_CASE("noise injection: noisy demos record the expert's clean action at ever
         CHECK(same_bytes(Mat(noisy.observations.row(b)), Mat(clean.observations.row(b))));
         CHECK_FALSE(same_bytes(Mat(noisy.observations.middleRows(b, 200)), Mat(clean.observations.middleRows(b, 200))));
     }
+    // the executed (noisy) actions are recorded beside the clean labels, with the env's identity
+    CHECK(same_bytes(clean.executed, clean.actions));
+    REQUIRE(noisy.executed.rows() == 600);
+    CHECK_FALSE(same_bytes(noisy.executed, noisy.actions));
+    CHECK(noisy.env == env.spec().identity());
     // σ = 0.5 on actions in [-2, 2] moves the path visibly, not by rounding
     CHECK((noisy.observations - clean.observations).cwiseAbs().maxCoeff() > 0.1f);
 
-    CHECK_THROWS_WITH_AS(collect_demos(expert, 0, 1), doctest::Contains("episodes"), std::invalid_argument);
-    CHECK_THROWS_WITH_AS(collect_demos(expert, 1, 1, -0.1), doctest::Contains("sigma"), std::invalid_argument);
-    CHECK_THROWS_AS(collect_demos(expert, 1, 1, std::nan("")), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(collect_demos(env, expert, 0, 1), doctest::Contains("episodes"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(collect_demos(env, expert, 1, 1, -0.1), doctest::Contains("sigma"), std::invalid_argument);
+    CHECK_THROWS_AS(collect_demos(env, expert, 1, 1, std::nan("")), std::invalid_argument);
 
     // bc_noise_injection = collect_demos then train_bc: same seed, same weights
     BCConfig bc;
     bc.epochs = 1;
     bc.hidden = {16};
-    const BCResult a = bc_noise_injection(expert, 2, 17, 0.5, bc);
-    const BCResult b = train_bc(collect_demos(expert, 2, 17, 0.5), bc);
+    const BCResult a = bc_noise_injection(env, expert, 2, 17, 0.5, bc);
+    const BCResult b = train_bc(collect_demos(env, expert, 2, 17, 0.5), bc);
     REQUIRE(a.policy.net.layers.size() == b.policy.net.layers.size());
     for (size_t l = 0; l < a.policy.net.layers.size(); ++l) {
         CHECK(same_bytes(a.policy.net.layers[l].W.value, b.policy.net.layers[l].W.value));

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <cmath>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <numbers>
 
@@ -15,19 +16,28 @@ using namespace imitate;
 
 namespace {
 
-// A finished T-step episode whose pole sits at `before` until step `settle` (1-based) and at 0 afterwards,
-// ending at final θ `final_theta`.
+// A finished T-step pendulum episode whose pole sits at `before` until step `settle` (1-based) and at 0
+// afterwards, ending at final θ `final_theta`; at_goal and final_error as Pendulum reports them
+// (|angle_normalize(θ)| < 0.1 after each step; |angle_normalize(θ)| at the end).
 Episode synthetic(double ret, bool success, double final_theta, int settle = 1, int T = 60, double before = 1.0) {
     Episode e;
     e.seed = static_cast<uint64_t>(ret * -1);
     e.states = MatD::Zero(T, 2);
-    // post_step_theta[t] = states(t+1, 0): θ after step t+1 (1-based)
+    e.observations = Mat::Zero(T, 3);
+    // post_step(0)[t] = states(t+1, 0): θ after step t+1 (1-based)
     for (int t = 0; t + 1 < T; ++t) e.states(t + 1, 0) = (t + 1 < settle) ? before : 0.0;
     e.final_state = {final_theta, 0.0};
+    for (double th : e.post_step(0)) e.at_goal.push_back(std::fabs(angle_normalize(th)) < 0.1);
+    e.final_error = std::fabs(angle_normalize(final_theta));
     e.episode_return = ret;
     e.success = success;
     e.truncated = true;
     return e;
+}
+
+// The swing-up law as a batch policy (envs/experts.hpp's swingup_expert).
+BatchPolicy swingup_expert_policy() {
+    return [](const Mat& obs, Mat& out) { swingup_expert(obs, out); };
 }
 
 }  // namespace
@@ -61,7 +71,7 @@ TEST_CASE("wilson_interval against hand-computed values") {
     CHECK(a.second == doctest::Approx(1.0 - b.first).epsilon(1e-12));
 }
 
-TEST_CASE("summarize: success rate, mean and population std of returns, final |θ|, settle steps") {
+TEST_CASE("summarize: success rate, mean and population std of returns, final error (|θ|), settle steps, lengths") {
     const double two_pi = 2 * std::numbers::pi;
     std::vector<Episode> eps = {
         synthetic(-100, true, 0.05),               // settled from step 1
@@ -75,14 +85,15 @@ TEST_CASE("summarize: success rate, mean and population std of returns, final |�
     CHECK(r.success_rate == 0.5);
     CHECK(r.mean_return == doctest::Approx(-250.0).epsilon(1e-14));
     CHECK(r.std_return == doctest::Approx(std::sqrt(12500.0)).epsilon(1e-14));  // population: Σ(x−μ)²/4
-    CHECK(r.mean_final_abs_theta == doctest::Approx((0.05 + 0.05 + 3.0 + 2.0) / 4).epsilon(1e-12));
+    CHECK(r.mean_final_error == doctest::Approx((0.05 + 0.05 + 3.0 + 2.0) / 4).epsilon(1e-12));
     const auto [lo, hi] = wilson_interval(2, 4);
     CHECK(r.wilson_lo == lo);
     CHECK(r.wilson_hi == hi);
     REQUIRE(r.per_episode.size() == 4);
     CHECK(r.per_episode[0].settle_step == 1);
     CHECK(r.per_episode[1].settle_step == 20);
-    CHECK(r.per_episode[1].final_abs_theta == doctest::Approx(0.05).epsilon(1e-12));
+    CHECK(r.per_episode[1].final_error == doctest::Approx(0.05).epsilon(1e-12));
+    for (const EpisodeRecord& rec : r.per_episode) CHECK(rec.length == 60);
     CHECK(r.per_episode[2].settle_step == -1);
     CHECK(r.per_episode[3].episode_return == -400);
     CHECK(r.per_episode[2].success == false);
@@ -115,7 +126,7 @@ TEST_CASE("eval_json: valid JSON with the aggregated fields and one entry per ep
     CHECK(agg.at("success_ci95")[1].get<double>() == doctest::Approx(r.wilson_hi).epsilon(1e-9));
     CHECK(agg.at("mean_return").get<double>() == doctest::Approx(r.mean_return).epsilon(1e-9));
     CHECK(agg.at("std_return").get<double>() == doctest::Approx(r.std_return).epsilon(1e-9));
-    CHECK(agg.at("mean_final_abs_theta").get<double>() == doctest::Approx(r.mean_final_abs_theta).epsilon(1e-9));
+    CHECK(agg.at("mean_final_error").get<double>() == doctest::Approx(r.mean_final_error).epsilon(1e-9));
     const auto& per = j.at("per_episode");
     REQUIRE(per.is_array());
     REQUIRE(per.size() == 3);
@@ -125,7 +136,8 @@ TEST_CASE("eval_json: valid JSON with the aggregated fields and one entry per ep
         CHECK(per[i].at("return").get<double>() == doctest::Approx(r.per_episode[i].episode_return).epsilon(1e-9));
         CHECK(per[i].at("success").get<bool>() == r.per_episode[i].success);
         CHECK(per[i].at("settle_step") == r.per_episode[i].settle_step);
-        CHECK(per[i].at("final_abs_theta").is_number());
+        CHECK(per[i].at("final_error").get<double>() == doctest::Approx(r.per_episode[i].final_error).epsilon(1e-9));
+        CHECK(per[i].at("length") == 60);
     }
     // zero episodes is still valid JSON
     nlohmann::json empty = nlohmann::json::parse(eval_json(summarize({})));
@@ -137,37 +149,47 @@ TEST_CASE("evaluate: held-out seeds per episode, deterministic, chunk execution 
     EvalConfig ev;
     ev.episodes = 6;
     ev.seed = 4242;
-    const EvalResult a = evaluate(expert_policy(Expert::SwingUp), 1, ev);
+    const Pendulum env;
+    const EvalResult a = evaluate(env, swingup_expert_policy(), 1, ev);
     REQUIRE(a.per_episode.size() == 6);
     for (int i = 0; i < 6; ++i) CHECK(a.per_episode[i].seed == derive_seed(4242, i));
-    const EvalResult b = evaluate(expert_policy(Expert::SwingUp), 1, ev);
+    const EvalResult b = evaluate(env, swingup_expert_policy(), 1, ev);
     CHECK(a.mean_return == b.mean_return);  // exactly: same starts, same controller
     ev.seed = 4243;
-    CHECK(evaluate(expert_policy(Expert::SwingUp), 1, ev).mean_return != a.mean_return);
+    CHECK(evaluate(env, swingup_expert_policy(), 1, ev).mean_return != a.mean_return);
     // the steps field shortens episodes: 40 steps cannot hold the last-50-steps success window
     ev.steps = 40;
-    CHECK(evaluate(expert_policy(Expert::SwingUp), 1, ev).successes == 0);
+    CHECK(evaluate(env, swingup_expert_policy(), 1, ev).successes == 0);
     // a chunked stand-in executed receding k = 5 > H = 4 is rejected by the rollout
     ev.steps = 200;
-    ev.exec = Exec::Receding;
-    ev.receding_k = 5;
+    ev.exec.mode = Exec::Receding;
+    ev.exec.receding_k = 5;
     BatchPolicy zeros4 = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 4); };
-    CHECK_THROWS_WITH_AS(evaluate(zeros4, 4, ev), doctest::Contains("receding_k"), std::invalid_argument);
-    ev.receding_k = 2;
-    CHECK(evaluate(zeros4, 4, ev).episodes == 6);
+    CHECK_THROWS_WITH_AS(evaluate(env, zeros4, 4, ev), doctest::Contains("receding_k"), std::invalid_argument);
+    ev.exec.receding_k = 2;
+    CHECK(evaluate(env, zeros4, 4, ev).episodes == 6);
+    // evaluate_expert runs the same episodes as evaluate with the expert's law as a batch policy
+    ev.steps = 0;  // the env's horizon, 200
+    ev.exec = {};
+    const EvalResult x = evaluate_expert(env, std::make_shared<PendulumSwingUp>(), ev);
+    const EvalResult p = evaluate(env, swingup_expert_policy(), 1, ev);
+    CHECK(x.mean_return == p.mean_return);
+    CHECK(x.successes == p.successes);
+    for (const EpisodeRecord& rec : x.per_episode) CHECK(rec.length == 200);
 }
 
 TEST_CASE("the swing-up expert's evaluation: >= 99% success over 300 held-out episodes") {
+    const Pendulum env;
     EvalConfig ev;
     ev.episodes = 300;
     ev.seed = 1000;
-    const EvalResult r = evaluate(expert_policy(Expert::SwingUp), 1, ev);
+    const EvalResult r = evaluate_expert(env, std::make_shared<PendulumSwingUp>(), ev);
     MESSAGE("swing-up expert: " << r.successes << "/" << r.episodes << " = " << 100 * r.success_rate << "% [" << 100 * r.wilson_lo
                                 << ", " << 100 * r.wilson_hi << "], return " << r.mean_return << " ± " << r.std_return);
     CHECK(r.success_rate >= 0.99);
-    CHECK(r.mean_final_abs_theta < 0.1);
+    CHECK(r.mean_final_error < 0.1);
     // the PD expert is the weak one (envs/experts.hpp): far below
-    const EvalResult pd = evaluate(expert_policy(Expert::PD), 1, ev);
+    const EvalResult pd = evaluate_expert(env, std::make_shared<PendulumPD>(), ev);
     CHECK(pd.success_rate < 0.3);
     CHECK(pd.mean_return < r.mean_return);
 }

@@ -401,3 +401,11 @@ TEST_CASE("mujoco: draw() shows the robot, the target or goal and the obstacle i
                     CHECK(std::memcmp(scene.shapes[i].rgb, scene.shapes[j].rgb, 3) != 0);
     }
 }
+
+TEST_CASE("mujoco: a model that fails to load is one error naming the model and MuJoCo's reason") {
+    const std::string msg = error_of([] { compile_mjcf("broken", "<mujoco><worldbody><body><geom type='box'/>"); });
+    CHECK(msg.rfind("broken: MuJoCo could not load the model: ", 0) == 0);
+    CHECK(msg.find('\n') == std::string::npos);
+    const std::string unknown = error_of([] { compile_mjcf("typo", "<mujoco><worldbodyy/></mujoco>"); });
+    CHECK(unknown.rfind("typo: MuJoCo could not load the model: ", 0) == 0);
+}

@@ -13,6 +13,7 @@
 #include <fstream>
 #include <functional>
 #include <limits>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -58,7 +59,10 @@ bool same_dataset(const Dataset& a, const Dataset& b) {
     return same_bytes(a.observations, b.observations) && same_bytes(a.actions, b.actions) &&
            same_bytes(a.rewards, b.rewards) && same_bytes(a.terminations, b.terminations) &&
            same_bytes(a.truncations, b.truncations) && same_bytes(a.episode_ends, b.episode_ends) &&
-           same_bytes(a.states, b.states);
+           same_bytes(a.states, b.states) && a.env == b.env &&
+           // no executed actions: (0,0) or (0,A) alike
+           (a.executed.rows() == 0 ? b.executed.rows() == 0 : same_bytes(a.executed, b.executed)) &&
+           same_bytes(a.seeds, b.seeds);
 }
 
 // One .npy by hand: `dict` is the header's dict text; padding and '\n' added as numpy does.
@@ -139,9 +143,10 @@ TEST_CASE("Dataset: append episodes with the chosen labels, aggregate, ranges") 
     cfg.episodes = 3;
     cfg.steps = 20;
     cfg.seed = 4;
-    cfg.expert = expert_policy(Expert::SwingUp);
+    cfg.expert = std::make_shared<PendulumSwingUp>();
     BatchPolicy zero = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 1); };
-    std::vector<Episode> eps = rollout(zero, cfg);
+    const Pendulum env;
+    std::vector<Episode> eps = rollout(env, zero, cfg);
 
     Dataset a, b;
     for (const Episode& e : eps) a.append(e, Labels::Actions);
@@ -157,6 +162,7 @@ TEST_CASE("Dataset: append episodes with the chosen labels, aggregate, ranges") 
     CHECK(same_bytes(Mat(b.actions.middleRows(20, 20)), eps[1].expert_actions));
     CHECK(same_bytes(Mat(a.observations.middleRows(40, 20)), eps[2].observations));
     CHECK(same_bytes(MatD(a.states.topRows(20)), eps[0].states));
+    CHECK(same_bytes(Mat(a.executed.middleRows(20, 20)), eps[1].executed));
     CHECK(a.rewards[21] == float(eps[1].rewards[1]));
     CHECK(a.truncations[19] == 1);
     CHECK(a.truncations[18] == 0);
@@ -168,12 +174,30 @@ TEST_CASE("Dataset: append episodes with the chosen labels, aggregate, ranges") 
     CHECK(c.size() == 120);
     CHECK(c.episode_ends == std::vector<int64_t>{20, 40, 60, 80, 100, 120});
     CHECK(same_bytes(Mat(c.actions.bottomRows(60)), b.actions));
+    CHECK(c.executed.rows() == 120);
     c.validate();
+    // environment and seeds: aggregated; data of another environment is refused
+    Dataset p = a, q = a;
+    p.env = env.spec().identity();
+    p.seeds = {4};
+    q.seeds = {4, 5};
+    p.append(q);  // q's environment is unknown: accepted
+    CHECK(p.env == env.spec().identity());
+    CHECK(p.seeds == std::vector<uint64_t>{4, 5});
+    q.env = PointMass().spec().identity();
+    CHECK_THROWS_WITH_AS(p.append(q), doctest::Contains("cannot append data of environment"), std::invalid_argument);
+    // a dataset without executed actions makes the aggregate lose them, rather than hold a partial column
+    Dataset old = a;
+    old.executed.resize(0, 1);
+    Dataset mixed = a;
+    mixed.append(old);
+    CHECK(mixed.executed.rows() == 0);
+    mixed.validate();
 
     // Expert labels alone on an episode rolled out without an expert: an error, not a silent fallback.
     RolloutConfig plain;
     plain.steps = 5;
-    std::vector<Episode> pe = rollout(zero, plain);
+    std::vector<Episode> pe = rollout(env, zero, plain);
     CHECK_THROWS_WITH_AS(a.append(pe[0], Labels::Expert), doctest::Contains("expert_actions"), std::invalid_argument);
     Dataset wide;
     wide.observations = Mat::Zero(2, 4);
@@ -195,7 +219,13 @@ TEST_CASE("Dataset::validate names the field") {
     CHECK_NOTHROW(Dataset{}.validate());
     check([](Dataset& d) { d.actions.resize(4, 1); }, "demo: 'actions' has shape (4,1), expected (5,1)");
     check([](Dataset& d) { d.rewards.pop_back(); }, "demo: 'rewards' has shape (4,), expected (5,)");
-    check([](Dataset& d) { d.states.resize(5, 3); }, "'states' has shape (5,3), expected (5,2)");
+    check([](Dataset& d) { d.states.resize(4, 2); }, "'states' has shape (4,2), expected (5,2)");
+    check([](Dataset& d) { d.executed = Mat::Zero(5, 2); }, "'executed_actions' has shape (5,2), expected (5,1)");
+    check([](Dataset& d) { d.executed = Mat::Zero(4, 1); }, "'executed_actions' has shape (4,1), expected (5,1)");
+    check([](Dataset& d) {
+        d.executed = Mat::Zero(5, 1);
+        d.executed(3, 0) = NAN;
+    }, "'executed_actions' has a non-finite value in row 3");
     check([](Dataset& d) { d.truncations[1] = 2; }, "'truncations' has value 2 at index 1, expected 0 or 1");
     check([](Dataset& d) { d.episode_ends = {3, 3, 5}; }, "'episode_ends' entry 1 is 3, expected > 3");
     check([](Dataset& d) { d.episode_ends = {0, 5}; }, "'episode_ends' entry 0 is 0, expected > 0");
@@ -212,12 +242,30 @@ TEST_CASE("npz round trip is exact, deterministic, 64-byte aligned headers") {
     cfg.episodes = 4;
     cfg.seed = 8;
     cfg.noise_sigma = 0.2;
+    const Pendulum env;
     Dataset d;
-    for (const Episode& e : rollout_expert(Expert::PD, cfg)) d.append(e);
+    for (const Episode& e : rollout_expert(env, std::make_shared<PendulumPD>(), cfg)) d.append(e);
+    d.env = env.spec().identity();
+    d.seeds = {8, 0xFFFFFFFFFFFFFFFFull};  // all 64 bits survive
+    REQUIRE(d.executed.rows() == 800);
+    CHECK_FALSE(same_bytes(d.executed, d.actions));  // the noise is in the executed column only
     const std::string path = IMITATE_BUILD_DIR "/test_npz_roundtrip.npz";
     save_npz(path, d);
     Dataset back = load_npz(path, 3, 1);
-    CHECK(same_dataset(d, back));
+    CHECK(same_dataset(d, back));  // executed, env and seeds included
+    CHECK(back.env == env.spec().identity());
+    CHECK(back.seeds == d.seeds);
+    // the executed actions replay the episode exactly from its first state
+    {
+        Pendulum replay;
+        replay.reset_to(back.states.row(0).data());
+        bool same = true;
+        for (int t = 0; t + 1 < 200; ++t) {
+            replay.step(back.executed.row(t).data());
+            same &= replay.theta() == back.states(t + 1, 0) && replay.thetadot() == back.states(t + 1, 1);
+        }
+        CHECK(same);
+    }
     CHECK(npz_bytes(d) == read_file(path));
     CHECK(npz_bytes(d) == npz_bytes(back));
 
@@ -232,7 +280,7 @@ TEST_CASE("npz round trip is exact, deterministic, 64-byte aligned headers") {
         CHECK((10 + hlen) % 64 == 0);
         CHECK(bytes[p + 10 + hlen - 1] == '\n');
     }
-    CHECK(headers == 7);
+    CHECK(headers == 10);  // 7 required entries + executed_actions, seeds, env_spec
     CHECK(bytes.find("{'descr': '<f4', 'fortran_order': False, 'shape': (800, 3), }") != std::string::npos);
     CHECK(bytes.find("{'descr': '<i8', 'fortran_order': False, 'shape': (4,), }") != std::string::npos);
 
@@ -248,6 +296,31 @@ TEST_CASE("npz round trip is exact, deterministic, 64-byte aligned headers") {
     CHECK_THROWS_WITH_AS(save_npz(bad_path, bad), doctest::Contains("test_npz_bad.npz: 'actions' has a non-finite"),
                          std::runtime_error);
     CHECK_FALSE(std::filesystem::exists(bad_path));
+}
+
+TEST_CASE("npz: a file without the optional entries loads; states of any width load") {
+    // small_dataset() has no executed actions, environment or seeds: its file holds only the 7 entries
+    const std::string bytes = npz_bytes(small_dataset());
+    CHECK(bytes.find("executed_actions") == std::string::npos);
+    CHECK(bytes.find("env_spec") == std::string::npos);
+    CHECK(bytes.find("seeds") == std::string::npos);
+    const Dataset old = parse_npz(bytes, "old.npz", 3, 1);
+    CHECK(same_dataset(old, small_dataset()));
+    CHECK(old.executed.rows() == 0);
+    CHECK(old.env.empty());
+    CHECK(old.seeds.empty());
+    // the same from the hand-built entries (small_entries(): written without our writer)
+    CHECK(same_dataset(parse_npz(zip_of(small_entries()), "hand.npz"), small_dataset()));
+
+    // states of width D = 3 (any simulator's state) round-trip
+    Dataset wide = small_dataset();
+    wide.states.resize(5, 3);
+    for (int i = 0; i < 5; ++i)
+        for (int c = 0; c < 3; ++c) wide.states(i, c) = 0.5 * i - c;
+    wide.validate();
+    const Dataset back = parse_npz(npz_bytes(wide), "wide.npz", 3, 1);
+    CHECK(back.states.cols() == 3);
+    CHECK(same_dataset(back, wide));
 }
 
 TEST_CASE("NumPy opens our .npz in one line, and we open NumPy's (savez and savez_compressed)") {

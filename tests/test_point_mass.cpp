@@ -1,12 +1,16 @@
 // The 2-D point mass (envs/point_mass.hpp): the step equations and clipping, collision and goal
 // termination, the expert (always succeeds, passes left or right about half the time each), lockstep
-// rollouts (chunks executed open loop, determinism for a seed), and bad inputs rejected with the field named.
+// rollouts through the generic loop of envs/rollout.hpp (chunks executed open loop, determinism for a seed;
+// paths are the states plus the final state), and bad inputs rejected with the field named.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <memory>
 #include <string>
 
 #include "envs/point_mass.hpp"
+#include "envs/rollout.hpp"
 
 using namespace imitate;
 
@@ -19,6 +23,19 @@ static std::string error_of(F&& f) {
         return e.what();
     }
     return "";
+}
+
+// An episode's path: its T states, then the final state: (T+1, 2).
+static MatD path_of(const Episode& e) {
+    MatD p(e.states.rows() + 1, 2);
+    p.topRows(e.states.rows()) = e.states;
+    p(e.states.rows(), 0) = e.final_state.at(0);
+    p(e.states.rows(), 1) = e.final_state.at(1);
+    return p;
+}
+
+static std::vector<Episode> expert_rollout(const RolloutConfig& cfg) {
+    return rollout_expert(PointMass(), std::make_shared<PointMassExpert>(), cfg);
 }
 
 TEST_CASE("point mass: p' = p + dt·clip(v); reward and flags") {
@@ -81,22 +98,27 @@ TEST_CASE("point mass: reset draws x₀ in the start band from one uniform, y₀
 }
 
 TEST_CASE("point mass expert: succeeds from every start, passes left or right about half the time each") {
-    PointMassRolloutConfig cfg;
+    RolloutConfig cfg;
     cfg.episodes = 400;
     cfg.seed = 11;
-    const auto eps = rollout_point_mass_expert(cfg);
+    const auto eps = expert_rollout(cfg);
     const std::vector<int> sides = point_mass_sides(cfg.episodes, cfg.seed);
     int ok = 0, left = 0, longest = 0;
     double closest = 1e9;  // closest approach to the obstacle's centre over all paths
+    PointMassExpert expert;
     for (size_t i = 0; i < eps.size(); ++i) {
-        const PointMassEpisode& e = eps[i];
+        const Episode& e = eps[i];
         ok += e.success;
-        left += e.side == -1;
-        CHECK(e.side == sides[i]);  // it passes on the side it drew
-        CHECK_FALSE(e.collided);
-        longest = std::max(longest, int(e.actions.rows()));
-        CHECK(e.path.rows() == e.actions.rows() + 1);
-        for (Eigen::Index t = 0; t < e.path.rows(); ++t) closest = std::min(closest, std::hypot(e.path(t, 0), e.path(t, 1) - 1.5));
+        const int side = passing_side(e.states, e.final_state);
+        left += side == -1;
+        expert.reset(e.seed);
+        CHECK(expert.side() == sides[i]);  // the expert's draw is point_mass_sides'
+        CHECK(side == sides[i]);           // and it passes on the side it drew
+        CHECK(e.terminated);               // at the goal, not in the obstacle
+        CHECK(e.rewards.back() == 1.0);
+        longest = std::max(longest, e.length());
+        const MatD path = path_of(e);
+        for (Eigen::Index t = 0; t < path.rows(); ++t) closest = std::min(closest, std::hypot(path(t, 0), path(t, 1) - 1.5));
         CHECK(e.actions.cwiseAbs().maxCoeff() <= 1.0f);
     }
     MESSAGE("expert: " << ok << "/400 succeed, " << left << " pass left, longest " << longest << " steps, closest approach "
@@ -109,17 +131,17 @@ TEST_CASE("point mass expert: succeeds from every start, passes left or right ab
 }
 
 TEST_CASE("point mass rollout: same seed, same bytes; chunks run open loop; starts honoured") {
-    PointMassRolloutConfig cfg;
+    RolloutConfig cfg;
     cfg.episodes = 20;
     cfg.seed = 5;
-    const auto a = rollout_point_mass_expert(cfg), b = rollout_point_mass_expert(cfg);
+    const auto a = expert_rollout(cfg), b = expert_rollout(cfg);
     cfg.seed = 6;
-    const auto c = rollout_point_mass_expert(cfg);
+    const auto c = expert_rollout(cfg);
     bool differ = false;
     for (int i = 0; i < 20; ++i) {
-        CHECK(a[i].path == b[i].path);
+        CHECK(path_of(a[i]) == path_of(b[i]));
         CHECK(a[i].actions == b[i].actions);
-        differ |= a[i].path(0, 0) != c[i].path(0, 0);
+        differ |= a[i].states(0, 0) != c[i].states(0, 0);
     }
     CHECK(differ);
 
@@ -130,31 +152,34 @@ TEST_CASE("point mass rollout: same seed, same bytes; chunks run open loop; star
         out.resize(obs.rows(), 6);
         for (Eigen::Index b = 0; b < obs.rows(); ++b) out.row(b) << 1, 0, 0, 1, -1, 0;
     };
-    PointMassRolloutConfig h3;
+    PointMassConfig seven;
+    seven.max_steps = 7;
+    RolloutConfig h3;
     h3.episodes = 2;
     h3.chunk = 3;
-    h3.env.max_steps = 7;
     h3.starts = {{3.0, 0.0}, {-3.0, 0.0}};
-    const auto eps = rollout_point_mass(up, h3);
+    const auto eps = rollout(PointMass(seven), up, h3);
     CHECK(queries == 3);  // t = 0, 3, 6
     for (const auto& e : eps) {
         REQUIRE(e.actions.rows() == 7);
         CHECK(e.truncated);
-        CHECK(e.side == 0);  // never reached the obstacle's height
+        CHECK_FALSE(e.terminated);
+        CHECK(passing_side(e.states, e.final_state) == 0);  // never reached the obstacle's height
         CHECK(e.actions(4, 1) == 1.0f);
-        CHECK(e.path(7, 1) == doctest::Approx(0.2));  // two steps up of 0.1 (t = 1, 4)
+        CHECK(e.final_state[1] == doctest::Approx(0.2));  // two steps up of 0.1 (t = 1, 4)
     }
-    CHECK(eps[0].path(7, 0) == doctest::Approx(3.1));  // +0.1, −0.1, +0.1, −0.1, +0.1 over t = 0, 2, 3, 5, 6
+    CHECK(eps[0].final_state[0] == doctest::Approx(3.1));  // +0.1, −0.1, +0.1, −0.1, +0.1 over t = 0, 2, 3, 5, 6
 
     // A straight-up policy from the centre line hits the obstacle: the MSE average's failure.
     BatchPolicy straight = [](const Mat& obs, Mat& out) {
         out = Mat::Zero(obs.rows(), 2);
         out.col(1).setOnes();
     };
-    PointMassRolloutConfig mid;
+    RolloutConfig mid;
     mid.episodes = 10;
-    for (const auto& e : rollout_point_mass(straight, mid)) {
-        CHECK(e.collided);
+    for (const auto& e : rollout(PointMass(), straight, mid)) {
+        CHECK(e.terminated);
+        CHECK(e.rewards.back() == -1.0);  // the collision's reward
         CHECK_FALSE(e.success);
         CHECK(e.actions.rows() == 11);  // y = 1.1 after 11 steps: the first inside (y = 1.0 grazes the edge)
     }
@@ -176,15 +201,19 @@ TEST_CASE("point mass: bad inputs are rejected with the field named") {
     CHECK(error_of([&] { PointMass p(c); }).find("start band") != std::string::npos);
     CHECK(error_of([] { point_mass_expert_action(std::array<float, 2>{0, 0}.data(), 0); }).find("side = 0") != std::string::npos);
 
-    PointMassRolloutConfig r;
+    RolloutConfig r;
     r.chunk = 0;
-    CHECK(error_of([&] { rollout_point_mass_expert(r); }).find("chunk = 0") != std::string::npos);
+    CHECK(error_of([&] { expert_rollout(r); }).find("chunk = 0") != std::string::npos);
     r = {};
     r.episodes = 2;
     r.starts = {{1.0, 0.0}};
-    CHECK(error_of([&] { rollout_point_mass(point_mass_expert({1, 1}), r); }).find("starts.size()") != std::string::npos);
+    BatchPolicy zeros = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 2); };
+    CHECK(error_of([&] { rollout(env, zeros, r); }).find("starts.size()") != std::string::npos);
+    r.starts = {{1.0, 0.0}, {1.0}};  // a point mass state is (x, y)
+    CHECK(error_of([&] { rollout(env, zeros, r); }).find("starts[i].size()") != std::string::npos);
     r.starts.clear();
-    CHECK(error_of([&] { rollout_point_mass(point_mass_expert({1, 1, 1}), r); }).find("expected (3,2)") != std::string::npos);
+    BatchPolicy three_rows = [](const Mat&, Mat& out) { out = Mat::Zero(3, 2); };
+    CHECK(error_of([&] { rollout(env, three_rows, r); }).find("expected (2,2)") != std::string::npos);
     BatchPolicy wrong = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 1); };
-    CHECK(error_of([&] { rollout_point_mass(wrong, r); }) == "point_mass rollout: policy returned shape (2,1), expected (2,2)");
+    CHECK(error_of([&] { rollout(env, wrong, r); }) == "rollout: policy returned shape (2,1), expected (2,2)");
 }

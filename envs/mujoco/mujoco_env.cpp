@@ -37,7 +37,13 @@ const mjModel* compile_mjcf(const std::string& name, const char* xml) {
     char error[1000] = "";
     mjModel* m = mj_loadXML(file.c_str(), vfs.get(), error, sizeof error);
     mj_deleteVFS(vfs.get());
-    if (m == nullptr) throw std::runtime_error(name + ": MuJoCo could not load the model: " + error);
+    if (m == nullptr) {  // MuJoCo's message spans lines ("XML Error: ...\nElement ..."): one line for the user
+        std::string why = error;
+        for (char& c : why)
+            if (c == '\n') c = ' ';
+        while (!why.empty() && why.back() == ' ') why.pop_back();
+        throw std::runtime_error(name + ": MuJoCo could not load the model: " + why);
+    }
     return m;
 }
 
