@@ -16,6 +16,7 @@
 #include "algorithms/checkpoint.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/evaluate.hpp"
+#include "algorithms/imitate.h"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/npz.hpp"
 #include "algorithms/atomic_file.hpp"
@@ -322,6 +323,10 @@ int main(int argc, char** argv) {
     prefer_passive_waiting(argv);
     using namespace imitate::cli;
     CLI::App app{"imitate: imitation learning on Pendulum-v1 (behaviour cloning, action chunking, DAgger)"};
+    app.add_flag_callback("--version", [] {  // runs before the subcommand check, so `imitate --version` alone works
+        fmt::print("imitate {}\n", imitate_version());
+        std::exit(0);
+    }, "print the version and exit");
     app.require_subcommand(1);
     app.fallthrough();  // global flags may follow the subcommand
     Globals g;
