@@ -19,6 +19,8 @@
 #define IMITATE_VERSION_STRING "unknown"
 #endif
 
+// Internal names live in imitate::c_api (a unity build shares one anonymous namespace among several files).
+namespace imitate::c_api {
 namespace {
 
 // One batch size's buffers: observations in, actions out, the network's scratch.
@@ -29,12 +31,14 @@ struct Slot {
 };
 
 }  // namespace
+}  // namespace imitate::c_api
 
 struct imitate_policy {
     imitate::Policy policy;
-    std::vector<std::unique_ptr<Slot>> slots;  // most recently used first
+    std::vector<std::unique_ptr<imitate::c_api::Slot>> slots;  // most recently used first
 };
 
+namespace imitate::c_api {
 namespace {
 
 thread_local std::string last_error;
@@ -100,46 +104,48 @@ int run(imitate_policy* p, const float* obs, int batch, float* out, const unsign
 }
 
 }  // namespace
+}  // namespace imitate::c_api
+namespace capi = imitate::c_api;
 
 extern "C" {
 
 imitate_policy* imitate_policy_open(const char* path) {
     if (!path) {
-        fail("imitate_policy_open: path is NULL");
+        capi::fail("imitate_policy_open: path is NULL");
         return nullptr;
     }
     try {
         auto p = std::make_unique<imitate_policy>(imitate_policy{imitate::load_policy(path), {}});
-        std::unique_lock lock(registry_mutex);
-        registry().insert(p.get());
+        std::unique_lock lock(capi::registry_mutex);
+        capi::registry().insert(p.get());
         return p.release();
     } catch (const std::exception& e) {
-        fail(e.what());  // load_policy's messages start with the path
+        capi::fail(e.what());  // load_policy's messages start with the path
     } catch (...) {
-        fail(std::string(path) + ": unknown error");
+        capi::fail(std::string(path) + ": unknown error");
     }
     return nullptr;
 }
 
-const char* imitate_last_error(void) { return last_error.c_str(); }
+const char* imitate_last_error(void) { return capi::last_error.c_str(); }
 
-int imitate_policy_obs_dim(const imitate_policy* p) { return dim(p, "imitate_policy_obs_dim", &imitate::PolicyConfig::obs_dim); }
-int imitate_policy_act_dim(const imitate_policy* p) { return dim(p, "imitate_policy_act_dim", &imitate::PolicyConfig::act_dim); }
-int imitate_policy_chunk(const imitate_policy* p) { return dim(p, "imitate_policy_chunk", &imitate::PolicyConfig::chunk); }
+int imitate_policy_obs_dim(const imitate_policy* p) { return capi::dim(p, "imitate_policy_obs_dim", &imitate::PolicyConfig::obs_dim); }
+int imitate_policy_act_dim(const imitate_policy* p) { return capi::dim(p, "imitate_policy_act_dim", &imitate::PolicyConfig::act_dim); }
+int imitate_policy_chunk(const imitate_policy* p) { return capi::dim(p, "imitate_policy_chunk", &imitate::PolicyConfig::chunk); }
 
 int imitate_policy_predict(imitate_policy* p, const float* obs, int batch, float* out) {
-    return run(p, obs, batch, out, nullptr, "imitate_policy_predict");
+    return capi::run(p, obs, batch, out, nullptr, "imitate_policy_predict");
 }
 
 int imitate_policy_sample(imitate_policy* p, const float* obs, int batch, unsigned long long seed, float* out) {
-    return run(p, obs, batch, out, &seed, "imitate_policy_sample");
+    return capi::run(p, obs, batch, out, &seed, "imitate_policy_sample");
 }
 
 void imitate_policy_close(imitate_policy* p) {
     if (!p) return;
     {
-        std::unique_lock lock(registry_mutex);
-        if (registry().erase(p) == 0) return;  // not open: never free what we did not hand out
+        std::unique_lock lock(capi::registry_mutex);
+        if (capi::registry().erase(p) == 0) return;  // not open: never free what we did not hand out
     }
     delete p;
 }
