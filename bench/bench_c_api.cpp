@@ -1,7 +1,8 @@
 // The C interface's cost over the C++ call it wraps: batch-1 deterministic predict of the seed's policy
 // (obs 3, hidden 256,256, H = 4, normalising; saved and loaded as a checkpoint) through
 // imitate_policy_predict (registry check, buffer lookup, copies in and out) beside Policy::predict with the
-// caller's own Mat and scratch — the peer. The budget: at most 10% more per call.
+// caller's own Mat and scratch — the peer. The budget: at most 10% more per call. A tiny network
+// (/1) shows the wrapper's absolute cost.
 // Validated first (the two give the same bits), then timed; items/s = predictions per second. Interleave
 // repetitions to average out a shared machine:
 //   build/bench/bench_c_api --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true
@@ -12,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include <unistd.h>
 
@@ -28,9 +30,9 @@ struct Fixture {
     imitate_policy* handle = nullptr;
     Mat obs;
 
-    static Policy make() {
+    static Policy make(std::vector<int> hidden) {
         PolicyConfig pc;
-        pc.obs_dim = 3, pc.act_dim = 1, pc.chunk = 4, pc.hidden = {256, 256};
+        pc.obs_dim = 3, pc.act_dim = 1, pc.chunk = 4, pc.hidden = std::move(hidden);
         Rng rng(0);
         Policy p(pc, rng);
         Mat o(64, 3), a(64, 1);
@@ -41,7 +43,8 @@ struct Fixture {
         p.norm = fit_normalizer(o, a);
         return p;
     }
-    Fixture() : path("/tmp/bench_c_api_policy." + std::to_string(::getpid()) + ".safetensors"), policy(make()) {
+    explicit Fixture(std::vector<int> hidden)
+        : path("/tmp/bench_c_api_policy." + std::to_string(::getpid()) + ".safetensors"), policy(make(hidden)) {
         save_policy(path, policy);
         policy = load_policy(path);
         handle = imitate_policy_open(path.c_str());
@@ -64,13 +67,15 @@ struct Fixture {
     }
 };
 
-Fixture& fixture() {
-    static Fixture f;
-    return f;
+// The seed's network, and a tiny one (3 -> 4 -> 4) whose compute is small enough that the difference
+// between the two calls is the wrapper's own cost in ns.
+Fixture& fixture(int tiny) {
+    static Fixture seed({256, 256}), small({4});
+    return tiny ? small : seed;
 }
 
 void BM_predict_batch1_cpp(benchmark::State& state) {
-    Fixture& f = fixture();
+    Fixture& f = fixture(static_cast<int>(state.range(0)));
     Mat out;
     MLPScratch s;
     for (auto _ : state) {
@@ -81,7 +86,7 @@ void BM_predict_batch1_cpp(benchmark::State& state) {
 }
 
 void BM_predict_batch1_c_api(benchmark::State& state) {
-    Fixture& f = fixture();
+    Fixture& f = fixture(static_cast<int>(state.range(0)));
     float out[4];
     for (auto _ : state) {
         if (imitate_policy_predict(f.handle, f.obs.data(), 1, out) != 0) state.SkipWithError(imitate_last_error());
@@ -92,6 +97,7 @@ void BM_predict_batch1_c_api(benchmark::State& state) {
 
 }  // namespace
 
-BENCHMARK(BM_predict_batch1_cpp);
-BENCHMARK(BM_predict_batch1_c_api);
+// Argument: 0 = the seed's policy, 1 = the tiny one.
+BENCHMARK(BM_predict_batch1_cpp)->Arg(0)->Arg(1);
+BENCHMARK(BM_predict_batch1_c_api)->Arg(0)->Arg(1);
 BENCHMARK_MAIN();
