@@ -14,8 +14,17 @@
 
 #include "algorithms/imitate.h"
 
+namespace {
+// The file every input is written to, removed when the fuzzer exits.
+struct InputFile {
+    std::string path = "/tmp/fuzz_c_api." + std::to_string(::getpid()) + ".safetensors";
+    ~InputFile() { std::remove(path.c_str()); }
+};
+}  // namespace
+
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-    static const std::string path = "/tmp/fuzz_c_api." + std::to_string(::getpid()) + ".safetensors";
+    static const InputFile file;
+    const std::string& path = file.path;
     if (FILE* f = std::fopen(path.c_str(), "wb")) {
         if (size) std::fwrite(data, 1, size, f);
         std::fclose(f);
