@@ -18,6 +18,7 @@
 #include "algorithms/checkpoint.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/evaluate.hpp"
+#include "algorithms/imitate.h"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/npz.hpp"
 #include "algorithms/atomic_file.hpp"
@@ -447,6 +448,10 @@ int main(int argc, char** argv) {
     CLI::App app{"imitate: imitation learning on any environment of its table (behaviour cloning, action chunking, "
                  "DAgger, noise injection, multimodal heads); `imitate envs` lists them"};
     app.option_defaults()->always_capture_default();  // --help shows every option's default
+    app.add_flag_callback("--version", [] {  // runs before the subcommand check, so `imitate --version` alone works
+        fmt::print("imitate {}\n", imitate_version());
+        std::exit(0);
+    }, "print the version and exit");
     app.require_subcommand(1);
     app.fallthrough();  // global flags may follow the subcommand
     Globals g;

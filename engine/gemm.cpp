@@ -127,8 +127,11 @@ void gemm_f32(int M, int N, int K, const float* a, std::ptrdiff_t sai, std::ptrd
     if (packed.size() < panel_size * panels) packed.resize(panel_size * panels);
     float* bp_all = packed.data();
     const int chunks = row_chunks(M, 2.0 * M * N * K);
-#pragma omp parallel if (chunks > 1)
-    {
+    // The body's `omp for` loops are orphaned: inside the parallel region below they split across the team,
+    // called directly they run on this thread alone. A one-chunk product never enters a parallel region:
+    // libgomp allocates a team for every serialised region (`if (false)`), and a control loop's predict
+    // must not allocate (algorithms/imitate.h).
+    auto body = [&] {
         // 1. pack B: panel p holds columns [32p, 32p+32) as K rows of 32 floats, zero beyond N
 #pragma omp for schedule(static)
         for (int p = 0; p < panels; ++p) pack_b_panel(K, N, b, ldb, b_trans, p * kNR, bp_all + p * panel_size);
@@ -167,6 +170,12 @@ void gemm_f32(int M, int N, int K, const float* a, std::ptrdiff_t sai, std::ptrd
                 }
             }
         }
+    };
+    if (chunks > 1) {
+#pragma omp parallel
+        body();
+    } else {
+        body();
     }
 }
 

@@ -27,7 +27,11 @@ static Eigen::Index chunk_begin(Eigen::Index n, int chunks, int c) {
 template <class F>
 static void for_chunks(Eigen::Index n, double flops, F&& f) {
     const int chunks = n_chunks(n, flops);
-#pragma omp parallel for schedule(static) if (chunks > 1)
+    if (chunks == 1) {  // no parallel region: libgomp allocates a team even for a serialised one
+        f(0, n);
+        return;
+    }
+#pragma omp parallel for schedule(static)
     for (int c = 0; c < chunks; ++c) {
         Eigen::Index r0 = chunk_begin(n, chunks, c), r1 = chunk_begin(n, chunks, c + 1);
         if (r1 > r0) f(r0, r1);

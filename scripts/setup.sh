@@ -14,9 +14,16 @@ main | test) ;;
     ;;
 esac
 
-# 1. Debian packages: only the missing ones, and apt-get update only if something is missing.
-packages=(meson ninja-build cmake pkg-config g++ clang libclang-rt-14-dev libeigen3-dev doctest-dev
-    libbenchmark-dev libzip-dev nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox python3-torch)
+# 1. Debian packages: only the missing ones, and apt-get update only if something is missing. main: what
+#    building and running needs (the meson build also compiles the doctest programs, found through cmake, and
+#    the Google Benchmarks; python3-numpy serves the Python module, gnuplot the experiment plots). test adds
+#    what only tests use: clang + libFuzzer (fuzzing) and PyTorch (the interop tests and the benchmark
+#    peers), which pulls in OpenCV and more.
+packages=(meson ninja-build cmake pkg-config g++ libeigen3-dev doctest-dev libbenchmark-dev libzip-dev
+    nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox)
+if [ "$mode" = test ]; then
+    packages+=(clang libclang-rt-14-dev python3-torch)
+fi
 missing=()
 for p in "${packages[@]}"; do
     status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the file readers with libFuzzer + ASan + UBSan: tests/fuzz/fuzz_safetensors.cpp always,
-# tests/fuzz/fuzz_npz.cpp once algorithms/npz.hpp and npz.cpp exist. Each runs for -runs=20000 or 60 s,
+# tests/fuzz/fuzz_npz.cpp once algorithms/npz.hpp and npz.cpp exist, and the C interface
+# (tests/fuzz/fuzz_c_api.cpp: imitate_policy_open/predict/sample on the safetensors seeds). Each runs for -runs=20000 or 60 s,
 # whichever comes first, from a temporary copy of the committed seed files; any crash, sanitizer report or
 # leak fails the test and leaves the input in <build>/fuzz/<fuzzer>-crash-*. SKIP without clang++/libFuzzer.
 # Usage: test_fuzz.sh <source_dir> <build_dir>     (FUZZ_CXX overrides the compiler, FUZZ_SECONDS the budget)
@@ -42,7 +43,7 @@ flags+=("${pkg_cflags[@]}")
 # $out/obj and appended to $objs; it is rebuilt only when its source or a header it includes (-MMD) is newer.
 object() {
     local cpp=$1 obj dep stale=0
-    obj=$out/obj/$(basename "$cpp" .cpp).o
+    obj=${objdir:-$out/obj}/$(basename "$cpp" .cpp).o
     if [ ! -f "$obj" ] || [ ! -f "$obj.d" ]; then
         stale=1
     else
@@ -112,4 +113,19 @@ PY
     mapfile -t seeds < <(find "$src/tests/fixtures" "$out/npz_seeds" -name '*.npz' -size -64k)
     fuzz fuzz_npz -L"$build" -limitate -Wl,-rpath,"$build"
 fi
+
+# 3. the C interface (imitate.h): imitate_policy_open on every input, predict and sample when it loads.
+#    The checkpoint reader, safetensors and the C interface instrumented; the core library linked, with the
+#    Eigen ABI define it was built with (its own object directory: other flags than sections 1 and 2).
+objs=()
+objdir=$out/obj_c_api
+mkdir -p "$objdir"
+saved_flags=("${flags[@]}")
+flags+=(-DEIGEN_MAX_ALIGN_BYTES=64)
+for cpp in c_api.cpp checkpoint.cpp safetensors.cpp atomic_file.cpp; do object "$src/algorithms/$cpp"; done
+seeds=("$src"/tests/fixtures/safetensors_corrupt/* "$src"/tests/fixtures/safetensors_valid/*
+    "$src"/tests/fixtures/torch_bcpolicy_h4.safetensors)
+fuzz fuzz_c_api -L"$build" -limitate -Wl,-rpath,"$build"
+flags=("${saved_flags[@]}")
+unset objdir
 echo "PASS"
