@@ -16,11 +16,12 @@ esac
 
 # 1. Debian packages: only the missing ones, and apt-get update only if something is missing. main: what
 #    building and running needs (the meson build also compiles the doctest programs, found through cmake, and
-#    the Google Benchmarks; python3-numpy serves the Python module, gnuplot the experiment plots). test adds
+#    the Google Benchmarks; python3-numpy serves the Python module, gnuplot the experiment plots, MuJoCo the
+#    robots reacher and push, giflib the evaluation videos). test adds
 #    what only tests use: clang + libFuzzer (fuzzing) and PyTorch (the interop tests and the benchmark
 #    peers), which pulls in OpenCV and more.
 packages=(meson ninja-build cmake pkg-config g++ libeigen3-dev doctest-dev libbenchmark-dev libzip-dev
-    nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox)
+    nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox libmujoco-dev libgif-dev)
 if [ "$mode" = test ]; then
     packages+=(clang libclang-rt-14-dev python3-torch)
 fi
@@ -37,11 +38,13 @@ if [ ${#missing[@]} -gt 0 ]; then
     "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}"
 fi
 
-# 2. Configure (or reconfigure) and build.
+# 2. Configure (or reconfigure) and build. MuJoCo and giflib were installed above, so their features are
+#    required here: a build that silently lost the robots or the videos would be a broken set-up.
+opts=(-Dnative=true --buildtype=release -Dmujoco=enabled -Dgif=enabled)
 if [ -f build/meson-private/coredata.dat ]; then
-    meson setup --reconfigure build -Dnative=true --buildtype=release
+    meson setup --reconfigure build "${opts[@]}"
 else
-    meson setup build -Dnative=true --buildtype=release
+    meson setup build "${opts[@]}"
 fi
 ninja -C build
 
