@@ -4,6 +4,7 @@
 // Why not Eigen's product: at the training step's 256-wide shapes it reaches ~60% of the FMA peak and
 // cannot be split into thread-count-independent row chunks without repacking B per chunk.
 #include "engine/gemm.hpp"
+#include "engine/threads.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -173,6 +174,11 @@ void gemm_f32(int M, int N, int K, const float* a, std::ptrdiff_t sai, std::ptrd
     };
     if (chunks > 1) {
 #pragma omp parallel
+        body();
+    } else if (in_parallel()) {
+        // Called from inside someone else's parallel region (an experiment's job): an orphaned `omp for`
+        // would bind to that team and wait at a barrier its other threads never reach. A team of our own.
+#pragma omp parallel num_threads(1)
         body();
     } else {
         body();

@@ -41,6 +41,9 @@ fi
 # 2. Configure (or reconfigure) and build. MuJoCo and giflib were installed above, so their features are
 #    required here: a build that silently lost the robots or the videos would be a broken set-up.
 opts=(-Dnative=true --buildtype=release -Dmujoco=enabled -Dgif=enabled)
+# A build/ from before 0.2 holds an unversioned libimitate.so that a reconfigure cannot turn into the 0.2
+# symlink (ninja's log still owns the old file and removes the new link): start that one afresh.
+if [ -f build/libimitate.so ] && [ ! -L build/libimitate.so ]; then rm -rf build; fi
 if [ -f build/meson-private/coredata.dat ]; then
     meson setup --reconfigure build "${opts[@]}"
 else

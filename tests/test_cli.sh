@@ -151,9 +151,10 @@ ok "eval on held-out starts does not warn" eval --policy pm.safetensors --episod
 [ ! -s err.txt ] || fail "eval on held-out starts printed: $(cat err.txt)"
 if "$BIN" eval --env pendulum --expert pd --episodes 1 --steps 5 --video "$TMP" >/dev/null 2>&1; then
     rm -f "$TMP"/episode_*.gif
-    mkdir -p vid
+    mkdir -p vid vid2
     ok "eval --video" eval --env pendulum --expert swingup --episodes 2 --steps 20 --video vid
-    ok "eval --video point_mass" eval --policy pm.safetensors --episodes 1 --steps 30 --video vid
+    ok "eval --video point_mass" eval --policy pm.safetensors --episodes 1 --steps 30 --video vid2
+    [ -s vid2/episode_0.gif ] || fail "eval --video point_mass wrote no GIF"
     # one frame per recorded state plus the final one: 21 for 20 steps; count the GIF's image descriptors
     if command -v python3 >/dev/null 2>&1; then
         python3 -c '
@@ -279,7 +280,7 @@ for f in "$FIX"/safetensors_valid/*.safetensors; do
 done
 
 # nothing but what the happy paths wrote is left in the work dir
-leftover=$(ls -A | grep -vxE 'd.npz|noisy.npz|p.safetensors|p4.safetensors|p4n.safetensors|dg|fromdg.safetensors|out.txt|err.txt|bad.npz|bad.safetensors|notpolicy.safetensors|pm.npz|pm.safetensors|pmdg|vid|nan.safetensors')
+leftover=$(ls -A | grep -vxE 'd.npz|noisy.npz|p.safetensors|p4.safetensors|p4n.safetensors|dg|fromdg.safetensors|out.txt|err.txt|bad.npz|bad.safetensors|notpolicy.safetensors|pm.npz|pm.safetensors|pmdg|vid|vid2|nan.safetensors')
 [ -z "$leftover" ] || fail "files left behind: $leftover"
 
 echo "$((cases - failures))/$cases cases passed"

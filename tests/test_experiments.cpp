@@ -314,7 +314,7 @@ TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {
 }
 
 TEST_CASE("--env: an environment an experiment cannot use is refused with one clear invalid_argument") {
-    for (const char* id : {"nope", "push"}) {
+    for (const char* id : {"nope", "cartpole"}) {
         ExperimentOptions o = quick(out_dir("bad_env"));
         o.env = id;
         for (const std::string& name : experiment_names()) {
