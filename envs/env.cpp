@@ -32,6 +32,12 @@ std::string EnvSpec::identity() const {
     return s + "}}";
 }
 
+std::string setting_text(double v) {
+    char b[32];
+    std::snprintf(b, sizeof b, "%.17g", v);
+    return b;
+}
+
 std::vector<float> Env::reset(uint64_t seed) {
     Rng rng(seed);
     reset(rng);

@@ -40,6 +40,9 @@ struct EnvSpec {
     std::string identity() const;
 };
 
+// A setting's value as EnvSpec::settings records it: %.17g, which reads back as the same double.
+std::string setting_text(double v);
+
 // What step() returns besides the next observation.
 struct EnvStep {
     double reward = 0.0;

@@ -53,11 +53,7 @@ Pendulum::Pendulum(const PendulumConfig& cfg) : cfg_(cfg) {
     spec_.max_steps = cfg.max_steps;
     spec_.success_window = 50;
     spec_.success = "|theta| < 0.1 rad after each of the last 50 steps";
-    auto num = [](double v) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%.17g", v);
-        return std::string(b);
-    };
+    auto num = setting_text;
     spec_.settings = {{"g", num(cfg.g)},   {"max_speed", num(cfg.max_speed)}, {"max_torque", num(cfg.max_torque)},
                       {"dt", num(cfg.dt)}, {"m", num(cfg.m)},                 {"l", num(cfg.l)}};
 }

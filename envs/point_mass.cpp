@@ -51,11 +51,7 @@ PointMass::PointMass(const PointMassConfig& cfg) : cfg_(cfg) {
     spec_.max_steps = cfg.max_steps;
     spec_.success_window = 1;
     spec_.success = "reaches the goal disc without entering the obstacle";
-    auto num = [](double x) {
-        char b[32];
-        std::snprintf(b, sizeof b, "%.17g", x);
-        return std::string(b);
-    };
+    auto num = setting_text;
     spec_.settings = {{"dt", num(cfg.dt)},
                       {"max_speed", num(cfg.max_speed)},
                       {"start_halfwidth", num(cfg.start_halfwidth)},
