@@ -57,7 +57,7 @@ ExperimentResult run_chunking(const ExperimentOptions& opt) {
     const bool pendulum = entry.id == "pendulum";
     const ExpertEntry& demo_expert = demonstrator(entry);
     const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
-    const std::string who = pendulum ? "swing-up" : entry.id + " expert '" + demo_expert.name + "'";  // in titles
+    const std::string who = pendulum ? "swing-up" : entry.id + " (expert: " + demo_expert.name + ")";  // in titles
     const int S = opt.seeds, NH = static_cast<int>(c.horizons.size());
     ExperimentResult r;
     r.name = "chunking";

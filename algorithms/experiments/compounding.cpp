@@ -54,7 +54,7 @@ static CompoundingConfig compounding_config(bool quick) {
 // The series' names: the table's expert name as key, and a label for tables and plots.
 static std::string expert_label(const EnvEntry& env, const std::string& name) {
     if (env.id == "pendulum") return name == "pd" ? "PD expert" : name == "swingup" ? "swing-up expert" : name + " expert";
-    return env.id + " expert '" + name + "'";
+    return env.id + " (expert: " + name + ")";
 }
 
 // One learner's curves from every start: err[i][t-1] for t = 1..T, dis[i][t-1] for the T_i steps it ran.
