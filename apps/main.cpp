@@ -56,9 +56,11 @@ std::unique_ptr<Env> env_for(const std::string& flag, const std::string& identit
     const std::string rec = recorded_id(identity, file);
     std::unique_ptr<Env> env = make_env(!flag.empty() ? flag : !rec.empty() ? rec : "pendulum");
     const EnvSpec& sp = env->spec();
+    if (!identity.empty() && rec != sp.id)
+        throw std::invalid_argument(file + ": " + what + " made for environment '" + rec + "', not for '" + sp.id + "'");
     if (!identity.empty() && identity != sp.identity())
         throw std::invalid_argument(file + ": " + what + " made for environment " + identity + ", not for " +
-                                    sp.identity());
+                                    sp.identity() + " (the same id, other settings)");
     if (obs_dim != sp.obs_dim || act_dim != sp.act_dim)
         throw std::invalid_argument(file + ": " + what + " has obs_dim " + std::to_string(obs_dim) + ", act_dim " +
                                     std::to_string(act_dim) + "; environment '" + sp.id + "' has obs_dim " +

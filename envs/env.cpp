@@ -1,6 +1,7 @@
 // The environment contract's few shared pieces: the identity recorded in files, Gymnasium's reset(seed).
 #include "envs/env.hpp"
 
+#include <charconv>
 #include <cstdio>
 
 namespace imitate {
@@ -34,8 +35,8 @@ std::string EnvSpec::identity() const {
 
 std::string setting_text(double v) {
     char b[32];
-    std::snprintf(b, sizeof b, "%.17g", v);
-    return b;
+    const auto r = std::to_chars(b, b + sizeof b, v);  // the shortest text that reads back as v
+    return std::string(b, r.ptr);
 }
 
 std::vector<float> Env::reset(uint64_t seed) {

@@ -40,7 +40,7 @@ struct EnvSpec {
     std::string identity() const;
 };
 
-// A setting's value as EnvSpec::settings records it: %.17g, which reads back as the same double.
+// A setting's value as EnvSpec::settings records it: the shortest text that reads back as the same double.
 std::string setting_text(double v);
 
 // What step() returns besides the next observation.

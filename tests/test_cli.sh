@@ -194,7 +194,7 @@ grep -q "cartpole" err.txt || fail "train --env cartpole did not fail on the env
 err "unknown --env (dagger)" xdg dagger --env cartpole --rounds 1 --out xdg
 err "expert of another env" x.npz collect --env point_mass --expert swingup --episodes 2 --out x.npz
 err "policy of another env (eval)" "" eval --policy pm.safetensors --env pendulum --episodes 2
-grep -q "made for environment .*point_mass.*not for .*pendulum" err.txt || fail "policy of another env: $(cat err.txt)"
+grep -q "made for environment 'point_mass', not for 'pendulum'" err.txt || fail "policy of another env: $(cat err.txt)"
 err "policy of another env (predict)" "" predict --policy p.safetensors --env point_mass --obs 0,0
 err "dataset of another env (train)" x.safetensors train --data pm.npz --env pendulum --out x.safetensors
 err "collect that would not fit in memory" x.npz collect --expert pd --episodes 10000000 --out x.npz
