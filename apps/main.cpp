@@ -33,10 +33,12 @@
 namespace imitate::cli {
 
 // ------------------------------------------------------------------------------------ flag parsing
-// The expert NAME of env (the env's first, its default demonstrator, when NAME is empty).
-std::shared_ptr<const Expert> pick_expert(const std::string& env, const std::string& name) {
-    const EnvEntry& e = find_env(env);
-    return name.empty() ? std::shared_ptr<const Expert>(e.experts.at(0).make()) : make_expert(env, name);
+// --expert NAME of env, or the env's first expert (its default demonstrator) when NAME is empty.
+std::string expert_name(const std::string& env, const std::string& flag) {
+    return flag.empty() ? find_env(env).experts.at(0).name : flag;
+}
+std::shared_ptr<const Expert> pick_expert(const std::string& env, const std::string& flag) {
+    return make_expert(env, expert_name(env, flag));
 }
 
 // The "id" of an EnvSpec::identity() recorded in a file ("" if none is recorded).
@@ -224,7 +226,7 @@ int cmd_collect(const CollectArgs& a, const Globals& g) {
     save_npz(a.out, d);
     if (!g.quiet)
         fmt::print("wrote {}: {} transitions, {} episodes ({}, expert {}{})\n", a.out, d.size(), d.num_episodes(), a.env,
-                   a.expert.empty() ? find_env(a.env).experts.at(0).name : a.expert,
+                   expert_name(a.env, a.expert),
                    a.noise > 0 ? fmt::format(", noise σ={}", a.noise) : "");
     return 0;
 }
@@ -311,7 +313,7 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
         const std::string id = a.env.empty() ? "pendulum" : a.env;
         env = make_env(id);
         expert = pick_expert(id, a.expert);
-        name = "expert (" + (a.expert.empty() ? find_env(id).experts.at(0).name : a.expert) + ")";
+        name = "expert (" + expert_name(id, a.expert) + ")";
     }
     parse_exec(a.exec, chunk, ev.exec);
     // 2. roll out, summarise, print; 3. the videos, replayed from the recorded states
@@ -344,13 +346,13 @@ int cmd_dagger(const DaggerArgs& a, const Globals& g) {
     dc.eval.episodes = a.eval_episodes;
     std::unique_ptr<Env> env = make_env(a.env);
     std::shared_ptr<const Expert> expert = pick_expert(a.env, a.expert);
-    const std::string expert_name = a.expert.empty() ? find_env(a.env).experts.at(0).name : a.expert;
+
     std::filesystem::create_directories(a.out);  // only once every flag has parsed: a bad flag leaves nothing behind
     Dataset initial;
     if (a.initial_episodes > 0) initial = collect_demos(*env, expert, a.initial_episodes, derive_seed(a.seed, 1000));
     if (!g.quiet)
         fmt::print("DAgger on {}: {} rounds × {} episodes, beta {}, expert {}, {} initial demo episodes\n", a.env,
-                   dc.rounds, dc.episodes_per_round, a.beta, expert_name, a.initial_episodes);
+                   dc.rounds, dc.episodes_per_round, a.beta, expert_name(a.env, a.expert), a.initial_episodes);
     fmt::print("{:>5} {:>6} {:>10} {:>12} {:>9} {:>17} {:>12}\n", "round", "beta", "new labels", "total labels", "success",
                "95% CI", "mean return");
     std::string csv = "round,beta,new_labels,total_labels,success_rate,success_lo,success_hi,mean_return,std_return\n";

@@ -4,7 +4,6 @@
 // Why not Eigen's product: at the training step's 256-wide shapes it reaches ~60% of the FMA peak and
 // cannot be split into thread-count-independent row chunks without repacking B per chunk.
 #include "engine/gemm.hpp"
-#include "engine/threads.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -128,60 +127,55 @@ void gemm_f32(int M, int N, int K, const float* a, std::ptrdiff_t sai, std::ptrd
     if (packed.size() < panel_size * panels) packed.resize(panel_size * panels);
     float* bp_all = packed.data();
     const int chunks = row_chunks(M, 2.0 * M * N * K);
-    // The body's `omp for` loops are orphaned: inside the parallel region below they split across the team,
-    // called directly they run on this thread alone. A one-chunk product never enters a parallel region:
-    // libgomp allocates a team for every serialised region (`if (false)`), and a control loop's predict
-    // must not allocate (algorithms/imitate.h).
-    auto body = [&] {
-        // 1. pack B: panel p holds columns [32p, 32p+32) as K rows of 32 floats, zero beyond N
-#pragma omp for schedule(static)
-        for (int p = 0; p < panels; ++p) pack_b_panel(K, N, b, ldb, b_trans, p * kNR, bp_all + p * panel_size);
-        // 2. each chunk of rows, one block of kKC values of k at a time: pack the chunk's rows of A for that
-        //    block (groups of 12 rows, k-major, zero-padded), then multiply them by every panel's slice of the
-        //    block. The slice (kKC × 32 floats = 16 KB) stays in L1 while the row groups stream past it.
-        //    Block kb > 0 adds its partial sums to C: C = ((C₀ + Σ_block0) + Σ_block1) + ..., whatever the
-        //    thread count (implicit barrier above: the panels are complete).
+    // 1. pack B: panel p holds columns [32p, 32p+32) as K rows of 32 floats, zero beyond N
+    auto pack_panel = [&](int p) { pack_b_panel(K, N, b, ldb, b_trans, p * kNR, bp_all + p * panel_size); };
+    // 2. one chunk of rows, one block of kKC values of k at a time: pack the chunk's rows of A for that block
+    //    (groups of 12 rows, k-major, zero-padded), then multiply them by every panel's slice of the block. The
+    //    slice (kKC × 32 floats = 16 KB) stays in L1 while the row groups stream past it. Block kb > 0 adds its
+    //    partial sums to C: C = ((C₀ + Σ_block0) + Σ_block1) + ..., whatever the thread count.
+    auto row_chunk = [&](int ch) {
         thread_local std::vector<float> a_pack;  // per thread, reused
         const int max_rows = (M + kMR - 1) / kMR * kMR;
         if (a_pack.size() < static_cast<size_t>(max_rows) * kKC) a_pack.resize(static_cast<size_t>(max_rows) * kKC);
         float* ap = a_pack.data();
-#pragma omp for schedule(static)
-        for (int ch = 0; ch < chunks; ++ch) {
-            const int r0 = chunk_begin(M, chunks, ch), r1 = chunk_begin(M, chunks, ch + 1);
-            for (int k0 = 0; k0 < K; k0 += kKC) {
-                const int kc = std::min(kKC, K - k0);
-                // a row-major A is read in place (12 rows at stride sai); only a k-major A and the last,
-                // partial group of rows are packed
-                const bool in_place = sak == 1 && sai != 1;
-                for (int i = r0; i < r1; i += kMR)
-                    if (!in_place || r1 - i < kMR)
-                        pack_a_block(kc, a + i * sai + k0 * sak, sai, sak, std::min(kMR, r1 - i), ap + (i - r0) * kKC);
-                for (int p = 0; p < panels; ++p) {
-                    const int j0 = p * kNR, jn = std::min(kNR, N - j0);
-                    const float* bp = bp_all + p * panel_size + static_cast<size_t>(k0) * kNR;
-                    for (int i = r0; i < r1; i += kMR) {
-                        const int rows = std::min(kMR, r1 - i);
-                        const bool acc = accumulate || k0 > 0;
-                        const float* bias_p = bias && k0 == 0 ? bias + j0 : nullptr;
-                        if (in_place && rows == kMR)
-                            tile<false>(kc, a + i * sai + k0, sai, bp, c + i * ldc + j0, ldc, rows, jn, acc, bias_p);
-                        else
-                            tile<true>(kc, ap + (i - r0) * kKC, 0, bp, c + i * ldc + j0, ldc, rows, jn, acc, bias_p);
-                    }
+        const int r0 = chunk_begin(M, chunks, ch), r1 = chunk_begin(M, chunks, ch + 1);
+        for (int k0 = 0; k0 < K; k0 += kKC) {
+            const int kc = std::min(kKC, K - k0);
+            // a row-major A is read in place (12 rows at stride sai); only a k-major A and the last,
+            // partial group of rows are packed
+            const bool in_place = sak == 1 && sai != 1;
+            for (int i = r0; i < r1; i += kMR)
+                if (!in_place || r1 - i < kMR)
+                    pack_a_block(kc, a + i * sai + k0 * sak, sai, sak, std::min(kMR, r1 - i), ap + (i - r0) * kKC);
+            for (int p = 0; p < panels; ++p) {
+                const int j0 = p * kNR, jn = std::min(kNR, N - j0);
+                const float* bp = bp_all + p * panel_size + static_cast<size_t>(k0) * kNR;
+                for (int i = r0; i < r1; i += kMR) {
+                    const int rows = std::min(kMR, r1 - i);
+                    const bool acc = accumulate || k0 > 0;
+                    const float* bias_p = bias && k0 == 0 ? bias + j0 : nullptr;
+                    if (in_place && rows == kMR)
+                        tile<false>(kc, a + i * sai + k0, sai, bp, c + i * ldc + j0, ldc, rows, jn, acc, bias_p);
+                    else
+                        tile<true>(kc, ap + (i - r0) * kKC, 0, bp, c + i * ldc + j0, ldc, rows, jn, acc, bias_p);
                 }
             }
         }
     };
-    if (chunks > 1) {
+    // A one-chunk product enters no parallel region: libgomp allocates a team even for a serialised one
+    // (`if (false)`), and a control loop's predict must not allocate (algorithms/imitate.h).
+    if (chunks == 1) {
+        for (int p = 0; p < panels; ++p) pack_panel(p);
+        row_chunk(0);
+        return;
+    }
 #pragma omp parallel
-        body();
-    } else if (in_parallel()) {
-        // Called from inside someone else's parallel region (an experiment's job): an orphaned `omp for`
-        // would bind to that team and wait at a barrier its other threads never reach. A team of our own.
-#pragma omp parallel num_threads(1)
-        body();
-    } else {
-        body();
+    {
+#pragma omp for schedule(static)
+        for (int p = 0; p < panels; ++p) pack_panel(p);
+        // (implicit barrier: every panel is packed before any chunk reads it)
+#pragma omp for schedule(static)
+        for (int ch = 0; ch < chunks; ++ch) row_chunk(ch);
     }
 }
 

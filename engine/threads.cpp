@@ -31,12 +31,4 @@ bool have_openmp() {
 #endif
 }
 
-bool in_parallel() {
-#ifdef _OPENMP
-    return omp_in_parallel() != 0;
-#else
-    return false;
-#endif
-}
-
 }  // namespace imitate

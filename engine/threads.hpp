@@ -9,7 +9,5 @@ void set_threads(int n);
 int get_threads();
 // True when built with OpenMP.
 bool have_openmp();
-// True when called from inside a parallel region (e.g. an experiment's job running a training step).
-bool in_parallel();
 
 }  // namespace imitate

@@ -10,8 +10,9 @@
 namespace imitate {
 
 namespace {
-constexpr int kSuccessWindow = 50;
-constexpr double kSuccessAngle = 0.1;
+// Pendulum owns the success rule; these read a θ history with it.
+constexpr int kSuccessWindow = Pendulum::kSuccessWindow;
+constexpr double kSuccessAngle = Pendulum::kUprightAngle;
 
 double clip2(double u) { return u < -2.0 ? -2.0 : (u > 2.0 ? 2.0 : u); }
 

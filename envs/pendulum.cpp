@@ -51,7 +51,7 @@ Pendulum::Pendulum(const PendulumConfig& cfg) : cfg_(cfg) {
     spec_.obs_low = {-1.0f, -1.0f, -V};
     spec_.obs_high = {1.0f, 1.0f, V};
     spec_.max_steps = cfg.max_steps;
-    spec_.success_window = 50;
+    spec_.success_window = kSuccessWindow;
     spec_.success = "|theta| < 0.1 rad after each of the last 50 steps";
     auto num = setting_text;
     spec_.settings = {{"g", num(cfg.g)},   {"max_speed", num(cfg.max_speed)}, {"max_torque", num(cfg.max_torque)},
@@ -119,7 +119,7 @@ void Pendulum::get_state(double* state) const {
     state[1] = thdot_;
 }
 
-bool Pendulum::at_goal() const { return std::fabs(angle_normalize(th_)) < 0.1; }
+bool Pendulum::at_goal() const { return std::fabs(angle_normalize(th_)) < kUprightAngle; }
 
 double Pendulum::goal_error() const { return std::fabs(angle_normalize(th_)); }
 

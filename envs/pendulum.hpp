@@ -73,6 +73,8 @@ class Pendulum : public Env {
 public:
     static constexpr int S = 3;  // observation width
     static constexpr int A = 1;  // action width
+    static constexpr double kUprightAngle = 0.1;  // at_goal: |angle_normalize(θ)| below this (rad)
+    static constexpr int kSuccessWindow = 50;     // success: at_goal after each of the last 50 steps
 
     // Throws std::invalid_argument unless every setting is finite, dt, m, l, max_torque, max_speed > 0 and
     // max_steps >= 1.

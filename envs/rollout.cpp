@@ -179,9 +179,8 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
             try {
                 Episode& e = eps[i];
                 Rng& rng = rngs[i];
-                float clean[64], label[64];
-                float* a_clean = A <= 64 ? clean : e.actions.row(t).data();  // (wide actions: in place)
-                float* a_label = A <= 64 ? label : e.expert_actions.row(t).data();
+                // the rows of step t are written in place: the clean action, the expert's label, the executed one
+                float* clean = e.actions.row(t).data();
                 if (driven) {
                     for (int a = 0; a < A; ++a) {
                         if (ex.mode == Exec::Ensemble) {
@@ -191,28 +190,26 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
                                 const int s = t - n_pred + 1 + k;
                                 acc += w[k] * double(history[s % H](i, (t - s) * A + a));
                             }
-                            a_clean[a] = static_cast<float>(acc);
+                            clean[a] = static_cast<float>(acc);
                         } else {
-                            a_clean[a] = plan(i, (t - t_query) * A + a);
+                            clean[a] = plan(i, (t - t_query) * A + a);
                         }
                     }
                 }
                 if (labelled) {
-                    experts[i]->act(*envs[i], e.observations.row(t).data(), a_label);
-                    for (int a = 0; a < A; ++a) {
-                        if (!std::isfinite(a_label[a])) non_finite("expert", t, i);
-                        e.expert_actions(t, a) = a_label[a];
-                    }
+                    float* label = e.expert_actions.row(t).data();
+                    experts[i]->act(*envs[i], e.observations.row(t).data(), label);
+                    for (int a = 0; a < A; ++a)
+                        if (!std::isfinite(label[a])) non_finite("expert", t, i);
                     // the beta coin: only when there is a policy to mix with (beta 1: always, 0: never)
                     const bool use_expert = !driven || rng.uniform() < cfg.beta;
                     e.expert_executed[t] = use_expert;
                     if (use_expert)
-                        for (int a = 0; a < A; ++a) a_clean[a] = a_label[a];
+                        for (int a = 0; a < A; ++a) clean[a] = label[a];
                 }
                 for (int a = 0; a < A; ++a) {
-                    e.actions(t, a) = a_clean[a];
                     const double noise = cfg.noise_sigma > 0.0 ? cfg.noise_sigma * rng.normal() : 0.0;
-                    e.executed(t, a) = static_cast<float>(double(a_clean[a]) + noise);
+                    e.executed(t, a) = static_cast<float>(double(clean[a]) + noise);
                 }
                 const EnvStep r = envs[i]->step(e.executed.row(t).data());
                 e.rewards[t] = r.reward;

@@ -1,4 +1,4 @@
-// Shared by the test programs. .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1 (the shell tests read it too);
+// Shared by the test programs: short_run() and error_of(). .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1 (the shell tests read it too);
 // built with AddressSanitizer + UndefinedBehaviorSanitizer (library at -O1, tests at -O0), training runs
 // 25-50x slower than in the release build (test_heads: 5.6 s there, 151-264 s here before this header).
 // Claims about what training learns need thousands of gradient steps, so under short_run() a test trains for
@@ -9,6 +9,8 @@
 
 #include <cstdlib>
 #include <cstring>
+#include <exception>
+#include <string>
 
 inline bool short_run() {
     static const bool on = [] {
@@ -16,4 +18,15 @@ inline bool short_run() {
         return e != nullptr && std::strcmp(e, "1") == 0;
     }();
     return on;
+}
+
+// The message of the exception `f` throws ("" if it throws none).
+template <class F>
+std::string error_of(F&& f) {
+    try {
+        f();
+    } catch (const std::exception& e) {
+        return e.what();
+    }
+    return "";
 }

@@ -14,17 +14,6 @@
 
 using namespace imitate;
 
-namespace {
-std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
-}
-}  // namespace
-
 TEST_CASE("every environment's spec agrees with its observations, states and bounds") {
     REQUIRE(env_table().size() >= 2);
     std::set<std::string> ids;

@@ -11,19 +11,9 @@
 
 #include "envs/point_mass.hpp"
 #include "envs/rollout.hpp"
+#include "short_run.hpp"
 
 using namespace imitate;
-
-// The message of the exception `f` throws ("" if none).
-template <class F>
-static std::string error_of(F&& f) {
-    try {
-        f();
-    } catch (const std::exception& e) {
-        return e.what();
-    }
-    return "";
-}
 
 // An episode's path: its T states, then the final state: (T+1, 2).
 static MatD path_of(const Episode& e) {
