@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "engine/elementwise.hpp"
-#include "engine/matmul.hpp"
+#include "engine/linear.hpp"
 
 namespace imitate {
 

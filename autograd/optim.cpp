@@ -4,7 +4,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "engine/elementwise.hpp"
+#include "engine/adam.hpp"
 
 namespace imitate {
 

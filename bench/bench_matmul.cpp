@@ -1,13 +1,18 @@
 // The linear-layer kernels in GFLOP/s at the training step's shapes (B=256: 3→256, 256→256, 256→1),
 // 1 and 2 threads, beside Eigen's own product (allocating, as a user would write it) and the naive
-// reference kernel. Validated against the naive kernel before timing.
+// reference kernel; batch-1 inference of the 3→256→256→1 MLP at every instruction-set level this CPU runs;
+// and the machine's ceilings. Validated against the naive kernel before timing.
+// The kernels' level is the run-time one (IMITATE_ISA to force it); the ceilings are compiled for AVX-512
+// whatever the build's flags and are skipped on a CPU without it.
 #include <benchmark/benchmark.h>
 
+#include <cmath>
 #include <vector>
-#if defined(__AVX512F__)
+#if defined(__x86_64__)
 #include <immintrin.h>
 #endif
 
+#include "autograd/nn.hpp"
 #include "engine/engine.hpp"
 
 using namespace imitate;
@@ -82,40 +87,87 @@ void BM_Forward_naive(benchmark::State& st) {
 // chains of x = x·m + c), and the rate at which one core reads the 256×256 layer's weights (256 KB, resident
 // in L2 after the first pass). A batch-1 forward of the 256-wide MLP must read those weights once, so
 // 256 KB divided by this rate is its floor on one core.
-void BM_Ceiling_fma(benchmark::State& st) {
-#if defined(__AVX512F__)
+#if defined(__x86_64__)
+#define IMITATE_AVX512 __attribute__((target("avx512f")))
+IMITATE_AVX512 __m512 fma_chains(long iterations) {
     __m512 x[12];
     for (int i = 0; i < 12; ++i) x[i] = _mm512_set1_ps(1.0f + 1e-3f * i);
     const __m512 m = _mm512_set1_ps(0.9999999f), c = _mm512_set1_ps(1e-7f);
+    for (long it = 0; it < iterations; ++it)
+        for (auto& v : x) v = _mm512_fmadd_ps(v, m, c);
+    __m512 sum = x[0];
+    for (int i = 1; i < 12; ++i) sum = _mm512_add_ps(sum, x[i]);
+    return sum;
+}
+IMITATE_AVX512 __m512 read_all(const std::vector<float>& w) {
+    __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;  // four chains: not latency-bound
+    for (size_t i = 0; i < w.size(); i += 64) {
+        a0 = _mm512_add_ps(a0, _mm512_loadu_ps(&w[i]));
+        a1 = _mm512_add_ps(a1, _mm512_loadu_ps(&w[i + 16]));
+        a2 = _mm512_add_ps(a2, _mm512_loadu_ps(&w[i + 32]));
+        a3 = _mm512_add_ps(a3, _mm512_loadu_ps(&w[i + 48]));
+    }
+    return _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+}
+bool have_avx512() { return __builtin_cpu_supports("avx512f"); }
+#else
+bool have_avx512() { return false; }
+#endif
+
+void BM_Ceiling_fma(benchmark::State& st) {
+    if (!have_avx512()) return st.SkipWithError("this CPU has no AVX-512");
+#if defined(__x86_64__)
     for (auto _ : st) {
-        for (int it = 0; it < 1024; ++it)
-            for (auto& v : x) v = _mm512_fmadd_ps(v, m, c);
-        benchmark::DoNotOptimize(x);
+        __m512 sum = fma_chains(1024);
+        benchmark::DoNotOptimize(sum);
     }
     st.counters["GFLOP/s"] = benchmark::Counter(2.0 * 16 * 12 * 1024 * st.iterations() / 1e9, benchmark::Counter::kIsRate);
-#else
-    st.SkipWithError("built without AVX-512 (configure with -Dnative=true)");
 #endif
 }
 
 void BM_Ceiling_read_256KB(benchmark::State& st) {
-#if defined(__AVX512F__)
+    if (!have_avx512()) return st.SkipWithError("this CPU has no AVX-512");
+#if defined(__x86_64__)
     std::vector<float> w(256 * 256, 1.0f);
     for (auto _ : st) {
-        __m512 a0 = _mm512_setzero_ps(), a1 = a0, a2 = a0, a3 = a0;  // four chains: not latency-bound
-        for (size_t i = 0; i < w.size(); i += 64) {
-            a0 = _mm512_add_ps(a0, _mm512_loadu_ps(&w[i]));
-            a1 = _mm512_add_ps(a1, _mm512_loadu_ps(&w[i + 16]));
-            a2 = _mm512_add_ps(a2, _mm512_loadu_ps(&w[i + 32]));
-            a3 = _mm512_add_ps(a3, _mm512_loadu_ps(&w[i + 48]));
-        }
-        __m512 sum = _mm512_add_ps(_mm512_add_ps(a0, a1), _mm512_add_ps(a2, a3));
+        __m512 sum = read_all(w);
         benchmark::DoNotOptimize(sum);
     }
     st.counters["GB/s"] = benchmark::Counter(4.0 * w.size() * st.iterations() / 1e9, benchmark::Counter::kIsRate);
-#else
-    st.SkipWithError("built without AVX-512 (configure with -Dnative=true)");
 #endif
+}
+
+// Batch-1 inference of the 3→256→256→1 ReLU MLP (MLP::infer: three linear_forward calls, i.e. GEMVs, and
+// two ReLUs) at level `level` (0 baseline, 1 avx2, 2 avx512). Its floor is reading the weights once:
+// bytes/s reports (256·3 + 256·256 + 256 + 2·256 + 1) floats per inference, to set beside
+// BM_Ceiling_read_256KB's GB/s in the same run.
+void BM_Infer_batch1_h256(benchmark::State& st) {
+    const Isa level = static_cast<Isa>(st.range(0)), saved = isa();
+    if (!isa_supported(level)) return st.SkipWithError("this CPU does not run this level");
+    set_isa(level);
+    Rng rng(3);
+    const MLP net({3, 256, 256, 1}, Activation::ReLU, rng);
+    Mat obs(1, 3), out, ref;
+    obs << 0.5f, -0.25f, 1.5f;
+    MLPScratch scratch;
+    net.infer(obs, out, scratch);
+    Mat h;  // validate against the naive kernels
+    linear_forward_naive(ref, obs, net.layers[0].W.value, &net.layers[0].b.value);
+    for (size_t i = 1; i < net.layers.size(); ++i) {
+        h = ref.cwiseMax(0.0f);
+        linear_forward_naive(ref, h, net.layers[i].W.value, &net.layers[i].b.value);
+    }
+    if (std::abs(out(0, 0) - ref(0, 0)) > 1e-4f * (1.0f + std::abs(ref(0, 0)))) {
+        set_isa(saved);
+        return st.SkipWithError("infer != naive");
+    }
+    for (auto _ : st) {
+        net.infer(obs, out, scratch);
+        benchmark::DoNotOptimize(out.data());
+    }
+    const double floats = 256.0 * 3 + 256.0 * 256 + 256 + 2 * 256 + 1;
+    st.counters["GB/s"] = benchmark::Counter(4.0 * floats * st.iterations() / 1e9, benchmark::Counter::kIsRate);
+    set_isa(saved);
 }
 
 void shapes(benchmark::internal::Benchmark* b) {
@@ -133,6 +185,7 @@ BENCHMARK(BM_Backward_imitate)->Apply(shapes);
 BENCHMARK(BM_Forward_eigen_product)->Args({1, 256, 3, 256})->Args({1, 256, 256, 256})->Args({1, 256, 256, 1})->UseRealTime();
 BENCHMARK(BM_Forward_naive)->Args({1, 256, 256, 256})->UseRealTime();
 
+BENCHMARK(BM_Infer_batch1_h256)->ArgName("level")->DenseRange(0, 2)->UseRealTime();
 BENCHMARK(BM_Ceiling_fma)->UseRealTime();
 BENCHMARK(BM_Ceiling_read_256KB)->UseRealTime();
 

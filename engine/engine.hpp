@@ -1,8 +1,11 @@
-// engine/: kernels and plumbing. Row-major float matrices on Eigen, linear-layer matmuls (OpenMP over
-// output rows), elementwise kernels, a seeded RNG, thread control.
+// engine/: kernels and plumbing. Row-major float matrices on Eigen, linear-layer kernels (GEMM/GEMV chosen
+// at run time for the CPU, OpenMP over output rows), elementwise kernels, the Adam update, a seeded RNG,
+// thread control.
 #pragma once
+#include "engine/adam.hpp"
 #include "engine/elementwise.hpp"
-#include "engine/matmul.hpp"
+#include "engine/gemm.hpp"
+#include "engine/linear.hpp"
 #include "engine/rng.hpp"
 #include "engine/tensor.hpp"
 #include "engine/threads.hpp"

@@ -1,6 +1,7 @@
 // engine/: the RNG against numbers from outside this code (the C++ standard, the reference MT19937-64 and
-// the documented formulas, evaluated in Python by scripts/rng_golden.py), the matmul kernels against their
-// naive specification, bit-identical results for 1 and 2 threads, and shape errors that name both shapes.
+// the documented formulas, evaluated in Python by scripts/rng_golden.py), the linear-layer kernels against
+// their naive specification at every instruction-set level this CPU runs (engine/gemm.hpp), bit-identical
+// results for 1 and 2 threads and for the AVX2 and AVX-512 kernels, and shape errors that name both shapes.
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -115,7 +116,7 @@ TEST_CASE("Rng::below stays in [0, n) and reaches every value") {
     for (int i = 0; i < 100; ++i) CHECK(a.below(1000) == b.below(1000));
 }
 
-// ------------------------------------------------------------------------------------------------ matmul
+// ------------------------------------------------------------------------------------------------ linear
 template <class T>
 static MatT<T> random_mat(Rng& rng, Eigen::Index r, Eigen::Index c) {
     MatT<T> m(r, c);
@@ -147,11 +148,12 @@ struct Shape {
 };
 // B=1, 31, 32 (the row-split threshold), 33, 256; I=3; O=1; 256×256; odd sizes; sums over more than one
 // 128-long block of k with a partial last block and a partial last group of 12 rows (300, 129); batch-1..15
-// GEMV with 16-row groups plus a remainder (O = 33, 45).
+// GEMV with 16-row groups plus a remainder (O = 33, 45); sizes one off the tiles' 16 and 32 (15, 17, 33).
 static const std::vector<Shape> kShapes = {{1, 3, 1},    {1, 256, 256}, {1, 256, 1024}, {31, 3, 1},    {31, 37, 53},
                                            {32, 37, 53}, {33, 53, 37},  {256, 3, 1},    {256, 3, 256}, {256, 256, 256},
                                            {37, 53, 37}, {256, 37, 53}, {5, 1, 7},      {300, 17, 1},
-                                           {300, 300, 45}, {13, 129, 40}, {3, 17, 33},  {1, 300, 45}};
+                                           {300, 300, 45}, {13, 129, 40}, {3, 17, 33},  {1, 300, 45},
+                                           {15, 17, 33},  {17, 33, 15},  {33, 15, 17}, {17, 1, 15},   {1, 17, 15}};
 
 template <class T>
 static void fast_equals_naive(double tol) {
@@ -223,6 +225,14 @@ TEST_CASE("naive kernels against a hand-computed 2x2 case") {
     CHECK(db(0, 1) == 10);
 }
 
+static std::string message_of(const std::function<void()>& f) {
+    try {
+        f();
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "<no std::invalid_argument thrown>";
+}
 template <class M>
 static bool same_bytes(const M& a, const M& b) {
     return a.rows() == b.rows() && a.cols() == b.cols() &&
@@ -243,7 +253,7 @@ static KernelRun run_kernels(const Mat& x, const Mat& W, const Mat& b, const Mat
     return r;
 }
 
-TEST_CASE("1 thread and 2 threads give identical bytes (forward and backward)") {
+static void threads_agree() {
     if (!have_openmp()) MESSAGE("built without OpenMP: both runs use one thread");
     const int saved = get_threads();
     Rng rng(5);
@@ -261,6 +271,124 @@ TEST_CASE("1 thread and 2 threads give identical bytes (forward and backward)") 
         CHECK(same_bytes(one.db, two.db));
     }
     set_threads(saved);
+}
+TEST_CASE("1 thread and 2 threads give identical bytes (forward and backward)") { threads_agree(); }
+
+// ------------------------------------------------------------------------------ instruction-set levels
+// Every level this CPU runs (engine/gemm.hpp): the baseline (Eigen's products) always, AVX2 and AVX-512 when
+// the CPU has them. Forcing a level here is what IMITATE_ISA does for a whole process.
+static std::vector<Isa> levels_here() {
+    std::vector<Isa> v;
+    for (Isa level : {Isa::baseline, Isa::avx2, Isa::avx512})
+        if (isa_supported(level)) v.push_back(level);
+    MESSAGE("levels this CPU runs: " << v.size() << " (best: " << isa_name(v.back()) << ")");
+    return v;
+}
+struct IsaGuard {  // puts back the level chosen at start-up
+    Isa saved = isa();
+    ~IsaGuard() { set_isa(saved); }
+};
+
+TEST_CASE("every level this CPU runs: linear kernels equal the naive ones, and 1 thread ≡ 2 threads") {
+    IsaGuard guard;
+    for (Isa level : levels_here()) {
+        const std::string name = isa_name(level);
+        CAPTURE(name);
+        set_isa(level);
+        CHECK(isa() == level);
+        fast_equals_naive<float>(1e-4);
+        threads_agree();
+    }
+}
+
+// C (M,N) (+)= A·B (+ bias) in double, and the bound Σ|a||b| + |C₀| + |bias| on its float rounding error.
+struct GemmCase {
+    int M, N, K;
+    bool b_trans, k_major_a, accumulate, with_bias;
+    std::vector<float> a, b, c0, bias;
+    GemmCase(Rng& rng, int M_, int N_, int K_, bool bt, bool km, bool acc, bool wb)
+        : M(M_), N(N_), K(K_), b_trans(bt), k_major_a(km), accumulate(acc), with_bias(wb) {
+        auto fill = [&](std::vector<float>& v, size_t n) {
+            v.resize(n);
+            for (float& e : v) e = static_cast<float>(rng.uniform(-1, 1));
+        };
+        fill(a, size_t(M) * K), fill(b, size_t(K) * N), fill(c0, size_t(M) * N), fill(bias, size_t(N));
+    }
+    float A(int i, int k) const { return k_major_a ? a[size_t(k) * M + i] : a[size_t(i) * K + k]; }
+    float Bv(int k, int j) const { return b_trans ? b[size_t(j) * K + k] : b[size_t(k) * N + j]; }
+    std::vector<float> run(Isa level) const {
+        std::vector<float> c = c0;
+        gemm_f32(level, M, N, K, a.data(), k_major_a ? 1 : K, k_major_a ? M : 1, b.data(), b_trans ? K : N, b_trans,
+                 c.data(), N, accumulate, with_bias ? bias.data() : nullptr);
+        return c;
+    }
+    void check(const std::vector<float>& c) const {
+        double worst = 0;
+        for (int i = 0; i < M; ++i)
+            for (int j = 0; j < N; ++j) {
+                double ref = 0, bound = 0;
+                for (int k = 0; k < K; ++k) ref += double(A(i, k)) * Bv(k, j), bound += std::abs(double(A(i, k)) * Bv(k, j));
+                const double start = accumulate ? c0[size_t(i) * N + j] : with_bias ? bias[j] : 0.0;
+                ref += start, bound += std::abs(start);
+                worst = std::max(worst, std::abs(c[size_t(i) * N + j] - ref) / (2e-5 * bound + 1e-30));
+            }
+        CHECK(worst <= 1.0);
+    }
+};
+
+TEST_CASE("gemm_f32 / gemv_f32 at every level: sizes 1, 15, 17, 33, B plain or transposed, bias, accumulate") {
+    Rng rng(13);
+    const std::vector<int> sizes = {1, 15, 17, 33};
+    std::vector<Isa> fast;
+    for (Isa level : levels_here())
+        if (level != Isa::baseline) fast.push_back(level);
+    if (fast.empty()) MESSAGE("no AVX2 or AVX-512 here: the baseline (Eigen) is checked by the test above");
+    for (int M : sizes)
+        for (int N : sizes)
+            for (int K : {1, 15, 17, 33, 129})  // 129: two blocks of k, the second of one value
+                for (int mode = 0; mode < 8; ++mode) {
+                    const GemmCase g(rng, M, N, K, mode & 1, mode & 2, mode & 4, !(mode & 4));
+                    CAPTURE(M);
+                    CAPTURE(N);
+                    CAPTURE(K);
+                    CAPTURE(mode);
+                    std::vector<std::vector<float>> out;
+                    for (Isa level : fast) {
+                        out.push_back(g.run(level));
+                        g.check(out.back());
+                    }
+                    // the AVX2 kernel makes the same FMA chains as the AVX-512 one: the same bytes
+                    for (const auto& o : out) CHECK(std::memcmp(o.data(), out[0].data(), o.size() * sizeof(float)) == 0);
+                }
+    for (int B : {1, 15})
+        for (int N : sizes)
+            for (int K : {1, 15, 17, 33, 300})
+                for (bool with_bias : {false, true}) {
+                    // GEMV: out = x·Wᵀ + bias is the GEMM with B = Wᵀ (b_trans), x row-major
+                    GemmCase g(rng, B, N, K, true, false, false, with_bias);
+                    CAPTURE(B);
+                    CAPTURE(N);
+                    CAPTURE(K);
+                    std::vector<std::vector<float>> out;
+                    for (Isa level : fast) {
+                        std::vector<float> o(size_t(B) * N);
+                        gemv_f32(level, B, N, K, g.a.data(), g.b.data(), with_bias ? g.bias.data() : nullptr, o.data());
+                        g.check(o);
+                        out.push_back(o);
+                    }
+                    // the AVX2 GEMV keeps the AVX-512 one's sixteen lanes and its reduction order
+                    for (const auto& o : out) CHECK(std::memcmp(o.data(), out[0].data(), o.size() * sizeof(float)) == 0);
+                }
+}
+
+TEST_CASE("level names: parse_isa round trip, one-line errors for unknown or unsupported levels") {
+    for (Isa level : {Isa::baseline, Isa::avx2, Isa::avx512}) CHECK(parse_isa(isa_name(level), "x") == level);
+    const std::string m = message_of([] { parse_isa("sse9", "IMITATE_ISA"); });
+    CHECK(m == "IMITATE_ISA: 'sse9' is not one of avx512, avx2, baseline");
+    CHECK(isa_supported(Isa::baseline));
+    CHECK(isa_supported(isa()));
+    for (Isa level : {Isa::avx2, Isa::avx512})
+        if (!isa_supported(level)) CHECK(message_of([&] { set_isa(level); }).find(isa_name(level)) != std::string::npos);
 }
 
 TEST_CASE("db is the batch sum added once: the naive kernel's bytes, and accumulating twice gives exactly 2x") {
@@ -282,14 +410,6 @@ TEST_CASE("db is the batch sum added once: the naive kernel's bytes, and accumul
     }
 }
 
-static std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "<no std::invalid_argument thrown>";
-}
 #define CHECK_NAMES(msg, s1, s2)                              \
     do {                                                      \
         const std::string m_ = (msg);                         \

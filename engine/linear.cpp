@@ -1,9 +1,9 @@
-// Linear-layer kernels (see matmul.hpp for the contract).
-// Float products with both output dimensions >= 16 go to engine/gemm.cpp's AVX-512 kernel when the build
-// has it; everything else (double, tiny shapes such as batch-1 inference or a 1-wide output, builds
-// without AVX-512) runs Eigen's product on contiguous row blocks, with `.noalias()` so the product is
-// written straight into the output without a temporary.
-#include "engine/matmul.hpp"
+// Linear-layer kernels (see linear.hpp for the contract).
+// Float products go to engine/gemm.hpp's GEMM or GEMV when the CPU runs one of their levels (AVX-512, AVX2;
+// chosen at run time, every build carries them); everything else (double, the baseline level, non-x86 CPUs)
+// runs Eigen's product on contiguous row blocks, with `.noalias()` so the product is written straight into
+// the output without a temporary.
+#include "engine/linear.hpp"
 
 #include <algorithm>
 #include <stdexcept>
@@ -38,27 +38,31 @@ static void for_chunks(Eigen::Index n, double flops, F&& f) {
     }
 }
 
-// The AVX-512 GEMM takes float products whose output is at least 16×16 (smaller ones are GEMV-like and
-// Eigen handles them without packing). Returns false when it did not run.
+// The GEMM of engine/gemm.hpp at the run-time level (AVX-512 or AVX2) takes every float product when the
+// level is not the baseline: whatever the shape, the bytes then do not depend on the packet width that
+// Eigen was compiled for (a -march=native build and a default one agree). Returns false when it did not run.
+static bool fast_level(Eigen::Index M, Eigen::Index N, Eigen::Index K) {
+    return M >= 1 && N >= 1 && K >= 1 && M < (1 << 30) && N < (1 << 30) && K < (1 << 30) && isa() != Isa::baseline;
+}
 template <class T>
 static bool fast_gemm(Eigen::Index M, Eigen::Index N, Eigen::Index K, const T* a, Eigen::Index sai, Eigen::Index sak,
                       const T* b, Eigen::Index ldb, bool b_trans, T* c, Eigen::Index ldc, bool accumulate, const T* bias) {
     if constexpr (std::is_same_v<T, float>) {
-        if (!gemm_available() || M < 16 || N < 16 || K < 1 || M >= (1 << 30) || N >= (1 << 30) || K >= (1 << 30))
-            return false;
-        gemm_f32(int(M), int(N), int(K), a, sai, sak, b, ldb, b_trans, c, ldc, accumulate, bias);
+        if (!fast_level(M, N, K)) return false;
+        gemm_f32(isa(), int(M), int(N), int(K), a, sai, sak, b, ldb, b_trans, c, ldc, accumulate, bias);
         return true;
     } else {
         return false;
     }
 }
 
-// Batches below 16 rows (a control loop's batch of 1) as AVX-512 dot products. False when it did not run.
+// out = x·Wᵀ + b as dot products when the batch (a control loop's batch of 1) or the output (a policy's
+// last layer) is narrower than 16: a register tile would be mostly padding. False when it did not run.
 template <class T>
 static bool fast_gemv(Eigen::Index B, Eigen::Index N, Eigen::Index K, const T* x, const T* W, const T* bias, T* out) {
     if constexpr (std::is_same_v<T, float>) {
-        if (!gemm_available() || B < 1 || B >= 16 || N < 1 || K < 1 || N >= (1 << 30) || K >= (1 << 30)) return false;
-        gemv_f32(int(B), int(N), int(K), x, W, bias, out);
+        if (!fast_level(B, N, K) || (B >= 16 && N >= 16)) return false;
+        gemv_f32(isa(), int(B), int(N), int(K), x, W, bias, out);
         return true;
     } else {
         return false;
@@ -82,11 +86,11 @@ void linear_forward(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT
     const Eigen::Index B = x.rows(), O = W.rows();
     out.resize(B, O);
     const double flops = 2.0 * B * O * x.cols();
-    if (fast_gemm<T>(B, O, x.cols(), x.data(), x.cols(), 1, W.data(), W.cols(), true, out.data(), O, false,
-                     b ? b->data() : nullptr)) {
-        // done: out = x·Wᵀ + b by the AVX-512 kernel
-    } else if (fast_gemv<T>(B, O, x.cols(), x.data(), W.data(), b ? b->data() : nullptr, out.data())) {
-        // done: small batch as dot products
+    if (fast_gemv<T>(B, O, x.cols(), x.data(), W.data(), b ? b->data() : nullptr, out.data())) {
+        // done: small batch or narrow output as dot products
+    } else if (fast_gemm<T>(B, O, x.cols(), x.data(), x.cols(), 1, W.data(), W.cols(), true, out.data(), O, false,
+                            b ? b->data() : nullptr)) {
+        // done: out = x·Wᵀ + b by the GEMM
     } else if (B >= 32) {
         // Each chunk owns whole rows of out: out[r0:r1] = x[r0:r1]·Wᵀ (+ b).
         for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
@@ -119,7 +123,7 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
             throw std::invalid_argument("linear backward: dx has shape " + shape_str(*dx) + ", expected " + shape_str(x));
         // dx[r0:r1] += dout[r0:r1]·W   (d(x·Wᵀ)/dx = W)
         if (fast_gemm<T>(B, I, O, dout.data(), O, 1, W.data(), I, false, dx->data(), I, true, nullptr)) {
-            // done by the AVX-512 kernel
+            // done by the GEMM
         } else if (B >= 32) {
             for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
                 dx->middleRows(r0, r1 - r0).noalias() += dout.middleRows(r0, r1 - r0) * W;

@@ -1,0 +1,175 @@
+// The AVX-512 level (compiled with -mavx512f -mavx512vl -mavx512bw -mavx512dq -mfma; run only when the CPU
+// has all of them). What it does differently from the naive loops of engine/linear.cpp:
+// * GEMM: a 12×32 register tile (24 zmm accumulators of the 32): per k, two loads of packed B, twelve
+//   broadcasts of A, 24 FMAs, so every load feeds 12 or 2 FMAs and the FMA units never wait on memory.
+//   Partial tiles (the last rows of a chunk, a last panel of <= 16 columns) use a smaller tile of the same
+//   code (template arguments), never a wasted full one. Edges are masked loads and stores: no scalar tail.
+// * Packing: a transposed B (the rows of W) is read with one 16-lane gather per half row of a panel.
+// * GEMV: sixteen rows of W at a time (one load of x feeds sixteen FMAs; sixteen independent streams keep
+//   loads from L2 in flight), then one tree of 15 shuffles and adds turns the sixteen vectors into sixteen
+//   sums at once instead of sixteen horizontal reductions.
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+#include <utility>
+
+#include "engine/gemm_kernels.hpp"
+
+namespace imitate::gemm_detail {
+namespace {
+
+constexpr int kNR = 32;  // columns per panel (two zmm)
+constexpr int kMR = 12;  // rows per register tile: 12×2 = 24 accumulators
+
+inline __mmask16 lanes(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __mmask16(0) : __mmask16((1u << n) - 1); }
+
+// MR rows × (Two ? 32 : 16) columns. Every element of C is one FMA chain over k in ascending order, then
+// one add (C_old + Σ, or Σ + bias): the same order as the naive kernel's `acc += …; C += acc`.
+template <bool Packed, bool Two, int MR>
+void tile(int K, const float* ap, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int, int jn,
+          bool accumulate, const float* bias) {
+    __m512 acc0[MR], acc1[MR];
+    for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+    for (int k = 0; k < K; ++k, ap += Packed ? kMR : 1, bp += kNR) {
+        const __m512 b0 = _mm512_loadu_ps(bp);
+        const __m512 b1 = Two ? _mm512_loadu_ps(bp + 16) : b0;
+#pragma GCC unroll 12
+        for (int r = 0; r < MR; ++r) {
+            const __m512 av = _mm512_set1_ps(Packed ? ap[r] : ap[r * sai]);
+            acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+            if (Two) acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+        }
+    }
+    const __mmask16 m0 = lanes(jn), m1 = lanes(jn - 16);
+    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+    if (!accumulate && bias) bias0 = _mm512_maskz_loadu_ps(m0, bias), bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
+#pragma GCC unroll 12
+    for (int r = 0; r < MR; ++r) {
+        float* cr = c + r * ldc;
+        if (accumulate) {
+            _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), acc0[r]));
+            if (Two) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), acc1[r]));
+        } else {
+            _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(acc0[r], bias0));
+            if (Two) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(acc1[r], bias1));
+        }
+    }
+}
+
+// The tile for `rows` rows and `jn` columns: a table of the 2×12 instantiations.
+template <bool Packed, int... R>
+TileFn pick(int rows, int jn, std::integer_sequence<int, R...>) {
+    constexpr TileFn two[] = {&tile<Packed, true, R + 1>...}, one[] = {&tile<Packed, false, R + 1>...};
+    return jn > 16 ? two[rows - 1] : one[rows - 1];
+}
+template <bool Packed>
+void tile_any(int K, const float* a, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int rows,
+              int jn, bool accumulate, const float* bias) {
+    pick<Packed>(rows, jn, std::make_integer_sequence<int, kMR>{})(K, a, sai, bp, c, ldc, rows, jn, accumulate, bias);
+}
+
+void pack_b_panel(int K, int N, const float* b, std::ptrdiff_t ldb, bool b_trans, int j0, float* dst) {
+    const int jn = N - j0 < kNR ? N - j0 : kNR;
+    const __mmask16 m0 = lanes(jn), m1 = lanes(jn - 16);
+    if (!b_trans) {
+        for (int k = 0; k < K; ++k, dst += kNR) {
+            const float* src = b + k * ldb + j0;
+            _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
+            _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
+        }
+    } else if (31 * ldb < (std::ptrdiff_t(1) << 31)) {
+        const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
+                                               _mm512_set1_epi32(static_cast<int>(ldb)));
+        const float* src0 = b + static_cast<std::ptrdiff_t>(j0) * ldb;
+        const float* src1 = src0 + 16 * ldb;
+        for (int k = 0; k < K; ++k, dst += kNR) {
+            _mm512_storeu_ps(dst, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, idx, src0 + k, 4));
+            _mm512_storeu_ps(dst + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, idx, src1 + k, 4));
+        }
+    } else {
+        for (int k = 0; k < K; ++k, dst += kNR)
+            for (int jj = 0; jj < kNR; ++jj) dst[jj] = jj < jn ? b[(j0 + jj) * ldb + k] : 0.0f;
+    }
+}
+
+// A k-major A (the transposed read of dW) is one masked copy per k; a row-major A one 12-lane gather per k.
+void pack_a_block(int K, const float* a, std::ptrdiff_t sai, std::ptrdiff_t sak, int rows, float* ap) {
+    const __mmask16 m = lanes(rows);
+    if (sai == 1) {
+        for (int k = 0; k < K; ++k) _mm512_mask_storeu_ps(ap + k * kMR, 0x0FFF, _mm512_maskz_loadu_ps(m, a + k * sak));
+    } else if (11 * sai < (std::ptrdiff_t(1) << 31)) {
+        const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 0, 0, 0, 0),
+                                               _mm512_set1_epi32(static_cast<int>(sai)));
+        for (int k = 0; k < K; ++k)
+            _mm512_mask_storeu_ps(ap + k * kMR, 0x0FFF, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m, idx, a + k * sak, 4));
+    } else {
+        for (int k = 0; k < K; ++k)
+            for (int r = 0; r < kMR; ++r) ap[k * kMR + r] = r < rows ? a[r * sai + k * sak] : 0.0f;
+    }
+}
+
+// Sixteen sums at once: lane i of the result is the sum of the 16 lanes of a[i]. Per row the order is
+// ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)) with p_j = lane j + lane j+8: the order of _mm512_reduce_add_ps,
+// which the one-row paths below use, and of the AVX2 path's hsum16.
+__m512 reduce16(__m512 a[16]) {
+    __m512 v[8], w[4], u[2];
+    for (int i = 0; i < 8; ++i)  // 256-bit halves: rows i | i+8
+        v[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[i], a[i + 8], 0x44), _mm512_shuffle_f32x4(a[i], a[i + 8], 0xEE));
+    for (int i = 0; i < 4; ++i)  // 128-bit lanes: rows i | i+8 | i+4 | i+12
+        w[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[i], v[i + 4], 0x88), _mm512_shuffle_f32x4(v[i], v[i + 4], 0xDD));
+    for (int i = 0; i < 2; ++i)  // pairs inside each 128-bit lane: rows i, i+2 (plus the lane's offset)
+        u[i] = _mm512_add_ps(_mm512_shuffle_ps(w[i], w[i + 2], 0x44), _mm512_shuffle_ps(w[i], w[i + 2], 0xEE));
+    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], 0x88), _mm512_shuffle_ps(u[0], u[1], 0xDD));
+    // r[4L + e] holds row base[L] + perm[e], base = {0, 8, 4, 12}, perm = {0, 2, 1, 3}
+    const __m512i pos = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
+    return _mm512_permutexvar_ps(pos, r);
+}
+
+// NW rows of W against one row of x: NW accumulators of 16 lanes (lane l sums k ≡ l mod 16, ascending),
+// the K % 16 tail as one masked FMA.
+template <int NW>
+inline void dot_rows(int K, const float* xr, const float* w0, __m512* acc) {
+    const int kfull = K & ~15;
+    for (int i = 0; i < NW; ++i) acc[i] = _mm512_setzero_ps();
+    for (int k = 0; k < kfull; k += 16) {
+        const __m512 xv = _mm512_loadu_ps(xr + k);
+#pragma GCC unroll 16
+        for (int i = 0; i < NW; ++i) acc[i] = _mm512_fmadd_ps(xv, _mm512_loadu_ps(w0 + i * K + k), acc[i]);
+    }
+    if (K > kfull) {
+        const __mmask16 tail = lanes(K - kfull);
+        const __m512 xv = _mm512_maskz_loadu_ps(tail, xr + kfull);
+#pragma GCC unroll 16
+        for (int i = 0; i < NW; ++i) acc[i] = _mm512_fmadd_ps(xv, _mm512_maskz_loadu_ps(tail, w0 + i * K + kfull), acc[i]);
+    }
+}
+
+void gemv(int B, int N, int K, const float* x, const float* W, const float* bias, float* out) {
+    for (int r = 0; r < B; ++r) {
+        const float* xr = x + static_cast<std::ptrdiff_t>(r) * K;
+        float* o = out + static_cast<std::ptrdiff_t>(r) * N;
+        int j = 0;
+        for (; j + 16 <= N; j += 16) {
+            __m512 acc[16];
+            dot_rows<16>(K, xr, W + static_cast<std::ptrdiff_t>(j) * K, acc);
+            _mm512_storeu_ps(o + j, _mm512_add_ps(reduce16(acc), bias ? _mm512_loadu_ps(bias + j) : _mm512_setzero_ps()));
+        }
+        for (; j + 4 <= N; j += 4) {
+            __m512 acc[4];
+            dot_rows<4>(K, xr, W + static_cast<std::ptrdiff_t>(j) * K, acc);
+            for (int i = 0; i < 4; ++i) o[j + i] = _mm512_reduce_add_ps(acc[i]) + (bias ? bias[j + i] : 0.0f);
+        }
+        for (; j < N; ++j) {
+            __m512 acc[1];
+            dot_rows<1>(K, xr, W + static_cast<std::ptrdiff_t>(j) * K, acc);
+            o[j] = _mm512_reduce_add_ps(acc[0]) + (bias ? bias[j] : 0.0f);
+        }
+    }
+}
+
+}  // namespace
+
+extern const GemmKernels avx512_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<true>, tile_any<false>, gemv};
+
+}  // namespace imitate::gemm_detail
+#endif
