@@ -5,9 +5,9 @@
 //   Partial tiles (the last rows of a chunk, a last panel of <= 16 columns) use a smaller tile of the same
 //   code (template arguments), never a wasted full one. Edges are masked loads and stores: no scalar tail.
 // * Packing: a transposed B (the rows of W) is read with one 16-lane gather per half row of a panel.
-// * GEMV: sixteen rows of W at a time (one load of x feeds sixteen FMAs; sixteen independent streams keep
-//   loads from L2 in flight), then one tree of 15 shuffles and adds turns the sixteen vectors into sixteen
-//   sums at once instead of sixteen horizontal reductions.
+// * GEMV: eight rows of W at a time (one load of x feeds eight FMAs; eight independent streams keep loads
+//   from L2 in flight, and the eight row pointers stay in registers), then one tree of shuffles and adds
+//   turns the eight vectors into eight sums at once instead of eight horizontal reductions.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -108,21 +108,22 @@ void pack_a_block(int K, const float* a, std::ptrdiff_t sai, std::ptrdiff_t sak,
     }
 }
 
-// Sixteen sums at once: lane i of the result is the sum of the 16 lanes of a[i]. Per row the order is
+// Eight sums at once: lane i of the result is the sum of the 16 lanes of a[i], for each row in the order
 // ((p0+p4)+(p2+p6)) + ((p1+p5)+(p3+p7)) with p_j = lane j + lane j+8: the order of _mm512_reduce_add_ps,
-// which the one-row paths below use, and of the AVX2 path's hsum16.
-__m512 reduce16(__m512 a[16]) {
-    __m512 v[8], w[4], u[2];
-    for (int i = 0; i < 8; ++i)  // 256-bit halves: rows i | i+8
-        v[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[i], a[i + 8], 0x44), _mm512_shuffle_f32x4(a[i], a[i + 8], 0xEE));
-    for (int i = 0; i < 4; ++i)  // 128-bit lanes: rows i | i+8 | i+4 | i+12
-        w[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[i], v[i + 4], 0x88), _mm512_shuffle_f32x4(v[i], v[i + 4], 0xDD));
-    for (int i = 0; i < 2; ++i)  // pairs inside each 128-bit lane: rows i, i+2 (plus the lane's offset)
-        u[i] = _mm512_add_ps(_mm512_shuffle_ps(w[i], w[i + 2], 0x44), _mm512_shuffle_ps(w[i], w[i + 2], 0xEE));
-    const __m512 r = _mm512_add_ps(_mm512_shuffle_ps(u[0], u[1], 0x88), _mm512_shuffle_ps(u[0], u[1], 0xDD));
-    // r[4L + e] holds row base[L] + perm[e], base = {0, 8, 4, 12}, perm = {0, 2, 1, 3}
-    const __m512i pos = _mm512_setr_epi32(0, 2, 1, 3, 8, 10, 9, 11, 4, 6, 5, 7, 12, 14, 13, 15);
-    return _mm512_permutexvar_ps(pos, r);
+// which the one-row paths below use, and of the AVX2 path's hsum16. Each level of shuffles and adds halves
+// the width per row while doubling the rows per vector (cheaper than eight separate reductions).
+__m256 reduce8(const __m512 a[8]) {
+    __m512 v[4], w[2];
+    for (int i = 0; i < 4; ++i)  // 256-bit halves: rows i | i+4
+        v[i] = _mm512_add_ps(_mm512_shuffle_f32x4(a[i], a[i + 4], 0x44), _mm512_shuffle_f32x4(a[i], a[i + 4], 0xEE));
+    for (int i = 0; i < 2; ++i)  // 128-bit lanes: rows i | i+4 | i+2 | i+6
+        w[i] = _mm512_add_ps(_mm512_shuffle_f32x4(v[i], v[i + 2], 0x88), _mm512_shuffle_f32x4(v[i], v[i + 2], 0xDD));
+    // pairs inside each 128-bit lane: (q0+q2, q1+q3) of w[0]'s row, then of w[1]'s row
+    const __m512 u = _mm512_add_ps(_mm512_shuffle_ps(w[0], w[1], 0x44), _mm512_shuffle_ps(w[0], w[1], 0xEE));
+    const __m512 t = _mm512_add_ps(u, _mm512_shuffle_ps(u, u, 0xB1));  // lanes 4L and 4L+2: r0 + r1
+    // t[4L] holds row {0, 4, 2, 6}[L], t[4L + 2] row {1, 5, 3, 7}[L]
+    const __m512i pos = _mm512_setr_epi32(0, 2, 8, 10, 4, 6, 12, 14, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castps512_ps256(_mm512_permutexvar_ps(pos, t));
 }
 
 // NW rows of W against one row of x: NW accumulators of 16 lanes (lane l sums k ≡ l mod 16, ascending),
@@ -149,10 +150,10 @@ void gemv(int B, int N, int K, const float* x, const float* W, const float* bias
         const float* xr = x + static_cast<std::ptrdiff_t>(r) * K;
         float* o = out + static_cast<std::ptrdiff_t>(r) * N;
         int j = 0;
-        for (; j + 16 <= N; j += 16) {
-            __m512 acc[16];
-            dot_rows<16>(K, xr, W + static_cast<std::ptrdiff_t>(j) * K, acc);
-            _mm512_storeu_ps(o + j, _mm512_add_ps(reduce16(acc), bias ? _mm512_loadu_ps(bias + j) : _mm512_setzero_ps()));
+        for (; j + 8 <= N; j += 8) {
+            __m512 acc[8];
+            dot_rows<8>(K, xr, W + static_cast<std::ptrdiff_t>(j) * K, acc);
+            _mm256_storeu_ps(o + j, _mm256_add_ps(reduce8(acc), bias ? _mm256_loadu_ps(bias + j) : _mm256_setzero_ps()));
         }
         for (; j + 4 <= N; j += 4) {
             __m512 acc[4];

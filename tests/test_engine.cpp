@@ -281,7 +281,7 @@ static std::vector<Isa> levels_here() {
     std::vector<Isa> v;
     for (Isa level : {Isa::baseline, Isa::avx2, Isa::avx512})
         if (isa_supported(level)) v.push_back(level);
-    MESSAGE("levels this CPU runs: " << v.size() << " (best: " << isa_name(v.back()) << ")");
+    MESSAGE("levels this CPU runs: " << v.size() << " (best: " << std::string(isa_name(v.back())) << ")");
     return v;
 }
 struct IsaGuard {  // puts back the level chosen at start-up
