@@ -12,8 +12,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include <utility>
-
 #include "engine/gemm_kernels.hpp"
 
 namespace imitate::gemm_detail {
@@ -29,47 +27,39 @@ inline __m256i lanes(int n) {
     return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(kMaskTable + 8 - n));
 }
 
+// MR rows × (Two ? 16 : 8) columns, the AVX-512 tile's sums in 8-lane registers.
 template <bool Packed, bool Two, int MR>
-void tile(int K, const float* ap, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int, int jn,
-          bool accumulate, const float* bias) {
-    __m256 acc0[MR], acc1[MR];
-    for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
-    for (int k = 0; k < K; ++k, ap += Packed ? kMR : 1, bp += kNR) {
-        const __m256 b0 = _mm256_loadu_ps(bp);
-        const __m256 b1 = Two ? _mm256_loadu_ps(bp + 8) : b0;
+struct Tile {
+    static void run(int K, const float* ap, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int,
+                    int jn, bool accumulate, const float* bias) {
+        __m256 acc0[MR], acc1[MR];
+        for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm256_setzero_ps();
+        for (int k = 0; k < K; ++k, ap += Packed ? kMR : 1, bp += kNR) {
+            const __m256 b0 = _mm256_loadu_ps(bp);
+            const __m256 b1 = Two ? _mm256_loadu_ps(bp + 8) : b0;
+#pragma GCC unroll 6
+            for (int r = 0; r < MR; ++r) {
+                const __m256 av = _mm256_broadcast_ss(Packed ? ap + r : ap + r * sai);
+                acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
+                if (Two) acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+            }
+        }
+        const __m256i m0 = lanes(jn), m1 = lanes(jn - 8);
+        __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
+        if (!accumulate && bias) bias0 = _mm256_maskload_ps(bias, m0), bias1 = _mm256_maskload_ps(bias + 8, m1);
 #pragma GCC unroll 6
         for (int r = 0; r < MR; ++r) {
-            const __m256 av = _mm256_broadcast_ss(Packed ? ap + r : ap + r * sai);
-            acc0[r] = _mm256_fmadd_ps(av, b0, acc0[r]);
-            if (Two) acc1[r] = _mm256_fmadd_ps(av, b1, acc1[r]);
+            float* cr = c + r * ldc;
+            if (accumulate) {
+                _mm256_maskstore_ps(cr, m0, _mm256_add_ps(_mm256_maskload_ps(cr, m0), acc0[r]));
+                if (Two) _mm256_maskstore_ps(cr + 8, m1, _mm256_add_ps(_mm256_maskload_ps(cr + 8, m1), acc1[r]));
+            } else {
+                _mm256_maskstore_ps(cr, m0, _mm256_add_ps(acc0[r], bias0));
+                if (Two) _mm256_maskstore_ps(cr + 8, m1, _mm256_add_ps(acc1[r], bias1));
+            }
         }
     }
-    const __m256i m0 = lanes(jn), m1 = lanes(jn - 8);
-    __m256 bias0 = _mm256_setzero_ps(), bias1 = _mm256_setzero_ps();
-    if (!accumulate && bias) bias0 = _mm256_maskload_ps(bias, m0), bias1 = _mm256_maskload_ps(bias + 8, m1);
-#pragma GCC unroll 6
-    for (int r = 0; r < MR; ++r) {
-        float* cr = c + r * ldc;
-        if (accumulate) {
-            _mm256_maskstore_ps(cr, m0, _mm256_add_ps(_mm256_maskload_ps(cr, m0), acc0[r]));
-            if (Two) _mm256_maskstore_ps(cr + 8, m1, _mm256_add_ps(_mm256_maskload_ps(cr + 8, m1), acc1[r]));
-        } else {
-            _mm256_maskstore_ps(cr, m0, _mm256_add_ps(acc0[r], bias0));
-            if (Two) _mm256_maskstore_ps(cr + 8, m1, _mm256_add_ps(acc1[r], bias1));
-        }
-    }
-}
-
-template <bool Packed, int... R>
-TileFn pick(int rows, int jn, std::integer_sequence<int, R...>) {
-    constexpr TileFn two[] = {&tile<Packed, true, R + 1>...}, one[] = {&tile<Packed, false, R + 1>...};
-    return jn > 8 ? two[rows - 1] : one[rows - 1];
-}
-template <bool Packed>
-void tile_any(int K, const float* a, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int rows,
-              int jn, bool accumulate, const float* bias) {
-    pick<Packed>(rows, jn, std::make_integer_sequence<int, kMR>{})(K, a, sai, bp, c, ldc, rows, jn, accumulate, bias);
-}
+};
 
 void pack_b_panel(int K, int N, const float* b, std::ptrdiff_t ldb, bool b_trans, int j0, float* dst) {
     const int jn = N - j0 < kNR ? N - j0 : kNR;
@@ -152,7 +142,8 @@ void gemv(int B, int N, int K, const float* x, const float* W, const float* bias
 
 }  // namespace
 
-extern const GemmKernels avx2_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<true>, tile_any<false>, gemv};
+extern const GemmKernels avx2_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<Tile, kMR, 8, true>,
+                                          tile_any<Tile, kMR, 8, false>, gemv};
 
 }  // namespace imitate::gemm_detail
 #endif

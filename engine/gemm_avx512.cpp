@@ -11,8 +11,6 @@
 #if defined(__x86_64__)
 #include <immintrin.h>
 
-#include <utility>
-
 #include "engine/gemm_kernels.hpp"
 
 namespace imitate::gemm_detail {
@@ -26,47 +24,37 @@ inline __mmask16 lanes(int n) { return n >= 16 ? __mmask16(0xFFFF) : n <= 0 ? __
 // MR rows × (Two ? 32 : 16) columns. Every element of C is one FMA chain over k in ascending order, then
 // one add (C_old + Σ, or Σ + bias): the same order as the naive kernel's `acc += …; C += acc`.
 template <bool Packed, bool Two, int MR>
-void tile(int K, const float* ap, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int, int jn,
-          bool accumulate, const float* bias) {
-    __m512 acc0[MR], acc1[MR];
-    for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
-    for (int k = 0; k < K; ++k, ap += Packed ? kMR : 1, bp += kNR) {
-        const __m512 b0 = _mm512_loadu_ps(bp);
-        const __m512 b1 = Two ? _mm512_loadu_ps(bp + 16) : b0;
+struct Tile {
+    static void run(int K, const float* ap, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int,
+                    int jn, bool accumulate, const float* bias) {
+        __m512 acc0[MR], acc1[MR];
+        for (int r = 0; r < MR; ++r) acc0[r] = acc1[r] = _mm512_setzero_ps();
+        for (int k = 0; k < K; ++k, ap += Packed ? kMR : 1, bp += kNR) {
+            const __m512 b0 = _mm512_loadu_ps(bp);
+            const __m512 b1 = Two ? _mm512_loadu_ps(bp + 16) : b0;
+#pragma GCC unroll 12
+            for (int r = 0; r < MR; ++r) {
+                const __m512 av = _mm512_set1_ps(Packed ? ap[r] : ap[r * sai]);
+                acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
+                if (Two) acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+            }
+        }
+        const __mmask16 m0 = lanes(jn), m1 = lanes(jn - 16);
+        __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
+        if (!accumulate && bias) bias0 = _mm512_maskz_loadu_ps(m0, bias), bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
 #pragma GCC unroll 12
         for (int r = 0; r < MR; ++r) {
-            const __m512 av = _mm512_set1_ps(Packed ? ap[r] : ap[r * sai]);
-            acc0[r] = _mm512_fmadd_ps(av, b0, acc0[r]);
-            if (Two) acc1[r] = _mm512_fmadd_ps(av, b1, acc1[r]);
+            float* cr = c + r * ldc;
+            if (accumulate) {
+                _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), acc0[r]));
+                if (Two) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), acc1[r]));
+            } else {
+                _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(acc0[r], bias0));
+                if (Two) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(acc1[r], bias1));
+            }
         }
     }
-    const __mmask16 m0 = lanes(jn), m1 = lanes(jn - 16);
-    __m512 bias0 = _mm512_setzero_ps(), bias1 = _mm512_setzero_ps();
-    if (!accumulate && bias) bias0 = _mm512_maskz_loadu_ps(m0, bias), bias1 = _mm512_maskz_loadu_ps(m1, bias + 16);
-#pragma GCC unroll 12
-    for (int r = 0; r < MR; ++r) {
-        float* cr = c + r * ldc;
-        if (accumulate) {
-            _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(_mm512_maskz_loadu_ps(m0, cr), acc0[r]));
-            if (Two) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(_mm512_maskz_loadu_ps(m1, cr + 16), acc1[r]));
-        } else {
-            _mm512_mask_storeu_ps(cr, m0, _mm512_add_ps(acc0[r], bias0));
-            if (Two) _mm512_mask_storeu_ps(cr + 16, m1, _mm512_add_ps(acc1[r], bias1));
-        }
-    }
-}
-
-// The tile for `rows` rows and `jn` columns: a table of the 2×12 instantiations.
-template <bool Packed, int... R>
-TileFn pick(int rows, int jn, std::integer_sequence<int, R...>) {
-    constexpr TileFn two[] = {&tile<Packed, true, R + 1>...}, one[] = {&tile<Packed, false, R + 1>...};
-    return jn > 16 ? two[rows - 1] : one[rows - 1];
-}
-template <bool Packed>
-void tile_any(int K, const float* a, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int rows,
-              int jn, bool accumulate, const float* bias) {
-    pick<Packed>(rows, jn, std::make_integer_sequence<int, kMR>{})(K, a, sai, bp, c, ldc, rows, jn, accumulate, bias);
-}
+};
 
 void pack_b_panel(int K, int N, const float* b, std::ptrdiff_t ldb, bool b_trans, int j0, float* dst) {
     const int jn = N - j0 < kNR ? N - j0 : kNR;
@@ -170,7 +158,8 @@ void gemv(int B, int N, int K, const float* x, const float* W, const float* bias
 
 }  // namespace
 
-extern const GemmKernels avx512_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<true>, tile_any<false>, gemv};
+extern const GemmKernels avx512_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<Tile, kMR, 16, true>,
+                                           tile_any<Tile, kMR, 16, false>, gemv};
 
 }  // namespace imitate::gemm_detail
 #endif

@@ -4,6 +4,7 @@
 // copy with the baseline one and a baseline CPU could run AVX-512 code outside the dispatch.
 #pragma once
 #include <cstddef>
+#include <utility>
 
 namespace imitate::gemm_detail {
 
@@ -14,6 +15,17 @@ constexpr int kKC = 128;  // values of k per block (the driver's; the same for e
 // Bp: K rows of nr floats. accumulate: C += A·Bp; else C = A·Bp + bias (bias: jn entries or null).
 using TileFn = void (*)(int K, const float* a, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc,
                         int rows, int jn, bool accumulate, const float* bias);
+
+// A level's tile for `rows` rows (1..MR) and one or two vectors of Width columns, from a table of the 2·MR
+// instantiations of Tile<Packed, Two, Rows>::run: a partial tile does no padded work.
+template <template <bool, bool, int> class Tile, int MR, int Width, bool Packed>
+void tile_any(int K, const float* a, std::ptrdiff_t sai, const float* bp, float* c, std::ptrdiff_t ldc, int rows,
+              int jn, bool accumulate, const float* bias) {
+    [&]<int... R>(std::integer_sequence<int, R...>) {
+        constexpr TileFn two[] = {&Tile<Packed, true, R + 1>::run...}, one[] = {&Tile<Packed, false, R + 1>::run...};
+        (jn > Width ? two : one)[rows - 1](K, a, sai, bp, c, ldc, rows, jn, accumulate, bias);
+    }(std::make_integer_sequence<int, MR>{});
+}
 
 struct GemmKernels {
     int nr;  // columns per packed panel of B
