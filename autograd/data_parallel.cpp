@@ -23,45 +23,70 @@ DataParallelStep::DataParallelStep(std::vector<Param*> ps, int parts)
     }
 }
 
-float DataParallelStep::run(const std::function<Var<float>(Tape<float>&, int)>& part_loss) {
-    const int P = parts();
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(P));
-    // 1. every part forward and backward on its own tape
-#pragma omp parallel for schedule(static) if (P > 1)
-    for (int p = 0; p < P; ++p) {
-        try {
-            Tape<float>& tape = tapes[static_cast<size_t>(p)];
-            tape.reset();
-            Var<float> l = part_loss(tape, p);
-            losses[static_cast<size_t>(p)] = l.value()(0, 0);
-            tape.backward(l);
-        } catch (...) {
-            errors[static_cast<size_t>(p)] = std::current_exception();
-        }
-    }
-    for (auto& e : errors)
-        if (e) std::rethrow_exception(e);
-    // 2. per parameter, the gradients the tapes hold for it, parts in order
+// Collects, per parameter, the gradients the tapes hold for it, parts in order.
+void DataParallelStep::collect_sources() {
     for (auto& s : sources) s.clear();
     for (auto& tape : tapes)
         for (int id = 0; id < tape.n; ++id) {
             const Node<float>& nd = tape.node(id);
             if (!nd.is_param) continue;
             auto it = index.find(nd.param);
-            if (it == index.end()) throw std::invalid_argument("data parallel step: a part used parameter '" + nd.param->name + "', which is not in the list");
+            if (it == index.end())
+                throw std::invalid_argument("data parallel step: a part used parameter '" + nd.param->name +
+                                            "', which is not in the list");
             sources[static_cast<size_t>(it->second)].push_back(nd.grad);
         }
-    // 3. grad += Σ_p grad_p, block by block: the same additions in the same order for every element
+}
+
+float DataParallelStep::run(const std::function<Var<float>(Tape<float>&, int)>& part_loss) {
+    const int P = parts();
     const auto nb = static_cast<long>(blocks.size());
-#pragma omp parallel for schedule(static) if (nb > 1)
-    for (long k = 0; k < nb; ++k) {
-        const ParamBlock& b = blocks[static_cast<size_t>(k)];
-        float* g = params[static_cast<size_t>(b.param)]->grad.data() + b.offset;
-        for (const Mat* src : sources[static_cast<size_t>(b.param)]) {
-            const float* s = src->data() + b.offset;
-            for (Eigen::Index i = 0; i < b.size; ++i) g[i] += s[i];
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(P) + 1);  // one per part, then the collection's
+    bool failed = false;
+    // One parallel region per step (each region costs a fork and a join).
+#pragma omp parallel if (P > 1)
+    {
+        // 1. every part forward and backward on its own tape
+#pragma omp for schedule(static)
+        for (int p = 0; p < P; ++p) {
+            try {
+                Tape<float>& tape = tapes[static_cast<size_t>(p)];
+                tape.reset();
+                Var<float> l = part_loss(tape, p);
+                losses[static_cast<size_t>(p)] = l.value()(0, 0);
+                tape.backward(l);
+            } catch (...) {
+                errors[static_cast<size_t>(p)] = std::current_exception();
+            }
+        }
+        // 2. per parameter, its gradients on the tapes, parts in order (a parameter may appear more than once)
+#pragma omp single
+        {
+            for (auto& e : errors) failed |= e != nullptr;
+            if (!failed) {
+                try {
+                    collect_sources();
+                } catch (...) {
+                    errors.back() = std::current_exception();
+                    failed = true;
+                }
+            }
+        }
+        // 3. grad += Σ_p grad_p, block by block: the same additions in the same order for every element
+        if (!failed) {
+#pragma omp for schedule(static)
+            for (long k = 0; k < nb; ++k) {
+                const ParamBlock& b = blocks[static_cast<size_t>(k)];
+                float* g = params[static_cast<size_t>(b.param)]->grad.data() + b.offset;
+                for (const Mat* src : sources[static_cast<size_t>(b.param)]) {
+                    const float* s = src->data() + b.offset;
+                    for (Eigen::Index i = 0; i < b.size; ++i) g[i] += s[i];
+                }
+            }
         }
     }
+    for (auto& e : errors)
+        if (e) std::rethrow_exception(e);
     float total = 0;
     for (float l : losses) total += l;
     return total;

@@ -44,6 +44,9 @@ struct DataParallelStep {
     // parameter's grad (+=, parts in order). Returns Σ_p losses (in part order). An exception thrown by a
     // part is rethrown after all parts ran (the lowest part's).
     float run(const std::function<Var<float>(Tape<float>&, int part)>& part_loss);
+
+   private:
+    void collect_sources();
 };
 
 }  // namespace imitate
