@@ -1,5 +1,6 @@
 // autograd/: the tape, the differentiable ops, losses, layers, Adam, and the gradient checker.
 #pragma once
+#include "autograd/data_parallel.hpp"
 #include "autograd/gradcheck.hpp"
 #include "autograd/losses.hpp"
 #include "autograd/nn.hpp"

@@ -1,6 +1,7 @@
 // Adam, clipping and the finite-step guard. The arithmetic of one update is the engine's adam_update.
 #include "autograd/optim.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <stdexcept>
 
@@ -22,6 +23,21 @@ void Adam::step() {
     for (size_t i = 0; i < params.size(); ++i)
         adam_update(params[i]->value, params[i]->grad, m[i], v[i], cfg.lr, cfg.beta1, cfg.beta2, cfg.eps,
                     cfg.weight_decay, t);
+}
+
+void Adam::update(const ParamBlock& b) {
+    Param& p = *params[static_cast<size_t>(b.param)];
+    const Eigen::Index o = b.offset;
+    adam_update(p.value.data() + o, p.grad.data() + o, m[b.param].data() + o, v[b.param].data() + o, b.size, cfg.lr,
+                cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay, t);
+}
+
+std::vector<ParamBlock> param_blocks(const std::vector<Param*>& params, Eigen::Index max_size) {
+    std::vector<ParamBlock> blocks;
+    for (size_t i = 0; i < params.size(); ++i)
+        for (Eigen::Index o = 0, n = params[i]->value.size(); o < n; o += max_size)
+            blocks.push_back({static_cast<int>(i), o, std::min(max_size, n - o)});
+    return blocks;
 }
 
 bool Adam::guarded_step(float loss) {

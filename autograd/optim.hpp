@@ -16,6 +16,16 @@ struct AdamConfig {
     int max_refusals = 10;      // guarded_step throws after this many consecutive refused steps
 };
 
+// A run of at most `size` elements of parameter `param` (an index into a parameter list), from `offset` in
+// its storage: the unit of work when one step's gradient sum and update are spread over threads. The cut
+// is a pure function of the shapes, so every element is updated by the same arithmetic on any thread count.
+struct ParamBlock {
+    int param = 0;
+    Eigen::Index offset = 0, size = 0;
+};
+// Every element of `params`, in order, cut into blocks of at most max_size elements.
+std::vector<ParamBlock> param_blocks(const std::vector<Param*>& params, Eigen::Index max_size = 16384);
+
 struct Adam {
     AdamConfig cfg;
     std::vector<Param*> params;
@@ -27,6 +37,10 @@ struct Adam {
     Adam(std::vector<Param*> params, AdamConfig cfg = {});
     // One update of every parameter from its accumulated gradient.
     void step();
+    // The same update split in parts: begin_step() once, then update(b) for blocks b covering every element
+    // (param_blocks(params)), in any order or on any threads; equal to step() bit for bit.
+    void begin_step() { ++t; }
+    void update(const ParamBlock& b);
     // step() only if `loss` and every gradient are finite; otherwise counts the refusal, leaves the
     // parameters untouched and returns false. Throws std::runtime_error after cfg.max_refusals refusals
     // in a row ("training diverged: N consecutive non-finite steps").

@@ -48,7 +48,8 @@ struct Node {
     T s = 0;                            // a scalar argument (scale, offset)
     Eigen::Index i0 = 0, i1 = 0;        // integer arguments (slice start and width, ...)
     bool requires_grad = false;         // some parameter lies upstream
-    bool is_param = false;              // gradient storage belongs to a ParamT (never zeroed by backward)
+    bool is_param = false;              // a parameter leaf (its gradient is never zeroed by backward)
+    ParamT<T>* param = nullptr;         // that parameter
     void (*backward)(Tape<T>&, Node<T>&) = nullptr;
 };
 
@@ -56,6 +57,11 @@ template <class T>
 struct Tape {
     std::deque<Node<T>> nodes;  // deque: node addresses stay valid as the tape grows
     int n = 0;                  // live nodes this step
+    // false: a parameter's gradient accumulates straight into ParamT::grad (one tape per step).
+    // true: into the parameter node's own storage, zeroed when the node is pushed, so several tapes can run
+    // the same parameters at once (one per part of a minibatch) and their gradients be summed afterwards in
+    // a fixed order (algorithms/bc.cpp).
+    bool own_param_grads = false;
 
     // Forget the graph but keep every node's storage for the next step.
     void reset() { n = 0; }
@@ -80,10 +86,15 @@ struct Tape {
     Var<T> param(ParamT<T>& p) {
         Node<T>& nd = push("param");
         nd.value = &p.value;
-        nd.grad = &p.grad;
         nd.requires_grad = true;
         nd.is_param = true;
-        if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
+        nd.param = &p;
+        if (own_param_grads) {
+            nd.own_grad.setZero(p.value.rows(), p.value.cols());
+        } else {
+            nd.grad = &p.grad;
+            if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
+        }
         return {this, n - 1};
     }
 
@@ -98,6 +109,7 @@ struct Tape {
         nd.in[0] = a, nd.in[1] = b, nd.in[2] = c;
         nd.s = 0, nd.i0 = 0, nd.i1 = 0;
         nd.is_param = false;
+        nd.param = nullptr;
         nd.backward = nullptr;
         nd.requires_grad = false;
         for (int id : {a, b, c})

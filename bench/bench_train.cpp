@@ -4,6 +4,7 @@
 // scripts/bench_vs_torch.sh runs this interleaved with the PyTorch peers and prints the ratios.
 #include <benchmark/benchmark.h>
 
+#include <optional>
 #include <stdexcept>
 
 #include "autograd/autograd.hpp"
@@ -21,26 +22,45 @@ double step_flops(int B, int h, int O) {
     return 3 * f - 2.0 * B * 3.0 * h;
 }
 
+// The step imitate train runs (algorithms/bc.cpp): 256 rows or more as parts on both cores
+// (autograd/data_parallel.hpp), smaller batches on one tape.
 struct Trainer {
     Rng rng{0};
     Mat x, y;
     MLP net;
     Adam opt;
     Tape<float> tape;
+    std::optional<DataParallelStep> parted;
+    std::vector<Mat> xs, ys;  // the parts' rows
     Trainer(int B, int h, int O) : x(B, 3), y(B, O), net({3, h, h, O}, Activation::ReLU, rng), opt(net.parameters()) {
         for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
         for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = static_cast<float>(rng.normal());
+        const int P = batch_parts(B);
+        if (P == 1) return;
+        parted.emplace(net.parameters(), P);
+        for (int p = 0; p < P; ++p) {
+            const Eigen::Index r0 = part_begin(B, P, p), n = part_begin(B, P, p + 1) - r0;
+            xs.push_back(x.middleRows(r0, n)), ys.push_back(y.middleRows(r0, n));
+        }
     }
     float step() {
-        tape.reset();
-        Var<float> loss = mse(net.forward(tape.input(x)), tape.input(y));
-        tape.backward(loss);
+        float l;
+        if (parted) {
+            l = parted->run([this](Tape<float>& t, int p) {
+                const float share = float(xs[p].rows()) / float(x.rows());  // the part's fraction of the mean
+                return scale(mse(net.forward(t.input(xs[p])), t.input(ys[p])), share);
+            });
+        } else {
+            tape.reset();
+            Var<float> loss = mse(net.forward(tape.input(x)), tape.input(y));
+            tape.backward(loss);
+            l = loss.value()(0, 0);
+        }
         opt.step();
         opt.zero_grad();
-        return loss.value()(0, 0);
+        return l;
     }
 };
-
 // args: threads, hidden, batch, out
 void BM_TrainStep_imitate(benchmark::State& st) {
     const int threads = static_cast<int>(st.range(0)), h = static_cast<int>(st.range(1)), B = static_cast<int>(st.range(2)),

@@ -6,6 +6,7 @@
 // cannot be split into thread-count-independent row chunks without repacking B per chunk; and its bytes
 // depend on the packet width Eigen was compiled for, while these kernels' do not.
 #include "engine/gemm.hpp"
+#include "engine/threads.hpp"
 
 #include <algorithm>
 #include <array>
@@ -168,11 +169,12 @@ void gemm_f32(Isa level, int M, int N, int K, const float* a, std::ptrdiff_t sai
             }
         }
     };
-    // A one-chunk product enters no parallel region: libgomp allocates a team even for a serialised one
-    // (`if (false)`), and a control loop's predict must not allocate (algorithms/imitate.h).
-    if (chunks == 1) {
+    // A one-chunk product, or one that cannot fork (one thread, or called from inside a parallel region:
+    // a part of a data-parallel step), enters no parallel region: libgomp sets up a team even for a
+    // serialised one (`if (false)`), and a control loop's predict must not allocate (algorithms/imitate.h).
+    if (chunks == 1 || !can_fork()) {
         for (int p = 0; p < panels; ++p) pack_panel(p);
-        row_chunk(0);
+        for (int ch = 0; ch < chunks; ++ch) row_chunk(ch);
         return;
     }
 #pragma omp parallel

@@ -10,6 +10,7 @@
 #include <type_traits>
 
 #include "engine/gemm.hpp"
+#include "engine/threads.hpp"
 
 namespace imitate {
 
@@ -27,7 +28,7 @@ static Eigen::Index chunk_begin(Eigen::Index n, int chunks, int c) {
 template <class F>
 static void for_chunks(Eigen::Index n, double flops, F&& f) {
     const int chunks = n_chunks(n, flops);
-    if (chunks == 1) {  // no parallel region: libgomp allocates a team even for a serialised one
+    if (chunks == 1 || !can_fork()) {  // no region: libgomp sets up a team even for a serialised one
         f(0, n);
         return;
     }

@@ -23,6 +23,14 @@ int get_threads() {
 #endif
 }
 
+bool can_fork() {
+#ifdef _OPENMP
+    return !omp_in_parallel() && omp_get_max_threads() > 1;
+#else
+    return false;
+#endif
+}
+
 bool have_openmp() {
 #ifdef _OPENMP
     return true;

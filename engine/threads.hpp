@@ -9,5 +9,10 @@ void set_threads(int n);
 int get_threads();
 // True when built with OpenMP.
 bool have_openmp();
+// True when a parallel region opened here would run on more than one thread: more than one thread is
+// allowed and the caller is not already inside a parallel region (a kernel called from one part of a
+// data-parallel step runs whole on its thread). Kernels skip opening a region otherwise: libgomp sets up
+// a team even for a region of one thread.
+bool can_fork();
 
 }  // namespace imitate

@@ -14,6 +14,7 @@
 
 #include "algorithms/bc.hpp"
 #include "algorithms/checkpoint.hpp"
+#include "algorithms/chunking.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/safetensors.hpp"
@@ -382,3 +383,40 @@ TEST_CASE("metadata that disagrees with the tensors is rejected naming the file 
     CHECK_THROWS_WITH_AS(load_policy(corrupt), doctest::Contains("header_bad_json"), std::runtime_error);
 }
 
+
+// ------------------------------------------------------------------------------------------- data parallel
+// A minibatch of 256 rows trains as two parts (autograd/data_parallel.hpp), each part's loss weighted by its
+// share of what the head averages over: elements (mse, tokens, with chunk padding making rows unequal) or
+// real rows (gmm). With one minibatch holding every window, the first step's loss is the initial policy's
+// loss on the whole data, whatever the order; a wrong share shows as a different number.
+TEST_CASE("batches of 256 rows in parts: the first step's loss is the whole data's loss for mse, gmm and tokens") {
+    Dataset d;
+    const int N = 259;  // 259 rows in episodes of 37: with H = 4 every episode has 3 padded windows
+    Rng rng(3);
+    d.observations = some_observations(N, 11);
+    d.actions.resize(N, 1);
+    for (int i = 0; i < N; ++i) d.actions(i, 0) = static_cast<float>(rng.uniform(-2, 2));
+    for (int e = 37; e <= N; e += 37) d.episode_ends.push_back(e);
+    for (const char* head : {"mse", "gmm", "tokens"}) {
+        CAPTURE(head);
+        BCConfig cfg;
+        cfg.chunk = 4;
+        cfg.steps = 1;
+        cfg.batch = N;  // one minibatch of every window; 259 rows -> 2 parts of 129 and 130
+        cfg.hidden = {16};
+        cfg.lr = 1e-6f;
+        cfg.seed = 5;
+        cfg.head.kind = parse_head(head);
+        cfg.head.low = -2, cfg.head.high = 2;
+        const BCResult r = train_bc(d, cfg);
+        // the same initial policy, its loss on all windows on one tape
+        Rng init(cfg.seed);
+        Policy pi(PolicyConfig{3, 1, cfg.chunk, cfg.hidden, cfg.activation, cfg.head}, init);
+        const ChunkSet w = make_chunks(d, cfg.chunk, 1);
+        Tape<float> tape;
+        Rng unused(0);
+        const float whole = pi.loss(tape, w.obs, w.targets, w.mask, unused).value()(0, 0);
+        REQUIRE(r.epoch_loss.size() == 1);
+        CHECK(r.epoch_loss[0] == doctest::Approx(whole).epsilon(1e-5));
+    }
+}

@@ -386,3 +386,76 @@ TEST_CASE("bad shapes throw std::invalid_argument naming both shapes") {
     Var<float> y = mul(t.param(p), in(a43));
     CHECK_NAMES(message_of([&] { t.backward(y); }), "(4,3)", "(1,1)");
 }
+
+// ------------------------------------------------------------------------------------------- data parallel
+// The minibatch in parts on their own tapes (autograd/data_parallel.hpp) gives the whole minibatch's loss
+// and gradient up to rounding, the same bytes on 1 and 2 threads, and refuses a parameter it was not given.
+namespace {
+struct PartsRun {
+    float loss = 0;
+    std::vector<Mat> grads;
+};
+PartsRun parts_run(int B, int threads, bool parted) {
+    set_threads(threads);
+    Rng rng(7);
+    MLP net({3, 64, 64, 2}, Activation::ReLU, rng);
+    Mat x(B, 3), y(B, 2);
+    for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
+    for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = static_cast<float>(rng.normal());
+    PartsRun r;
+    const int P = batch_parts(B);
+    if (parted) {
+        DataParallelStep step(net.parameters(), P);
+        std::vector<Mat> xs, ys;
+        for (int p = 0; p < P; ++p) {
+            const Eigen::Index r0 = part_begin(B, P, p), n = part_begin(B, P, p + 1) - r0;
+            xs.push_back(x.middleRows(r0, n)), ys.push_back(y.middleRows(r0, n));
+        }
+        r.loss = step.run([&](Tape<float>& t, int p) {
+            return scale(mse(net.forward(t.input(xs[p])), t.input(ys[p])), float(xs[p].rows()) / float(B));
+        });
+    } else {
+        Tape<float> t;
+        Var<float> l = mse(net.forward(t.input(x)), t.input(y));
+        t.backward(l);
+        r.loss = l.value()(0, 0);
+    }
+    for (Param* p : net.parameters()) r.grads.push_back(p->grad);
+    return r;
+}
+}  // namespace
+
+TEST_CASE("data-parallel step: parts fixed by the batch, whole-batch loss and gradient, same bytes on 1 and 2 threads") {
+    CHECK(batch_parts(1) == 1);
+    CHECK(batch_parts(255) == 1);
+    CHECK(batch_parts(256) == 2);
+    CHECK(batch_parts(300) == 2);
+    CHECK(batch_parts(1024) == 8);
+    CHECK(batch_parts(100000) == 8);
+    CHECK(part_begin(300, 2, 0) == 0);
+    CHECK(part_begin(300, 2, 1) == 150);
+    CHECK(part_begin(300, 2, 2) == 300);
+    const int saved = get_threads();
+    for (int B : {256, 300, 1024}) {
+        CAPTURE(B);
+        const PartsRun whole = parts_run(B, 1, false), one = parts_run(B, 1, true), two = parts_run(B, 2, true);
+        CHECK(one.loss == doctest::Approx(whole.loss).epsilon(1e-5));
+        REQUIRE(one.grads.size() == whole.grads.size());
+        for (size_t i = 0; i < whole.grads.size(); ++i) {
+            CAPTURE(i);
+            const float scale_i = whole.grads[i].cwiseAbs().maxCoeff();
+            CHECK((one.grads[i] - whole.grads[i]).cwiseAbs().maxCoeff() <= 1e-5f * scale_i + 1e-7f);
+            CHECK(same_bytes(one.grads[i], two.grads[i]));
+        }
+        CHECK(std::memcmp(&one.loss, &two.loss, sizeof(float)) == 0);
+    }
+    set_threads(saved);
+
+    Rng rng(1);
+    MLP a({2, 4, 1}, Activation::ReLU, rng), b({2, 4, 1}, Activation::ReLU, rng);
+    DataParallelStep step(a.parameters(), 2);
+    Mat x = Mat::Ones(4, 2);
+    CHECK_THROWS_WITH_AS(step.run([&](Tape<float>& t, int) { return sum(b.forward(t.input(x))); }),
+                         doctest::Contains("not in the list"), std::invalid_argument);
+    CHECK_THROWS_AS(DataParallelStep(a.parameters(), 0), std::invalid_argument);
+}
