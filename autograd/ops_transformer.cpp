@@ -5,6 +5,7 @@
 #include <cmath>
 #include <limits>
 #include <string>
+#include <utility>
 
 #include "autograd/ops.hpp"
 #include "engine/attention.hpp"
@@ -56,27 +57,31 @@ Var<T> softmax(Var<T> x) {
 }
 
 // ---------------------------------------------------------------------------------------- layer norm
-// x̂ = (x − μ)·ρ with ρ = 1/√(var + eps), per row; the backward recomputes μ and ρ from x.
+// Row r's mean μ and ρ = 1/√(var + eps) (biased variance); x̂ = (x − μ)·ρ. The backward recomputes them.
 template <class T>
-static void normalize_rows(MatT<T>& xhat, MatT<T>& rho, const MatT<T>& x, T eps) {
-    xhat = x.colwise() - x.rowwise().mean();
-    rho = ((xhat.rowwise().squaredNorm() / T(x.cols())).array() + eps).rsqrt().matrix();
-    xhat.array().colwise() *= rho.col(0).array();
+static std::pair<T, T> row_moments(const MatT<T>& x, Eigen::Index r, T eps) {
+    const T mu = x.row(r).mean();
+    return {mu, T(1) / std::sqrt((x.row(r).array() - mu).square().mean() + eps)};
 }
 template <class T>
 static void layer_norm_bw(Tape<T>& t, Node<T>& o) {
     // y = x̂·w + b:  dw = Σ_rows dy∘x̂,  db = Σ_rows dy,
     // dx = ρ·(g − mean(g) − x̂·mean(g∘x̂)) with g = dy∘w (x̂ depends on x through μ and ρ too)
-    MatT<T> xhat, rho;
-    normalize_rows(xhat, rho, t.value(o.in[0]), o.s);
-    const MatT<T>& dy = *o.grad;
-    if (MatT<T>* dw = grad_if(t, o.in[1])) *dw += (dy.array() * xhat.array()).colwise().sum().matrix();
-    if (MatT<T>* db = grad_if(t, o.in[2])) *db += dy.colwise().sum();
-    if (MatT<T>* dx = grad_if(t, o.in[0])) {
-        const MatT<T> g = (dy.array().rowwise() * t.value(o.in[1]).row(0).array()).matrix();
-        const auto mg = g.rowwise().mean(), mgx = (g.array() * xhat.array()).rowwise().mean().matrix();
-        dx->array() += ((g.colwise() - mg).array() - xhat.array().colwise() * mgx.col(0).array()).colwise() *
-                       rho.col(0).array();
+    const MatT<T>& x = t.value(o.in[0]);
+    const auto w = t.value(o.in[1]).row(0).array();
+    MatT<T>* dx = grad_if(t, o.in[0]);
+    MatT<T>* dw = grad_if(t, o.in[1]);
+    MatT<T>* db = grad_if(t, o.in[2]);
+    for (Eigen::Index r = 0; r < x.rows(); ++r) {
+        const auto [mu, rho] = row_moments(x, r, o.s);
+        const auto xhat = (x.row(r).array() - mu) * rho;
+        const auto dy = o.grad->row(r).array();
+        if (dw) dw->row(0).array() += dy * xhat;
+        if (db) db->row(0).array() += dy;
+        if (dx) {
+            const T mg = (dy * w).mean(), mgx = (dy * w * xhat).mean();
+            dx->row(r).array() += rho * (dy * w - mg - xhat * mgx);
+        }
     }
 }
 template <class T>
@@ -85,17 +90,16 @@ Var<T> layer_norm(Var<T> x, Var<T> w, Var<T> b, T eps) {
     if (w.rows() != 1 || w.cols() != xv.cols() || b.rows() != 1 || b.cols() != xv.cols() || xv.cols() == 0)
         throw std::invalid_argument("layer_norm: x " + shape_str(xv) + " needs weight and bias (1," +
                                     std::to_string(xv.cols()) + "), got " + shape_str(w.value()) + " and " + shape_str(b.value()));
-    Node<T>& o = x.tape->push("layer_norm", x.id, w.id, b.id);
-    MatT<T> rho;
-    normalize_rows(o.own_value, rho, xv, eps);
-    o.own_value = (o.own_value.array().rowwise() * w.value().row(0).array()).matrix();
-    o.own_value.rowwise() += b.value().row(0);
+    Node<T>& o = x.tape->push("layer_norm", x.id, w.id, b.id, xv.rows(), xv.cols());
+    for (Eigen::Index r = 0; r < xv.rows(); ++r) {
+        const auto [mu, rho] = row_moments(xv, r, eps);
+        o.own_value.row(r).array() = (xv.row(r).array() - mu) * rho * w.value().row(0).array() + b.value().row(0).array();
+    }
     o.s = eps;
     o.backward = layer_norm_bw<T>;
     return {x.tape, x.tape->n - 1};
 }
 
-// ---------------------------------------------------------------------------------------------- GELU
 // Φ(x) = (1 + erf(x/√2))/2, the standard normal CDF, elementwise
 template <class T>
 static auto normal_cdf(const MatT<T>& x) {
