@@ -147,17 +147,13 @@ Var<T> embedding(Var<T> W, const std::vector<int>& idx) {
 
 // ------------------------------------------------------------------------------------ shape plumbing
 template <class T>
-static void slice_rows_bw(Tape<T>& t, Node<T>& o) { t.grad(o.in[0]).middleRows(o.i0, o.i1) += *o.grad; }  // scatter back
-template <class T>
 Var<T> slice_rows(Var<T> x, Eigen::Index r0, Eigen::Index h) {
     if (r0 < 0 || h < 0 || r0 + h > x.value().rows())
         throw std::invalid_argument("slice_rows: rows [" + std::to_string(r0) + "," + std::to_string(r0 + h) +
                                     ") out of range for " + shape_str(x.value()));
-    Node<T>& o = x.tape->push("slice_rows", x.id);
-    o.own_value = x.value().middleRows(r0, h);
-    o.i0 = r0, o.i1 = h;
-    o.backward = slice_rows_bw<T>;
-    return {x.tape, x.tape->n - 1};
+    // derived: rows [r0, r0+h) of a row-major (R,C) matrix are its elements [r0·C, (r0+h)·C)
+    const Eigen::Index C = x.cols();
+    return reshape(slice_cols(reshape(x, 1, x.rows() * C), r0 * C, h * C), h, C);
 }
 
 // Calls f(merged block, split block) for every (sequence b, head j): the (T,D) block at rows b·T, columns

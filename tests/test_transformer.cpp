@@ -8,13 +8,13 @@
 #include <cmath>
 #include <cstring>
 #include <fstream>
-#include <functional>
 #include <nlohmann/json.hpp>
 #include <string>
 
 #include "autograd/autograd.hpp"
 #include "autograd/transformer.hpp"
 #include "engine/engine.hpp"
+#include "short_run.hpp"  // error_of
 
 using namespace imitate;
 using json = nlohmann::json;
@@ -142,15 +142,6 @@ TEST_CASE("the fused attention op equals its composition from primitives, values
 }
 
 // ------------------------------------------------------------------------------------------- errors
-static std::string error_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "(no error)";
-}
-
 TEST_CASE("shape errors name both shapes") {
     Tape<float> t;
     const Mat a = Mat::Zero(6, 4), b = Mat::Zero(5, 3), w = Mat::Ones(1, 3);
