@@ -203,15 +203,19 @@ Var<T> merge_heads(Var<T> x, Eigen::Index B, Eigen::Index h) {
 template <class T>
 static void attention_bw(Tape<T>& t, Node<T>& o) {
     // out = P·v, P = softmax(S), S = q·kᵀ/√D:  dv = Pᵀ·dout,  dS = P∘(dP − rowsum(P∘dP)) with dP = dout·vᵀ,
-    // dq = dS·k/√D,  dk = dSᵀ·q/√D   (engine/attention.cpp)
-    attention_backward(*o.grad, t.value(o.in[0]), t.value(o.in[1]), t.value(o.in[2]), o.i0, o.i1 != 0,
-                       grad_if(t, o.in[0]), grad_if(t, o.in[1]), grad_if(t, o.in[2]));
+    // dq = dS·k/√D,  dk = dSᵀ·q/√D   (engine/attention.cpp). P is the value of node i1.
+    attention_backward(*o.grad, t.value(static_cast<int>(o.i1)), t.value(o.in[0]), t.value(o.in[1]), t.value(o.in[2]),
+                       o.i0, grad_if(t, o.in[0]), grad_if(t, o.in[1]), grad_if(t, o.in[2]));
 }
 template <class T>
 Var<T> attention(Var<T> q, Var<T> k, Var<T> v, Eigen::Index n, bool causal) {
+    // The probabilities P (N·Tq, Tk) get a node of their own just before this one (no inputs, no backward),
+    // so that the backward can read them; its id goes in i1. (A deque's references survive push.)
+    Node<T>& p = q.tape->push("attention_probs");
+    const int pid = q.tape->n - 1;
     Node<T>& o = q.tape->push("attention", q.id, k.id, v.id);
-    attention_forward(o.own_value, q.value(), k.value(), v.value(), n, causal);
-    o.i0 = n, o.i1 = causal;
+    attention_forward(o.own_value, p.own_value, q.value(), k.value(), v.value(), n, causal);
+    o.i0 = n, o.i1 = pid;
     o.backward = attention_bw<T>;
     return {q.tape, q.tape->n - 1};
 }

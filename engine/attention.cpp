@@ -1,6 +1,6 @@
 // Batched products and attention (see attention.hpp for the contract). The fast paths run Eigen's products
-// on each slice's row block; the naive ones are plain loops. Per-thread scratch holds one slice's (Tq, Tk)
-// scores, so nothing of size (N·Tq, Tk) is ever allocated.
+// on each slice's row block; the naive ones are plain loops. The attention backward's per-thread scratch
+// holds one slice's (Tq, Tk) score gradients.
 #include "engine/attention.hpp"
 
 #include <algorithm>
@@ -79,8 +79,8 @@ void bmm_backward(const MatT<T>& dout, const MatT<T>& a, const MatT<T>& b, Eigen
 
 // ------------------------------------------------------------------------------------------ attention
 // S (Tq,Tk) holds q·kᵀ; turns each row into softmax(scale·S + M) in place, masked entries exactly 0.
-template <class T>
-static void masked_softmax(MatT<T>& S, T scale, bool causal) {
+template <class T, class M>
+static void masked_softmax(M&& S, T scale, bool causal) {
     for (Eigen::Index t = 0; t < S.rows(); ++t) {
         const Eigen::Index w = causal ? std::min(t + 1, S.cols()) : S.cols();  // visible keys
         auto row = S.row(t).head(w);
@@ -90,42 +90,47 @@ static void masked_softmax(MatT<T>& S, T scale, bool causal) {
         S.row(t).tail(S.cols() - w).setZero();
     }
 }
+template <class T>
+static void check_probs(const MatT<T>& P, const MatT<T>& q, Eigen::Index Tk) {
+    if (P.rows() != q.rows() || P.cols() != Tk)
+        throw std::invalid_argument("attention_backward: probabilities " + shape_str(P) + " for q " + shape_str(q) +
+                                    ", expected (" + std::to_string(q.rows()) + "," + std::to_string(Tk) + ")");
+}
 
 template <class T>
-void attention_forward(MatT<T>& out, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n, bool causal) {
+void attention_forward(MatT<T>& out, MatT<T>& P, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n,
+                       bool causal) {
     const auto [Tq, Tk] = attention_slices("attention", q, k, v, n);
     const T scale = T(1) / std::sqrt(T(q.cols()));
     out.resize(q.rows(), v.cols());
+    P.resize(q.rows(), Tk);
     for_slices(n, 2.0 * double(q.rows()) * double(Tk) * double(q.cols() + v.cols()), [&](Eigen::Index i) {
-        thread_local MatT<T> S;
-        S.noalias() = q.middleRows(i * Tq, Tq) * k.middleRows(i * Tk, Tk).transpose();
-        masked_softmax(S, scale, causal);
-        out.middleRows(i * Tq, Tq).noalias() = S * v.middleRows(i * Tk, Tk);
+        auto Pi = P.middleRows(i * Tq, Tq);
+        Pi.noalias() = q.middleRows(i * Tq, Tq) * k.middleRows(i * Tk, Tk).transpose();
+        masked_softmax(Pi, scale, causal);
+        out.middleRows(i * Tq, Tq).noalias() = Pi * v.middleRows(i * Tk, Tk);
     });
 }
 
 template <class T>
-void attention_backward(const MatT<T>& dout, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n,
-                        bool causal, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv) {
+void attention_backward(const MatT<T>& dout, const MatT<T>& P, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v,
+                        Eigen::Index n, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv) {
     const auto [Tq, Tk] = attention_slices("attention_backward", q, k, v, n);
+    check_probs(P, q, Tk);
     const T scale = T(1) / std::sqrt(T(q.cols()));
     for_slices(n, 4.0 * double(q.rows()) * double(Tk) * double(q.cols() + v.cols()), [&](Eigen::Index i) {
-        thread_local MatT<T> P, dP;
-        auto qi = q.middleRows(i * Tq, Tq);
-        auto ki = k.middleRows(i * Tk, Tk);
-        auto vi = v.middleRows(i * Tk, Tk);
+        thread_local MatT<T> dP;
+        auto Pi = P.middleRows(i * Tq, Tq);
         auto g = dout.middleRows(i * Tq, Tq);
-        P.noalias() = qi * ki.transpose();
-        masked_softmax(P, scale, causal);
-        if (dv) dv->middleRows(i * Tk, Tk).noalias() += P.transpose() * g;
-        dP.noalias() = g * vi.transpose();
+        if (dv) dv->middleRows(i * Tk, Tk).noalias() += Pi.transpose() * g;
+        dP.noalias() = g * v.middleRows(i * Tk, Tk).transpose();
         // softmax backward, row by row: dS = P∘(dP − Σ_j P∘dP), then the 1/√D of the scores
         for (Eigen::Index t = 0; t < Tq; ++t) {
-            const T r = P.row(t).dot(dP.row(t));
-            dP.row(t).array() = scale * P.row(t).array() * (dP.row(t).array() - r);
+            const T r = Pi.row(t).dot(dP.row(t));
+            dP.row(t).array() = scale * Pi.row(t).array() * (dP.row(t).array() - r);
         }
-        if (dq) dq->middleRows(i * Tq, Tq).noalias() += dP * ki;
-        if (dk) dk->middleRows(i * Tk, Tk).noalias() += dP.transpose() * qi;
+        if (dq) dq->middleRows(i * Tq, Tq).noalias() += dP * k.middleRows(i * Tk, Tk);
+        if (dk) dk->middleRows(i * Tk, Tk).noalias() += dP.transpose() * q.middleRows(i * Tq, Tq);
     });
 }
 
@@ -183,12 +188,14 @@ static MatT<T> naive_probs(const MatT<T>& q, const MatT<T>& k, Eigen::Index i, E
 }
 
 template <class T>
-void attention_forward_naive(MatT<T>& out, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n,
-                             bool causal) {
+void attention_forward_naive(MatT<T>& out, MatT<T>& Pall, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v,
+                             Eigen::Index n, bool causal) {
     const auto [Tq, Tk] = attention_slices("attention", q, k, v, n);
     out.resize(q.rows(), v.cols());
+    Pall.resize(q.rows(), Tk);
     for (Eigen::Index i = 0; i < n; ++i) {
         const MatT<T> P = naive_probs(q, k, i, Tq, Tk, causal);
+        Pall.middleRows(i * Tq, Tq) = P;
         for (Eigen::Index t = 0; t < Tq; ++t)
             for (Eigen::Index e = 0; e < v.cols(); ++e) {
                 T s = 0;
@@ -199,12 +206,13 @@ void attention_forward_naive(MatT<T>& out, const MatT<T>& q, const MatT<T>& k, c
 }
 
 template <class T>
-void attention_backward_naive(const MatT<T>& dout, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v,
-                              Eigen::Index n, bool causal, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv) {
+void attention_backward_naive(const MatT<T>& dout, const MatT<T>& Pall, const MatT<T>& q, const MatT<T>& k,
+                              const MatT<T>& v, Eigen::Index n, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv) {
     const auto [Tq, Tk] = attention_slices("attention_backward", q, k, v, n);
+    check_probs(Pall, q, Tk);
     const T scale = T(1) / std::sqrt(T(q.cols()));
     for (Eigen::Index i = 0; i < n; ++i) {
-        const MatT<T> P = naive_probs(q, k, i, Tq, Tk, causal);
+        const MatT<T> P = Pall.middleRows(i * Tq, Tq);
         MatT<T> dS(Tq, Tk);
         for (Eigen::Index t = 0; t < Tq; ++t) {
             T r = 0;
@@ -228,19 +236,21 @@ void attention_backward_naive(const MatT<T>& dout, const MatT<T>& q, const MatT<
     }
 }
 
-#define IMITATE_ATTENTION(T)                                                                                          \
-    template void bmm_forward(MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool);                          \
-    template void bmm_backward(const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool, MatT<T>*, MatT<T>*); \
-    template void attention_forward(MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool);    \
-    template void attention_backward(const MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index,    \
-                                     bool, MatT<T>*, MatT<T>*, MatT<T>*);                                             \
-    template void bmm_forward_naive(MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool);                    \
-    template void bmm_backward_naive(const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool, MatT<T>*,    \
-                                     MatT<T>*);                                                                       \
-    template void attention_forward_naive(MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index,    \
-                                          bool);                                                                      \
-    template void attention_backward_naive(const MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&,           \
-                                           Eigen::Index, bool, MatT<T>*, MatT<T>*, MatT<T>*);
+#define IMITATE_ATTENTION(T)                                                                                         \
+    template void bmm_forward(MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool);                         \
+    template void bmm_backward(const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool, MatT<T>*,         \
+                               MatT<T>*);                                                                            \
+    template void attention_forward(MatT<T>&, MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, \
+                                    bool);                                                                           \
+    template void attention_backward(const MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&,  \
+                                     Eigen::Index, MatT<T>*, MatT<T>*, MatT<T>*);                                    \
+    template void bmm_forward_naive(MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool);                   \
+    template void bmm_backward_naive(const MatT<T>&, const MatT<T>&, const MatT<T>&, Eigen::Index, bool, MatT<T>*,   \
+                                     MatT<T>*);                                                                      \
+    template void attention_forward_naive(MatT<T>&, MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&,        \
+                                          Eigen::Index, bool);                                                       \
+    template void attention_backward_naive(const MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>&,          \
+                                           const MatT<T>&, Eigen::Index, MatT<T>*, MatT<T>*, MatT<T>*);
 IMITATE_ATTENTION(float)
 IMITATE_ATTENTION(double)
 

@@ -19,19 +19,21 @@ template <class T>
 void bmm_backward(const MatT<T>& dout, const MatT<T>& a, const MatT<T>& b, Eigen::Index n, bool trans_b, MatT<T>* da,
                   MatT<T>* db);
 
-// q (N·Tq, D), k (N·Tk, D), v (N·Tk, E) -> out (N·Tq, E):
-//   out_i = softmax(q_i·k_iᵀ/√D + M)·v_i, the softmax over each row (stable: shifted by the row max),
-//   M = 0, or with `causal` −∞ where key j > query t (a query sees itself and the past).
-// out is resized. Throws naming the shapes when they do not split into N slices or D differs.
+// q (N·Tq, D), k (N·Tk, D), v (N·Tk, E) -> out (N·Tq, E), P (N·Tq, Tk):
+//   P_i = softmax(q_i·k_iᵀ/√D + M), the softmax over each row (stable: shifted by the row max),
+//   M = 0, or with `causal` −∞ where key j > query t (a query sees itself and the past; P is exactly 0 there);
+//   out_i = P_i·v_i.
+// out and P are resized; P is kept for the backward (as PyTorch's unfused path does: O(N·Tq·Tk) memory,
+// no recomputation). Throws naming the shapes when they do not split into N slices or D differs.
 template <class T>
-void attention_forward(MatT<T>& out, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n, bool causal);
-// dout (N·Tq, E). Recomputes the probabilities P from q and k (as FlashAttention does: nothing of size
-// (N·Tq, Tk) is kept between forward and backward), then accumulates (+=) into the non-null gradients:
+void attention_forward(MatT<T>& out, MatT<T>& P, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n,
+                       bool causal);
+// dout (N·Tq, E), P from attention_forward. Accumulates (+=) into the non-null gradients:
 //   dv_i += P_iᵀ·dout_i,  dS = P∘(dP − rowsum(P∘dP)) with dP = dout_i·v_iᵀ,
-//   dq_i += dS·k_i/√D,   dk_i += dSᵀ·q_i/√D.
+//   dq_i += dS·k_i/√D,   dk_i += dSᵀ·q_i/√D.   (Masked entries have P = 0, hence dS = 0.)
 template <class T>
-void attention_backward(const MatT<T>& dout, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n,
-                        bool causal, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv);
+void attention_backward(const MatT<T>& dout, const MatT<T>& P, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v,
+                        Eigen::Index n, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv);
 
 // The specification: plain loops, sums in ascending index order.
 template <class T>
@@ -40,10 +42,10 @@ template <class T>
 void bmm_backward_naive(const MatT<T>& dout, const MatT<T>& a, const MatT<T>& b, Eigen::Index n, bool trans_b,
                         MatT<T>* da, MatT<T>* db);
 template <class T>
-void attention_forward_naive(MatT<T>& out, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v, Eigen::Index n,
-                             bool causal);
+void attention_forward_naive(MatT<T>& out, MatT<T>& P, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v,
+                             Eigen::Index n, bool causal);
 template <class T>
-void attention_backward_naive(const MatT<T>& dout, const MatT<T>& q, const MatT<T>& k, const MatT<T>& v,
-                              Eigen::Index n, bool causal, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv);
+void attention_backward_naive(const MatT<T>& dout, const MatT<T>& P, const MatT<T>& q, const MatT<T>& k,
+                              const MatT<T>& v, Eigen::Index n, MatT<T>* dq, MatT<T>* dk, MatT<T>* dv);
 
 }  // namespace imitate

@@ -39,14 +39,17 @@ TEST_CASE("attention and bmm kernels agree with their naive references") {
         const Eigen::Index n = 6, Tq = 7, Tk = causal ? 7 : 9, D = 8, E = 5;
         const Mat q = randn<float>(rng, n * Tq, D), k = randn<float>(rng, n * Tk, D), v = randn<float>(rng, n * Tk, E);
         const Mat dout = randn<float>(rng, n * Tq, E);
-        Mat out, ref;
-        attention_forward(out, q, k, v, n, causal);
-        attention_forward_naive(ref, q, k, v, n, causal);
+        Mat out, ref, P, rP;
+        attention_forward(out, P, q, k, v, n, causal);
+        attention_forward_naive(ref, rP, q, k, v, n, causal);
         CHECK(max_abs_diff(out, ref) < 1e-5);
+        CHECK(max_abs_diff(P, rP) < 1e-6);
+        CHECK(P.rowwise().sum().isOnes(1e-5));
+        if (causal) CHECK(P(1, 2) == 0.0f);  // query 1 never sees key 2
         Mat dq = Mat::Zero(q.rows(), D), dk = Mat::Zero(k.rows(), D), dv = Mat::Zero(v.rows(), E);
         Mat rq = dq, rk = dk, rv = dv;
-        attention_backward(dout, q, k, v, n, causal, &dq, &dk, &dv);
-        attention_backward_naive(dout, q, k, v, n, causal, &rq, &rk, &rv);
+        attention_backward(dout, P, q, k, v, n, &dq, &dk, &dv);
+        attention_backward_naive(dout, rP, q, k, v, n, &rq, &rk, &rv);
         CHECK(max_abs_diff(dq, rq) < 1e-5);
         CHECK(max_abs_diff(dk, rk) < 1e-5);
         CHECK(max_abs_diff(dv, rv) < 1e-5);
@@ -56,10 +59,10 @@ TEST_CASE("attention and bmm kernels agree with their naive references") {
         // a causal query sees nothing of the future: changing the last key and value leaves every other row alone
         const Eigen::Index n = 2, Tn = 4, D = 3;
         Mat q = randn<float>(rng, n * Tn, D), k = randn<float>(rng, n * Tn, D), v = randn<float>(rng, n * Tn, D);
-        Mat a, b;
-        attention_forward(a, q, k, v, n, true);
+        Mat a, b, P;
+        attention_forward(a, P, q, k, v, n, true);
         k.row(Tn - 1).array() += 3.0f, v.row(Tn - 1).array() -= 2.0f;
-        attention_forward(b, q, k, v, n, true);
+        attention_forward(b, P, q, k, v, n, true);
         CHECK(same_bytes(a.topRows(Tn - 1), b.topRows(Tn - 1)));
         CHECK_FALSE(same_bytes(a.row(Tn - 1), b.row(Tn - 1)));
     }
@@ -87,10 +90,10 @@ TEST_CASE("attention kernels and a transformer layer give the same bytes on 1 an
     const Mat dout = randn<float>(rng, n * Tn, D);
     auto run = [&](int threads, bool causal) {
         set_threads(threads);
-        std::vector<Mat> r(4);
-        attention_forward(r[0], q, k, v, n, causal);
+        std::vector<Mat> r(5);
+        attention_forward(r[0], r[4], q, k, v, n, causal);
         r[1] = Mat::Zero(q.rows(), D), r[2] = Mat::Zero(k.rows(), D), r[3] = Mat::Zero(v.rows(), D);
-        attention_backward(dout, q, k, v, n, causal, &r[1], &r[2], &r[3]);
+        attention_backward(dout, r[4], q, k, v, n, &r[1], &r[2], &r[3]);
         return r;
     };
     for (bool causal : {false, true}) {
