@@ -144,6 +144,31 @@ TEST_CASE("the fused attention op equals its composition from primitives, values
     }
 }
 
+// A pre-norm decoder-only block written with the ops in double (the modules are float): every input, the
+// token activations included, passes the central-difference check through layer norm, the fused (3d)
+// projection, head split/merge, causal attention, residuals and a GELU feed-forward.
+TEST_CASE("a pre-norm attention block built from the ops passes gradcheck") {
+    const Eigen::Index B = 2, Tn = 3, d = 4, h = 2, ff = 6;
+    Rng rng(21);
+    // x, ln1 w/b, in_proj W/b, out W/b, ln2 w/b, W1, b1, W2, b2
+    const std::vector<MatD> in = {randn<double>(rng, B * Tn, d), randn<double>(rng, 1, d), randn<double>(rng, 1, d),
+                                  randn<double>(rng, 3 * d, d),  randn<double>(rng, 1, 3 * d), randn<double>(rng, d, d),
+                                  randn<double>(rng, 1, d),      randn<double>(rng, 1, d), randn<double>(rng, 1, d),
+                                  randn<double>(rng, ff, d),     randn<double>(rng, 1, ff), randn<double>(rng, d, ff),
+                                  randn<double>(rng, 1, d)};
+    const GradcheckReport r = gradcheck(
+        [&](const std::vector<Var<double>>& v) {
+            Var<double> qkv = linear(layer_norm(v[0], v[1], v[2]), v[3], v[4]);
+            Var<double> o = attention(split_heads(slice_cols(qkv, 0, d), B, h), split_heads(slice_cols(qkv, d, d), B, h),
+                                      split_heads(slice_cols(qkv, 2 * d, d), B, h), B * h, true);
+            Var<double> x = add(v[0], linear(merge_heads(o, B, h), v[5], v[6]));
+            return add(x, linear(gelu(linear(layer_norm(x, v[7], v[8]), v[9], v[10])), v[11], v[12]));
+        },
+        in);
+    INFO(r.message);
+    CHECK(r.ok);
+}
+
 // ------------------------------------------------------------------------------------------- errors
 TEST_CASE("shape errors name both shapes") {
     Tape<float> t;
