@@ -5,5 +5,6 @@
 #include "autograd/losses.hpp"
 #include "autograd/nn.hpp"
 #include "autograd/ops.hpp"
+#include "autograd/ops_transformer.hpp"
 #include "autograd/optim.hpp"
 #include "autograd/tape.hpp"

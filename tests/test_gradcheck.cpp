@@ -1,4 +1,4 @@
-// The gradient-check registry: every differentiable op in autograd/ops.hpp and autograd/losses.hpp, each
+// The gradient-check registry: every differentiable op in autograd/ops.hpp, ops_transformer.hpp and losses.hpp, each
 // with random double inputs kept away from kinks, walked by gradcheck() (central differences, eps 1e-6,
 // |analytic − numeric| <= 1e-5 + 1e-3·|numeric|, outputs contracted with a random cotangent).
 // A second test parses the headers and fails if an op is declared without an entry here; a third shows
@@ -124,6 +124,40 @@ static const std::vector<OpCase>& registry() {
         {"logsumexp", [](Rng& g) { return std::vector<MatD>{uni(g, 4, 5, -3, 3)}; },
          [](const std::vector<V>& v) { return logsumexp(v[0]); }},
 
+        // the transformer ops (autograd/ops_transformer.hpp); n slices of (M,K) stacked by rows
+        {"bmm", [](Rng& g) { return std::vector<MatD>{uni(g, 2 * 3, 4), uni(g, 2 * 4, 5)}; },
+         [](const std::vector<V>& v) { return bmm(v[0], v[1], 2); }},
+        {"bmm_nt", [](Rng& g) { return std::vector<MatD>{uni(g, 2 * 3, 4), uni(g, 2 * 5, 4)}; },
+         [](const std::vector<V>& v) { return bmm_nt(v[0], v[1], 2); }},
+        {"softmax", [](Rng& g) { return std::vector<MatD>{uni(g, 4, 5, -3, 3)}; },
+         [](const std::vector<V>& v) { return softmax(v[0]); }},
+        // −∞ entries (a causal mask) give exactly zero probability and zero gradient
+        {"softmax_masked", [](Rng& g) { return std::vector<MatD>{uni(g, 4, 4, -3, 3)}; },
+         [](const std::vector<V>& v) { return softmax(add(v[0], v[0].tape->constant(causal_mask<double>(1, 4, 4)))); }},
+        {"layer_norm", [](Rng& g) { return std::vector<MatD>{uni(g, 4, 5, -2, 2), uni(g, 1, 5), uni(g, 1, 5)}; },
+         [](const std::vector<V>& v) { return layer_norm(v[0], v[1], v[2]); }},
+        {"gelu", [](Rng& g) { return std::vector<MatD>{uni(g, 4, 5, -3, 3)}; },
+         [](const std::vector<V>& v) { return gelu(v[0]); }},
+        // repeated indices: the scatter-add must sum both rows' gradients into one table row
+        {"embedding", [](Rng& g) { return std::vector<MatD>{uni(g, 5, 3)}; },
+         [](const std::vector<V>& v) { return embedding(v[0], {3, 1, 3, 0, 4, 1}); }},
+        {"slice_rows", [](Rng& g) { return std::vector<MatD>{uni(g, 6, 4)}; },
+         [](const std::vector<V>& v) { return slice_rows(v[0], 1, 3); }},
+        // B = 2 sequences of T = 3 tokens, h = 2 heads of D = 4
+        {"split_heads", [](Rng& g) { return std::vector<MatD>{uni(g, 2 * 3, 2 * 4)}; },
+         [](const std::vector<V>& v) { return split_heads(v[0], 2, 2); }},
+        {"merge_heads", [](Rng& g) { return std::vector<MatD>{uni(g, 2 * 2 * 3, 4)}; },
+         [](const std::vector<V>& v) { return merge_heads(v[0], 2, 2); }},
+        // n = 4 slices, Tq = 3 queries over Tk = 5 keys, D = 4, values of width E = 3
+        {"attention", [](Rng& g) { return std::vector<MatD>{uni(g, 4 * 3, 4), uni(g, 4 * 5, 4), uni(g, 4 * 5, 3)}; },
+         [](const std::vector<V>& v) { return attention(v[0], v[1], v[2], 4, false); }},
+        {"attention_causal", [](Rng& g) { return std::vector<MatD>{uni(g, 4 * 4, 4), uni(g, 4 * 4, 4), uni(g, 4 * 4, 3)}; },
+         [](const std::vector<V>& v) { return attention(v[0], v[1], v[2], 4, true); }},
+        {"attention_composed", [](Rng& g) { return std::vector<MatD>{uni(g, 4 * 3, 4), uni(g, 4 * 5, 4), uni(g, 4 * 5, 3)}; },
+         [](const std::vector<V>& v) { return attention_composed(v[0], v[1], v[2], 4, false); }},
+        {"attention_composed_causal", [](Rng& g) { return std::vector<MatD>{uni(g, 4 * 4, 4), uni(g, 4 * 4, 4), uni(g, 4 * 4, 3)}; },
+         [](const std::vector<V>& v) { return attention_composed(v[0], v[1], v[2], 4, true); }},
+
         // losses: pred and target both get gradients; the mask is a constant on the tape
         {"mse", [](Rng& g) { return std::vector<MatD>{uni(g, 5, 3), uni(g, 5, 3)}; },
          [](const std::vector<V>& v) { return mse(v[0], v[1]); }},
@@ -160,10 +194,10 @@ static std::vector<std::string> declared_ops(const std::string& path) {
     return names;
 }
 
-TEST_CASE("every op declared in ops.hpp and losses.hpp has a registry entry") {
+TEST_CASE("every op declared in ops.hpp, ops_transformer.hpp and losses.hpp has a registry entry") {
     const std::string root = IMITATE_SOURCE_DIR;
     std::map<std::string, int> declared;  // name -> number of declarations (overloads)
-    for (const char* h : {"/autograd/ops.hpp", "/autograd/losses.hpp"})
+    for (const char* h : {"/autograd/ops.hpp", "/autograd/ops_transformer.hpp", "/autograd/losses.hpp"})
         for (const std::string& n : declared_ops(root + h)) ++declared[n];
     CHECK(declared.size() >= 20);  // the regex still matches the headers' style
     CHECK(declared.count("linear") == 1);
