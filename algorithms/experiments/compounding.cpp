@@ -255,8 +255,8 @@ static Series summarise(const CompoundingResult& m, const CompoundingConfig& c, 
             ev.push_back(m.at(e, meth, s).error[t]);
             if (std::isfinite(m.at(e, meth, s).disagreement[t])) dv.push_back(m.at(e, meth, s).disagreement[t]);
         }
-        x.err.push_back(stats_of(ev));
-        Stats sd = stats_of(dv);
+        x.err.push_back(clipped(stats_of(ev), 0, INFINITY));  // errors are distances: >= 0
+        Stats sd = clipped(stats_of(dv), 0, INFINITY);
         if (dv.empty()) sd.mean = sd.lo = sd.hi = std::nan("");
         x.dis.push_back(sd);
     }
@@ -276,8 +276,8 @@ static Series summarise(const CompoundingResult& m, const CompoundingConfig& c, 
         x.err_end.push_back(r.error[T - 1]);
     }
     x.slope = stats_of(slopes);
-    x.growth = stats_of(growth);
-    x.dis_all = stats_of(x.dis_seed);
+    x.growth = clipped(stats_of(growth), 0, INFINITY);
+    x.dis_all = clipped(stats_of(x.dis_seed), 0, INFINITY);
     x.success = clipped(stats_of(x.success_seed), 0, 100);
     int peak = 0;
     for (int t = 1; t < T; ++t)
@@ -304,8 +304,7 @@ static std::string comparisons(const CompoundingResult& m, const std::vector<Ser
     md += "- action disagreement along the learner's path: " +
           verdict_text("DAgger", "BC", paired(dg.dis_seed, bc.dis_seed), 0, 3, act_unit, false) + "\n";
     md += "- success from these starts: " +
-          verdict_text("DAgger", "BC", paired(dg.success_seed, bc.success_seed), 5.0, 1, "points") +
-          " (matches: inside ±5 points)\n\n";
+          verdict_text("DAgger", "BC", paired(dg.success_seed, bc.success_seed), 5.0, 1, "points") + "\n\n";
     return md;
 }
 
@@ -432,7 +431,7 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
                                   "(Env::get_state, in the state's own units; an episode the env ended keeps its final state)")) +
           " after t steps. **The unit is the training seed**: each of the " + std::to_string(S) + " seeds' curves is "
           "averaged over the starts (which all seeds share, so starts are not independent replicates), and every band "
-          "and interval below is a Student-t 95% interval over those per-seed values. DAgger is the seed's algorithm: "
+          "and interval below is a Student-t 95% interval over those per-seed values (clipped at 0 for distances). DAgger is the seed's algorithm: "
           "π̂_1 is the seed's BC policy, then " + std::to_string(c.dagger_rounds) + " rounds in which the learner "
           "drives (β = 0) and the expert labels its states.\n\n";
     auto slope_of = [&](int e, int meth) { return ci(ser[e * 2 + meth].slope, 2); };

@@ -26,11 +26,11 @@ struct HorizonConfig {
     int initial_episodes = 2;         // expert demonstrations D₀ (DAgger's start; BC gets as many labels in all)
     int rounds = 5;                   // DAgger rounds, all on-policy (β = 0)
     int episodes_per_round = 2;       // learner episodes per round, every state labelled
-    long train_steps = 2000;          // gradient steps per training
+    long train_steps = 3000;          // gradient steps per training
     std::vector<int> hidden{32, 32};  // hidden widths
     int batch = 256;                  // minibatch size
     float lr = 3e-3f;                 // Adam learning rate
-    int starts = 50;                  // held-out start states, shared by the expert and every learner
+    int starts = 100;                 // held-out start states, shared by the expert and every learner
 };
 
 static HorizonConfig horizon_config(bool quick) {
@@ -297,7 +297,7 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
           " per step, against " + num(inc_mid, 2) + " per step between " + T_early + " and " + T_mid +
           " (a ratio of " + num(inc_mid != 0 ? inc_late / inc_mid : std::nan(""), 2) +
           "; linear growth keeps it at 1, T² doubles it with each doubling of T). BC's failed fraction at T = " + T_last +
-          " minus that at T = " + T_early + ": " + verdict_text("T = " + T_last, "T = " + T_early, paired(fb_last, fb_early), 5.0, 1, "points") +
+          " minus that at T = " + T_early + ": " + verdict_text("failures at T = " + T_last, "at T = " + T_early, paired(fb_last, fb_early), 5.0, 1, "points") +
           ". " +
           (std::abs(inc_mid) > 0 && inc_late / inc_mid < 1.5
                ? "The gap is paid per step by episodes that failed early and stay failed (" +
