@@ -313,6 +313,54 @@ void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::
     if (!r.plotted) log(opt, r.name + ": no PNG rendered; render with: " + render_hint(opt.out_dir, script));
 }
 
+BCConfig TrainBudget::bc(uint64_t seed) const {
+    BCConfig b;
+    b.steps = steps;
+    b.hidden = hidden;
+    b.batch = batch;
+    b.lr = lr;
+    b.normalize = normalize;
+    b.seed = seed;
+    return b;
+}
+
+DAggerConfig seed_dagger(int rounds, int episodes, uint64_t seed, const BCConfig& bc) {
+    DAggerConfig dc;
+    dc.rounds = rounds;
+    dc.episodes_per_round = episodes;
+    dc.schedule = BetaSchedule::None;
+    dc.seed = seed;
+    dc.bc = bc;
+    dc.eval.episodes = 1;
+    return dc;
+}
+
+std::vector<std::vector<double>> held_out_starts(const Env& env, int n, uint64_t seed) {
+    Rng rng(seed);
+    const std::unique_ptr<Env> e = env.clone();
+    std::vector<std::vector<double>> starts;
+    for (int i = 0; i < n; ++i) {
+        e->reset(rng);
+        starts.emplace_back(static_cast<size_t>(env.spec().state_dim));
+        e->get_state(starts.back().data());
+    }
+    return starts;
+}
+
+void finish_section(ExperimentResult& r, const ExperimentOptions& opt, const std::string& md, const std::string& budgets,
+                    const std::string& script, const std::vector<std::string>& pngs) {
+    r.markdown = md + "\n" + section_footer(r, opt, budgets, script, pngs);
+    write_output(r, opt, r.name + ".md", r.markdown);
+}
+
+ExperimentResult timed(const std::function<ExperimentResult()>& run) {
+    Timer timer;
+    ExperimentResult r = run();
+    r.wall_seconds = timer.wall();
+    r.cpu_seconds = timer.cpu();
+    return r;
+}
+
 std::string section_footer(const ExperimentResult& r, const ExperimentOptions& opt, const std::string& budgets,
                            const std::string& script, const std::vector<std::string>& pngs) {
     std::string md;
