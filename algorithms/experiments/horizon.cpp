@@ -267,7 +267,16 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
           "positive.\n\n";
     md += "- BC's exponent: " + ci(e_bc, 2) + " over " + std::to_string(e_bc.n) + " seeds: " + exponent_verdict(e_bc) + ".\n";
     md += "- DAgger's exponent: " + ci(e_dg, 2) + " over " + std::to_string(e_dg.n) + " seeds: " + exponent_verdict(e_dg) + ".\n";
-    md += "- exponents compared: " + verdict_text("BC's exponent", "DAgger's", paired(paired_bc, paired_dg), 0, 2, "") + ".\n";
+    {
+        const Stats d = paired(paired_bc, paired_dg);
+        const Verdict v = verdict_of(d);
+        md += "- exponents compared: " +
+              std::string(v == Verdict::ABeatsB   ? "BC's exponent is larger than DAgger's"
+                          : v == Verdict::BBeatsA ? "DAgger's exponent is larger than BC's"
+                          : v == Verdict::Match   ? "the exponents are the same on every seed"
+                                                  : "a difference between the exponents is not established") +
+              ": BC − DAgger = " + paired_text(d, 2, "") + ".\n";
+    }
     {
         std::vector<double> gb, gd;
         for (int s = 0; s < S; ++s) gb.push_back(m.at(0, s).gap[last]), gd.push_back(m.at(1, s).gap[last]);
@@ -276,9 +285,16 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
     md += "- why: between T = " + T_mid + " and " + T_last + " BC's gap grows by " + num(inc_late, 2) +
           " per step, against " + num(inc_mid, 2) + " per step between " + T_early + " and " + T_mid +
           " (a ratio of " + num(inc_mid != 0 ? inc_late / inc_mid : std::nan(""), 2) +
-          "; linear growth keeps it at 1, T² doubles it with each doubling of T). BC's failed fraction at T = " + T_last +
-          " minus that at T = " + T_early + ": " + verdict_text("failures at T = " + T_last, "at T = " + T_early, paired(fb_last, fb_early), 5.0, 1, "points") +
-          ". " +
+          "; linear growth keeps it at 1, T² doubles it with each doubling of T). From T = " + T_early + " to " + T_last +
+          " BC's failed fraction " + [&] {
+              const Stats d = paired(fb_last, fb_early);
+              const Verdict v = verdict_of(d, 5.0);
+              return std::string(v == Verdict::Match     ? "stays the same (within ±5 points)"
+                                 : v == Verdict::ABeatsB ? "grows"
+                                 : v == Verdict::BBeatsA ? "falls"
+                                                         : "changes by an amount not established") +
+                     ": " + paired_text(d, 1, "points");
+          }() + ". " +
           (std::abs(inc_mid) > 0 && inc_late / inc_mid < 1.5
                ? "The gap is paid per step by episodes that failed early and stay failed (" +
                      std::string(pendulum ? "a pole that never gets up costs about the same every step" : "a failed episode costs about the same every step") +

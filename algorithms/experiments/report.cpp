@@ -56,6 +56,11 @@ Stats paired(const std::vector<double>& a, const std::vector<double>& b) {
     return stats_of(d);
 }
 
+std::string paired_text(const Stats& d, int prec, const std::string& unit) {
+    return (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " + num(d.lo, prec) + ", " + num(d.hi, prec) + "]" +
+           (unit.empty() ? "" : " " + unit) + ", paired over " + std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
+}
+
 Verdict verdict_of(const Stats& d, double margin) {
     if (d.n >= 1 && d.mean == 0 && d.std == 0) return Verdict::Match;  // identical on every seed
     if (d.n < 2 || !std::isfinite(d.lo) || !std::isfinite(d.hi)) return Verdict::NotEstablished;
@@ -68,9 +73,7 @@ Verdict verdict_of(const Stats& d, double margin) {
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
                          const std::string& unit, bool higher_is_better) {
     const std::string u = unit.empty() ? "" : " " + unit;
-    const std::string diff = a + " − " + b + " = " + (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " +
-                             num(d.lo, prec) + ", " + num(d.hi, prec) + "]" + u + ", paired over " +
-                             std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
+    const std::string diff = a + " − " + b + " = " + paired_text(d, prec, unit);
     Verdict v = verdict_of(d, margin);
     if (!higher_is_better && v == Verdict::ABeatsB) v = Verdict::BBeatsA;
     else if (!higher_is_better && v == Verdict::BBeatsA) v = Verdict::ABeatsB;

@@ -44,6 +44,8 @@ Verdict verdict_of(const Stats& d, double margin = 0);
 // The verdict in one sentence with its numbers, e.g. "DAgger beats BC: DAgger − BC = 12.0 [95% CI 5.1, 18.9]
 // points, paired over 10 seeds" / "... not established: ... (the interval includes 0)". `unit` follows the
 // numbers ("" for none); values are printed with `prec` decimals.
+// A paired difference's numbers: "+2.5 [95% CI 1.6, 3.4] points, paired over 4 seeds" (unit "" for none).
+std::string paired_text(const Stats& d, int prec, const std::string& unit);
 // For a quantity where lower is better (an error, a cost), pass higher_is_better = false: then A beats B when
 // the interval of A − B lies below 0.
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
