@@ -289,7 +289,10 @@ std::string job_key(const std::string& config, int seed) {
 }
 
 SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name) {
-    return {join_path(opt.out_dir, "jobs/" + name), opt.resume, opt.log};
+    const std::string fingerprint = name + " env=" + (opt.env.empty() ? "default" : opt.env) + " seed=" +
+                                    std::to_string(opt.seed) + " seeds=" + std::to_string(opt.seeds) +
+                                    (opt.quick ? " quick" : "");
+    return {join_path(opt.out_dir, "jobs/" + name), opt.resume, opt.log, fingerprint};
 }
 
 void log(const ExperimentOptions& opt, const std::string& msg) {

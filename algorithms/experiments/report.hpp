@@ -152,7 +152,8 @@ void check_options(const ExperimentOptions& opt);
 std::string command_line(const ExperimentOptions& opt, const std::string& name);
 // A sweep job's key: config + "_s" + the seed's index, zero-padded to 3 digits ("bc_H4_s007").
 std::string job_key(const std::string& config, int seed);
-// The sweep of experiment `name`: jobs in out_dir/jobs/<name>, opt.resume, opt.log.
+// The sweep of experiment `name`: jobs in out_dir/jobs/<name>, opt.resume, opt.log, and a fingerprint of what
+// the values depend on (name, env, experiment seed, seeds, quick), so --resume never reuses another setting's jobs.
 SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name);
 // Calls opt.log(msg) if set.
 void log(const ExperimentOptions& opt, const std::string& msg);
