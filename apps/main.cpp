@@ -18,6 +18,7 @@
 #include "algorithms/checkpoint.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/evaluate.hpp"
+#include "algorithms/experiments/sweep.hpp"
 #include "algorithms/imitate.h"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/npz.hpp"
@@ -448,6 +449,7 @@ static void prefer_passive_waiting(char** argv) {
 
 int main(int argc, char** argv) {
     prefer_passive_waiting(argv);
+    imitate::experiments::SweepSession mpi(argc, argv);  // MPI_Init/Finalize when mpirun or srun started us
     using namespace imitate::cli;
     CLI::App app{"imitate: imitation learning on any environment of its table (behaviour cloning, action chunking, "
                  "DAgger, noise injection, multimodal heads); `imitate envs` lists them"};
@@ -532,7 +534,9 @@ int main(int argc, char** argv) {
     d->add_option("--episodes-per-round", dg.episodes_per_round, "learner episodes per round")->check(CLI::Range(1, 100000));
     d->add_option("--initial-episodes", dg.initial_episodes, "expert demo episodes before round 1 (0: round 1 is the expert)")
         ->check(CLI::Range(0, 100000));
-    d->add_option("--beta", dg.beta, "first | linear | exp:P");
+    d->add_option("--beta", dg.beta,
+                  "none (the seed's: beta 0, the learner trained on the initial demos drives from round 1; needs "
+                  "--initial-episodes >= 1) | first | linear | exp:P");
     d->add_option("--epochs", dg.epochs, "training epochs per round")->check(CLI::Range(1, 100000));
     d->add_option("--chunk", dg.chunk, "H")->check(CLI::Range(1, 4096));
     d->add_option("--hidden", dg.hidden, "hidden widths");

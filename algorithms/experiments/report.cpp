@@ -30,6 +30,12 @@ Stats stats_of(const std::vector<double>& x) {
     return s;
 }
 
+Stats clipped(Stats s, double lo, double hi) {
+    s.lo = std::clamp(s.lo, lo, hi);
+    s.hi = std::clamp(s.hi, lo, hi);
+    return s;
+}
+
 double t975(int df) {
     static const double table[30] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
                                      2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
@@ -40,6 +46,48 @@ double t975(int df) {
     if (df <= 120) return 2.000 + (1.980 - 2.000) * (df - 60) / 60.0;   // 1.980 at 120
     if (df <= 1000) return 1.980 + (1.962 - 1.980) * (df - 120) / 880.0;  // 1.962 at 1000
     return 1.96;
+}
+
+Stats paired(const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() != b.size())
+        throw std::invalid_argument("paired: " + std::to_string(a.size()) + " values against " + std::to_string(b.size()));
+    std::vector<double> d(a.size());
+    for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+    return stats_of(d);
+}
+
+std::string paired_text(const Stats& d, int prec, const std::string& unit) {
+    return (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " + num(d.lo, prec) + ", " + num(d.hi, prec) + "]" +
+           (unit.empty() ? "" : " " + unit) + ", paired over " + std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
+}
+
+Verdict verdict_of(const Stats& d, double margin) {
+    if (d.n >= 1 && d.mean == 0 && d.std == 0) return Verdict::Match;  // identical on every seed
+    if (d.n < 2 || !std::isfinite(d.lo) || !std::isfinite(d.hi)) return Verdict::NotEstablished;
+    if (d.lo > 0) return Verdict::ABeatsB;
+    if (d.hi < 0) return Verdict::BBeatsA;
+    if (d.lo >= -margin && d.hi <= margin) return Verdict::Match;
+    return Verdict::NotEstablished;
+}
+
+std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
+                         const std::string& unit, bool higher_is_better) {
+    const std::string u = unit.empty() ? "" : " " + unit;
+    const std::string diff = a + " − " + b + " = " + paired_text(d, prec, unit);
+    Verdict v = verdict_of(d, margin);
+    if (!higher_is_better && v == Verdict::ABeatsB) v = Verdict::BBeatsA;
+    else if (!higher_is_better && v == Verdict::BBeatsA) v = Verdict::ABeatsB;
+    switch (v) {
+        case Verdict::ABeatsB: return a + " beats " + b + ": " + diff;
+        case Verdict::BBeatsA: return b + " beats " + a + ": " + diff;
+        case Verdict::Match:
+            return a + " matches " + b + ": " + diff +
+                   (d.std == 0 && d.mean == 0 ? " (identical on every seed)" : " (inside ±" + num(margin, prec) + u + ")");
+        case Verdict::NotEstablished: break;
+    }
+    return a + " vs " + b + " not established: " + diff +
+           (d.n < 2 ? " (one seed gives no interval)" : " (the interval includes 0" +
+                                                           (margin > 0 ? " and leaves ±" + num(margin, prec) + u : "") + ")");
 }
 
 double fit_slope(const std::vector<double>& x, const std::vector<double>& y) {
@@ -234,6 +282,19 @@ std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::str
     return s + "→" + out;
 }
 
+std::string job_key(const std::string& config, int seed) {
+    char b[16];
+    std::snprintf(b, sizeof b, "_s%03d", seed);
+    return config + b;
+}
+
+SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name) {
+    const std::string fingerprint = name + " env=" + (opt.env.empty() ? "default" : opt.env) + " seed=" +
+                                    std::to_string(opt.seed) + " seeds=" + std::to_string(opt.seeds) +
+                                    (opt.quick ? " quick" : "");
+    return {join_path(opt.out_dir, "jobs/" + name), opt.resume, opt.log, fingerprint};
+}
+
 void log(const ExperimentOptions& opt, const std::string& msg) {
     if (opt.log) opt.log(msg);
 }
@@ -258,6 +319,54 @@ void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::
     if (!r.plotted) log(opt, r.name + ": no PNG rendered; render with: " + render_hint(opt.out_dir, script));
 }
 
+BCConfig TrainBudget::bc(uint64_t seed) const {
+    BCConfig b;
+    b.steps = steps;
+    b.hidden = hidden;
+    b.batch = batch;
+    b.lr = lr;
+    b.normalize = normalize;
+    b.seed = seed;
+    return b;
+}
+
+DAggerConfig seed_dagger(int rounds, int episodes, uint64_t seed, const BCConfig& bc) {
+    DAggerConfig dc;
+    dc.rounds = rounds;
+    dc.episodes_per_round = episodes;
+    dc.schedule = BetaSchedule::None;
+    dc.seed = seed;
+    dc.bc = bc;
+    dc.eval.episodes = 1;
+    return dc;
+}
+
+std::vector<std::vector<double>> held_out_starts(const Env& env, int n, uint64_t seed) {
+    Rng rng(seed);
+    const std::unique_ptr<Env> e = env.clone();
+    std::vector<std::vector<double>> starts;
+    for (int i = 0; i < n; ++i) {
+        e->reset(rng);
+        starts.emplace_back(static_cast<size_t>(env.spec().state_dim));
+        e->get_state(starts.back().data());
+    }
+    return starts;
+}
+
+void finish_section(ExperimentResult& r, const ExperimentOptions& opt, const std::string& md, const std::string& budgets,
+                    const std::string& script, const std::vector<std::string>& pngs) {
+    r.markdown = md + "\n" + section_footer(r, opt, budgets, script, pngs);
+    write_output(r, opt, r.name + ".md", r.markdown);
+}
+
+ExperimentResult timed(const std::function<ExperimentResult()>& run) {
+    Timer timer;
+    ExperimentResult r = run();
+    r.wall_seconds = timer.wall();
+    r.cpu_seconds = timer.cpu();
+    return r;
+}
+
 std::string section_footer(const ExperimentResult& r, const ExperimentOptions& opt, const std::string& budgets,
                            const std::string& script, const std::vector<std::string>& pngs) {
     std::string md;
@@ -277,7 +386,7 @@ std::string section_footer(const ExperimentResult& r, const ExperimentOptions& o
 }
 
 const std::vector<std::string>& experiment_names() {
-    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal"};
+    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal", "horizon"};
     return names;
 }
 
@@ -286,7 +395,10 @@ ExperimentResult run_experiment(const std::string& name, const ExperimentOptions
     if (name == "chunking") return run_chunking(opt);
     if (name == "dagger") return run_dagger(opt);
     if (name == "multimodal") return run_multimodal(opt);
-    throw std::invalid_argument("experiment '" + name + "' is not one of compounding, chunking, dagger, multimodal, all");
+    if (name == "horizon") return run_horizon(opt);
+    std::string known;
+    for (const std::string& n : experiment_names()) known += n + ", ";
+    throw std::invalid_argument("experiment '" + name + "' is not one of " + known + "all");
 }
 
 std::string write_report(const std::string& out_dir, const std::vector<ExperimentResult>& results,
