@@ -15,13 +15,13 @@
 #include <unistd.h>
 
 #include "algorithms/bc.hpp"
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/imitate.h"
 #include "algorithms/noise_injection.hpp"
-#include "algorithms/npz.hpp"
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/dataset_npz.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "commands.hpp"
 #include "engine/threads.hpp"
 #include "envs/experts.hpp"
@@ -384,7 +384,7 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
                                     std::to_string(p.cfg.obs_dim));
     Mat x(1, p.cfg.obs_dim), out;
     for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
-    MLPScratch s;
+    PolicyScratch s;
     Rng rng(a.seed);
     if (a.sample) p.predict(x, out, s, rng);
     else p.predict(x, out, s);

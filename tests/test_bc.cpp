@@ -13,13 +13,13 @@
 #include <sstream>
 
 #include "algorithms/bc.hpp"
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/noise_injection.hpp"
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/safetensors.hpp"
 #include "engine/threads.hpp"
 #include "envs/envs.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 namespace fs = std::filesystem;
@@ -127,10 +127,10 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
         p.norm = fit_normalizer(demos.observations, demos.actions);
         const Mat obs = some_observations(20, 9);
         Mat out, raw;
-        MLPScratch s;
+        PolicyScratch s;
         p.predict(obs, out, s);
         const Mat x = ((obs.rowwise() - p.norm.obs_mean.row(0)).array().rowwise() / p.norm.obs_std.row(0).array()).matrix();
-        p.net.infer(x, raw, s);
+        p.net.infer(x, raw, s.net);
         REQUIRE(out.cols() == 2);
         for (int i = 0; i < 20; ++i)
             for (int h = 0; h < 2; ++h)
@@ -148,7 +148,7 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
         CHECK(r.policy.norm.enabled);
         CHECK(same_norm(r.policy.norm, fit_normalizer(demos.observations, demos.actions)));
         Mat pred;
-        MLPScratch s;
+        PolicyScratch s;
         r.policy.predict(demos.observations, pred, s);
         // The expert switches (pump / catch, sign of θ̇), so the error concentrates at a few switching states:
         // the median is small, the mean is not.
@@ -251,7 +251,7 @@ TEST_CASE("save_policy / load_policy round trip: same config, normaliser, weight
                 CHECK(same_norm(p.norm, q.norm));
                 CHECK(same_weights(p, q));
                 Mat a, b;
-                MLPScratch s1, s2;
+                PolicyScratch s1, s2;
                 p.predict(obs, a, s1);
                 q.predict(obs, b, s2);
                 REQUIRE(a.cols() == H);
@@ -293,7 +293,7 @@ TEST_CASE("the PyTorch-written BCPolicy (no metadata) loads as 3-256-256-4 ReLU 
     Mat obs(3, 3), out;
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) obs(i, j) = float(rows[i][j]);
-    MLPScratch s;
+    PolicyScratch s;
     p.predict(obs, out, s);
     REQUIRE(out.rows() == 3);
     REQUIRE(out.cols() == 4);

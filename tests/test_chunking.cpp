@@ -156,7 +156,7 @@ TEST_CASE("padded steps carry no loss and no gradient") {
         }
         // the loss is the mean over the real entries only
         Mat pred;
-        MLPScratch s;
+        PolicyScratch s;
         pi.predict(c.obs, pred, s);
         double sum = 0;
         for (Eigen::Index i = 0; i < pred.size(); ++i) {

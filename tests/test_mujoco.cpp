@@ -15,7 +15,7 @@
 #include "envs/mujoco/mujoco_envs.hpp"
 #include "envs/mujoco/push.hpp"
 #include "envs/mujoco/reacher.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>

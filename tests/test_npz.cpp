@@ -17,9 +17,9 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "algorithms/dataset.hpp"
-#include "algorithms/npz.hpp"
+#include "algorithms/io/dataset_npz.hpp"
 #include "envs/envs.hpp"
 
 using namespace imitate;

@@ -16,8 +16,8 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "algorithms/atomic_file.hpp"
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/atomic_file.hpp"
+#include "algorithms/io/safetensors.hpp"
 
 using namespace imitate;
 namespace fs = std::filesystem;
