@@ -59,6 +59,10 @@ EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const 
     return summarize(rollout(env, policy, eval_rollout_config(cfg, chunk)));
 }
 
+EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg) {
+    return evaluate(env, policy.as_batch_policy(), policy.cfg.chunk, cfg);
+}
+
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg) {
     return summarize(rollout_expert(env, std::move(expert), eval_rollout_config(cfg, 1)));
 }

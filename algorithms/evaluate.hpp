@@ -7,6 +7,7 @@
 #include <utility>
 #include <vector>
 
+#include "algorithms/policy.hpp"
 #include "envs/rollout.hpp"
 
 namespace imitate {
@@ -43,6 +44,8 @@ EvalResult summarize(const std::vector<Episode>& episodes);
 
 // Rolls out `policy` (chunk H actions per query) on `env` for cfg.episodes episodes and summarises them.
 EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg);
+// The same for a Policy, with the H it carries (policy.cfg.chunk), acting by its deterministic predict().
+EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg);
 // The same for an expert driving alone.
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg);
 // The rollout configuration evaluate() uses.

@@ -198,8 +198,8 @@ int cmd_seed(const SeedArgs& a, const Globals& g) {
     ev.episodes = a.eval_episodes;
     ev.seed = a.eval_seed;
     EvalResult e_exp = evaluate_expert(env, pd, ev);
-    EvalResult e_h1 = evaluate(env, h1.policy.as_batch_policy(), 1, ev);
-    EvalResult e_h4 = evaluate(env, h4.policy.as_batch_policy(), 4, ev);
+    EvalResult e_h1 = evaluate(env, h1.policy, ev);
+    EvalResult e_h4 = evaluate(env, h4.policy, ev);
     double t_eval = seconds_since(t3);
     fmt::print("\nEvaluation: {} episodes from held-out starts (seed {}); success = |θ| < 0.1 rad for the last 50 steps\n",
                ev.episodes, ev.seed);

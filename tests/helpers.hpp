@@ -1,4 +1,5 @@
-// Shared by the test programs: short_run() and error_of(). .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1 (the shell tests read it too);
+// The helpers every test program shares: short_run(), error_of(), message_of(), CHECK_NAMES and same_bytes().
+// short_run(): .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1 (the shell tests read it too);
 // built with AddressSanitizer + UndefinedBehaviorSanitizer (library at -O1, tests at -O0), training runs
 // 25-50x slower than in the release build (test_heads: 5.6 s there, 151-264 s here before this header).
 // Claims about what training learns need thousands of gradient steps, so under short_run() a test trains for
@@ -10,7 +11,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <stdexcept>
 #include <string>
+#include <vector>
 
 inline bool short_run() {
     static const bool on = [] {
@@ -30,3 +33,33 @@ std::string error_of(F&& f) {
     }
     return "";
 }
+
+// Bit-for-bit equality of two matrices (shapes and bytes), or of two vectors of plain values.
+template <class M>
+bool same_bytes(const M& a, const M& b) {
+    return a.rows() == b.rows() && a.cols() == b.cols() &&
+           (a.size() == 0 || std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * size_t(a.size())) == 0);
+}
+template <class T>
+bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
+    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0);
+}
+
+// The message of the std::invalid_argument `f` throws; another exception propagates (the test fails).
+template <class F>
+std::string message_of(F&& f) {
+    try {
+        f();
+    } catch (const std::invalid_argument& e) {
+        return e.what();
+    }
+    return "<no std::invalid_argument thrown>";
+}
+// Checks that an error message names both s1 and s2 (e.g. two shapes). Needs doctest.
+#define CHECK_NAMES(msg, s1, s2)                 \
+    do {                                         \
+        const std::string m_ = (msg);            \
+        INFO("message: " << m_);                 \
+        CHECK(m_.find(s1) != std::string::npos); \
+        CHECK(m_.find(s2) != std::string::npos); \
+    } while (0)

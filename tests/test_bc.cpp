@@ -26,11 +26,6 @@ namespace fs = std::filesystem;
 
 namespace {
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
-}
 
 bool same_weights(Policy& a, Policy& b) {
     const auto pa = a.parameters(), pb = b.parameters();

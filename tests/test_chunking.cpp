@@ -11,6 +11,7 @@
 #include "algorithms/policy.hpp"
 #include "autograd/losses.hpp"
 #include "envs/envs.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
@@ -43,11 +44,6 @@ Dataset tagged_dataset(const std::vector<int>& lengths, int A = 2) {
     return d;
 }
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
-}
 
 }  // namespace
 
