@@ -47,11 +47,9 @@ EvalResult summarize(const std::vector<Episode>& eps) {
 
 RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk) {
     RolloutConfig rc;
-    rc.episodes = cfg.episodes;
-    rc.seed = cfg.seed;
-    rc.steps = cfg.steps;
+    static_cast<EpisodeConfig&>(rc) = cfg;
     rc.chunk = chunk;
-    rc.exec = chunk == 1 ? ExecConfig{} : cfg.exec;  // with one action per query every mode is the same
+    if (chunk == 1) rc.exec = {};  // with one action per query every mode is the same
     return rc;
 }
 

@@ -80,6 +80,13 @@ double available_memory() {
     return 0;
 }
 
+// "mse | gmm | ...": the head table's names, for --head's help.
+std::string head_names() {
+    std::string s;
+    for (const Head* h : head_table()) s += (s.empty() ? "" : " | ") + std::string(h->name);
+    return s;
+}
+
 std::vector<int> parse_hidden(const std::string& s) {
     std::vector<int> v;
     if (s == "none") return v;
@@ -494,7 +501,7 @@ int main(int argc, char** argv) {
     t->add_flag("--normalize", tr.normalize, "normalise observations and actions");
     t->add_option("--seed", tr.seed, "init and shuffling seed");
     t->add_option("--out", tr.out, "output .safetensors")->required();
-    t->add_option("--head", tr.head, "mse | gmm | tokens | cvae | diffusion (policy head)");
+    t->add_option("--head", tr.head, head_names() + " (policy head)");
     t->add_option("--components", tr.head_cfg.components, "gmm: mixture components K")->check(CLI::Range(1, 1024));
     t->add_option("--min-std", tr.head_cfg.min_std, "gmm: std floor")->check(CLI::Range(1e-6, 10.0));
     t->add_option("--bins", tr.head_cfg.bins, "tokens: bins per action value")->check(CLI::Range(2, 65536));
