@@ -16,7 +16,7 @@ namespace imitate {
 // i starts from Rng(derive_seed(seed, i)) — held out from training seeds), steps T = 0 (the env's horizon),
 // exec (ignored for H = 1). The rest of the rollout (H, no expert, no noise) comes from the policy.
 struct EvalConfig : EpisodeConfig {
-    EvalConfig() : EpisodeConfig{100, 1000} {}
+    EvalConfig() : EpisodeConfig{100, 1000, 0, {}} {}
 };
 
 struct EpisodeRecord {

@@ -9,13 +9,8 @@
 #include <map>
 #include <string>
 
-#include "algorithms/bc.hpp"
-#include "algorithms/io/policy_checkpoint.hpp"
-#include "algorithms/heads/cvae.hpp"
-#include "algorithms/heads/diffusion.hpp"
-#include "algorithms/heads/gmm.hpp"
-#include "algorithms/heads/tokens.hpp"
-#include "algorithms/io/safetensors.hpp"
+#include "algorithms/algorithms.hpp"  // the umbrella headers: BC, the policy, every head
+#include "algorithms/io/io.hpp"        // checkpoints and safetensors
 #include "engine/threads.hpp"
 #include "helpers.hpp"
 
