@@ -23,15 +23,16 @@ inline bool short_run() {
     return on;
 }
 
-// The message of the exception `f` throws ("" if it throws none).
-template <class F>
-std::string error_of(F&& f) {
+// The message of the exception of type E that `f` throws, or `none` if it throws none; an exception of
+// another type propagates (the test fails).
+template <class E = std::exception, class F>
+std::string error_of(F&& f, const std::string& none = "") {
     try {
         f();
-    } catch (const std::exception& e) {
+    } catch (const E& e) {
         return e.what();
     }
-    return "";
+    return none;
 }
 
 // Bit-for-bit equality of two matrices (shapes and bytes), or of two vectors of plain values.
@@ -45,15 +46,10 @@ bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
     return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0);
 }
 
-// The message of the std::invalid_argument `f` throws; another exception propagates (the test fails).
+// The message of the std::invalid_argument `f` throws.
 template <class F>
 std::string message_of(F&& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "<no std::invalid_argument thrown>";
+    return error_of<std::invalid_argument>(f, "<no std::invalid_argument thrown>");
 }
 // Checks that an error message names both s1 and s2 (e.g. two shapes). Needs doctest.
 #define CHECK_NAMES(msg, s1, s2)                 \
