@@ -1,4 +1,5 @@
-// The helpers every test program shares: short_run(), error_of(), message_of(), CHECK_NAMES and same_bytes().
+// The helpers every test program shares: short_run(), error_of(), message_of(), CHECK_NAMES,
+// same_bytes() and number_rows().
 // short_run(): .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1 (the shell tests read it too);
 // built with AddressSanitizer + UndefinedBehaviorSanitizer (library at -O1, tests at -O0), training runs
 // 25-50x slower than in the release build (test_heads: 5.6 s there, 151-264 s here before this header).
@@ -8,9 +9,12 @@
 // nothing but the claim is left. The release run (the README's test command) checks every claim in full.
 #pragma once
 
+#include <concepts>
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -25,7 +29,7 @@ inline bool short_run() {
 
 // The message of the exception of type E that `f` throws, or `none` if it throws none; an exception of
 // another type propagates (the test fails).
-template <class E = std::exception, class F>
+template <class E = std::exception, std::invocable F>
 std::string error_of(F&& f, const std::string& none = "") {
     try {
         f();
@@ -59,3 +63,16 @@ std::string message_of(F&& f) {
         CHECK(m_.find(s1) != std::string::npos); \
         CHECK(m_.find(s2) != std::string::npos); \
     } while (0)
+
+// The numbers on each line of a text fixture, skipping empty lines and '#' comments (a missing file: no rows).
+inline std::vector<std::vector<double>> number_rows(const std::string& path) {
+    std::ifstream in(path);
+    std::vector<std::vector<double>> rows;
+    for (std::string line; std::getline(in, line);) {
+        if (line.empty() || line[0] == '#') continue;
+        std::istringstream ls(line);
+        std::vector<double>& row = rows.emplace_back();
+        for (double v; ls >> v;) row.push_back(v);
+    }
+    return rows;
+}

@@ -274,17 +274,9 @@ TEST_CASE("the PyTorch-written BCPolicy (no metadata) loads as 3-256-256-4 ReLU 
     CHECK(p.cfg.activation == Activation::ReLU);
     CHECK_FALSE(p.norm.enabled);
     // rows "o1 o2 o3 a1 a2 a3 a4" written by torch (see the file's comment line)
-    std::ifstream in(kFixtures / "torch_bcpolicy_h4_outputs.txt");
-    std::vector<std::vector<double>> rows;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        std::istringstream ls(line);
-        std::vector<double> row;
-        for (double v; ls >> v;) row.push_back(v);
-        REQUIRE(row.size() == 7);
-        rows.push_back(row);
-    }
+    const auto rows = number_rows((kFixtures / "torch_bcpolicy_h4_outputs.txt").string());
     REQUIRE(rows.size() == 3);
+    for (const auto& row : rows) REQUIRE(row.size() == 7);
     Mat obs(3, 3), out;
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) obs(i, j) = float(rows[i][j]);
