@@ -1,7 +1,7 @@
 // A demonstration dataset in the D4RL / Minari layout: flat per-step arrays for all episodes back to back,
 // plus episode_ends (the exclusive end row of each episode), the simulator states and the executed actions
 // (so every episode replays exactly), and the environment's identity (Minari's env_spec). Episodes from
-// rollout() append to it; DAgger appends expert labels and aggregates datasets. algorithms/npz.hpp saves
+// rollout() append to it; DAgger appends expert labels and aggregates datasets. algorithms/io/dataset_npz.hpp saves
 // and loads it for NumPy.
 #pragma once
 #include <cstdint>

@@ -47,16 +47,18 @@ EvalResult summarize(const std::vector<Episode>& eps) {
 
 RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk) {
     RolloutConfig rc;
-    rc.episodes = cfg.episodes;
-    rc.seed = cfg.seed;
-    rc.steps = cfg.steps;
+    static_cast<EpisodeConfig&>(rc) = cfg;
     rc.chunk = chunk;
-    rc.exec = chunk == 1 ? ExecConfig{} : cfg.exec;  // with one action per query every mode is the same
+    if (chunk == 1) rc.exec = {};  // with one action per query every mode is the same
     return rc;
 }
 
 EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg) {
     return summarize(rollout(env, policy, eval_rollout_config(cfg, chunk)));
+}
+
+EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg) {
+    return evaluate(env, policy.as_batch_policy(), policy.cfg.chunk, cfg);
 }
 
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg) {

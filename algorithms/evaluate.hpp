@@ -7,15 +7,16 @@
 #include <utility>
 #include <vector>
 
+#include "algorithms/policy.hpp"
 #include "envs/rollout.hpp"
 
 namespace imitate {
 
-struct EvalConfig {
-    int episodes = 100;        // N evaluation episodes
-    uint64_t seed = 1000;      // episode i starts from Rng(derive_seed(seed, i)) — held out from training seeds
-    int steps = 0;             // episode length T; 0: the env's horizon
-    ExecConfig exec;           // chunk execution (ignored for H = 1)
+// The episodes of an evaluation, as a rollout runs them (envs/rollout.hpp): episodes N = 100, seed 1000 (episode
+// i starts from Rng(derive_seed(seed, i)) — held out from training seeds), steps T = 0 (the env's horizon),
+// exec (ignored for H = 1). The rest of the rollout (H, no expert, no noise) comes from the policy.
+struct EvalConfig : EpisodeConfig {
+    EvalConfig() : EpisodeConfig{100, 1000, 0, {}} {}
 };
 
 struct EpisodeRecord {
@@ -43,9 +44,11 @@ EvalResult summarize(const std::vector<Episode>& episodes);
 
 // Rolls out `policy` (chunk H actions per query) on `env` for cfg.episodes episodes and summarises them.
 EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg);
+// The same for a Policy, with the H it carries (policy.cfg.chunk), acting by its deterministic predict().
+EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg);
 // The same for an expert driving alone.
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg);
-// The rollout configuration evaluate() uses.
+// The rollout configuration evaluate() uses: cfg's episodes with H = chunk.
 RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk);
 
 // {"aggregated": {...}, "per_episode": [{...}, ...]} with all the fields above.

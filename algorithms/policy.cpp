@@ -1,15 +1,9 @@
-// Policy: the networks, normalisation, and one switch over the head in each of predict() and loss().
-// predict() normalises in a copy of the observations, runs the tape-free inference path and maps the chunk
-// back to action units.
+// Policy: the networks, normalisation, and the head's row (heads/head.hpp) for sizes, predict() and loss().
+// predict() normalises in a copy of the observations, runs the head's tape-free inference path and maps the
+// chunk back to action units.
 #include "algorithms/policy.hpp"
 
 #include <stdexcept>
-
-#include "algorithms/heads/cvae.hpp"
-#include "algorithms/heads/diffusion.hpp"
-#include "algorithms/heads/gmm.hpp"
-#include "algorithms/heads/tokens.hpp"
-#include "autograd/losses.hpp"
 
 namespace imitate {
 
@@ -19,24 +13,16 @@ static std::vector<int> layer_sizes(const PolicyConfig& c) {
         throw std::invalid_argument("policy: obs_dim, act_dim and chunk must be >= 1 (got " + std::to_string(c.obs_dim) +
                                     ", " + std::to_string(c.act_dim) + ", " + std::to_string(c.chunk) + ")");
     validate_head(c.head, "policy", true);
-    const int S = c.obs_dim, D = c.act_dim * c.chunk;
-    int in = S, out = D;
-    switch (c.head.kind) {
-        case HeadKind::MSE: break;
-        case HeadKind::GMM: out = gmm_outputs(D, c.head.components); break;
-        case HeadKind::Tokens: out = token_outputs(D, c.head); break;
-        case HeadKind::CVAE: in = S + c.head.latent; break;
-        case HeadKind::Diffusion: in = diffusion_inputs(S, D, c.head.embed); break;
-    }
-    std::vector<int> s{in};
+    const HeadWidths w = head_of(c.head.kind).widths(c.head, c.obs_dim, c.act_dim * c.chunk);
+    std::vector<int> s{static_cast<int>(w.in)};
     s.insert(s.end(), c.hidden.begin(), c.hidden.end());
-    s.push_back(out);
+    s.push_back(static_cast<int>(w.out));
     return s;
 }
 
 Policy::Policy(const PolicyConfig& c, Rng& rng) : cfg(c), net(layer_sizes(c), c.activation, rng) {
-    if (c.head.kind == HeadKind::CVAE)
-        encoder.emplace(cvae_encoder_sizes(c.obs_dim, c.act_dim * c.chunk, c.hidden, c.head.latent), c.activation, rng, "encoder.");
+    if (const auto sizes = head().encoder_sizes)
+        encoder.emplace(sizes(c.head, c.obs_dim, c.act_dim * c.chunk, c.hidden), c.activation, rng, "encoder.");
 }
 
 std::vector<Param*> Policy::parameters() {
@@ -52,32 +38,19 @@ ActionRange Policy::action_range() const {
     return r;
 }
 
-// Observations into working space (s.in when normalising), the head, then the chunk back to action units.
-static void predict_impl(const Policy& p, const Mat& obs, Mat& out, MLPScratch& s, Rng* rng) {
+// Observations into working space (s.obs when normalising), the head, then the chunk back to action units.
+static void predict_impl(const Policy& p, const Mat& obs, Mat& out, PolicyScratch& s, Rng* rng) {
     const PolicyConfig& cfg = p.cfg;
     const Normalizer& norm = p.norm;
     if (obs.cols() != cfg.obs_dim)
         throw std::invalid_argument("policy: observations have shape " + shape_str(obs) + ", expected (B," +
                                     std::to_string(cfg.obs_dim) + ")");
-    // s.h[0] and s.h[1] are the MLP's own buffers; the normalised input needs a third.
     const Mat* x = &obs;
     if (norm.enabled) {
-        s.in = (obs.rowwise() - norm.obs_mean.row(0)).array().rowwise() / norm.obs_std.row(0).array();
-        x = &s.in;
+        s.obs = (obs.rowwise() - norm.obs_mean.row(0)).array().rowwise() / norm.obs_std.row(0).array();
+        x = &s.obs;
     }
-    switch (cfg.head.kind) {
-        case HeadKind::MSE: p.net.infer(*x, out, s); break;
-        case HeadKind::GMM:
-            p.net.infer(*x, s.aux[1], s);
-            gmm_decode(cfg.head, s.aux[1], out, rng);
-            break;
-        case HeadKind::Tokens:
-            p.net.infer(*x, s.aux[1], s);
-            token_decode(cfg.head, p.action_range(), s.aux[1], out, rng);
-            break;
-        case HeadKind::CVAE: cvae_predict(cfg.head, p.net, *x, out, s, rng); break;
-        case HeadKind::Diffusion: diffusion_predict(cfg.head, p.action_range(), p.net, *x, out, s, rng); break;
-    }
+    p.head().predict(cfg.head, p.action_range(), p.net, *x, out, s.net, s.head, rng);
     if (!norm.enabled) return;
     const int A = cfg.act_dim;
     for (int h = 0; h < cfg.chunk; ++h) {
@@ -86,27 +59,20 @@ static void predict_impl(const Policy& p, const Mat& obs, Mat& out, MLPScratch& 
     }
 }
 
-void Policy::predict(const Mat& obs, Mat& out, MLPScratch& s) const { predict_impl(*this, obs, out, s, nullptr); }
-void Policy::predict(const Mat& obs, Mat& out, MLPScratch& s, Rng& rng) const { predict_impl(*this, obs, out, s, &rng); }
+void Policy::predict(const Mat& obs, Mat& out, PolicyScratch& s) const { predict_impl(*this, obs, out, s, nullptr); }
+void Policy::predict(const Mat& obs, Mat& out, PolicyScratch& s, Rng& rng) const { predict_impl(*this, obs, out, s, &rng); }
 
 Var<float> Policy::loss(Tape<float>& tape, const Mat& obs, const Mat& target, const Mat& mask, Rng& rng) {
-    switch (cfg.head.kind) {
-        case HeadKind::MSE: return mse(net.forward(tape.input(obs)), tape.input(target), tape.input(mask));
-        case HeadKind::GMM: return gmm_loss(cfg.head, net.forward(tape.input(obs)), target, mask);
-        case HeadKind::Tokens: return token_loss(cfg.head, action_range(), net.forward(tape.input(obs)), target, mask);
-        case HeadKind::CVAE: return cvae_loss(cfg.head, tape, net, *encoder, obs, target, mask, rng);
-        case HeadKind::Diffusion: return diffusion_loss(cfg.head, action_range(), tape, net, obs, target, mask, rng);
-    }
-    throw std::logic_error("policy: unknown head");
+    return head().loss(cfg.head, action_range(), tape, net, encoder ? &*encoder : nullptr, obs, target, mask, rng);
 }
 
 BatchPolicy Policy::as_batch_policy() const {
-    auto scratch = std::make_shared<MLPScratch>();
+    auto scratch = std::make_shared<PolicyScratch>();
     return [this, scratch](const Mat& obs, Mat& out) { predict(obs, out, *scratch); };
 }
 
 BatchPolicy Policy::as_sampling_policy(uint64_t seed) const {
-    auto scratch = std::make_shared<MLPScratch>();
+    auto scratch = std::make_shared<PolicyScratch>();
     auto rng = std::make_shared<Rng>(seed);
     return [this, scratch, rng](const Mat& obs, Mat& out) { predict(obs, out, *scratch, *rng); };
 }

@@ -30,7 +30,15 @@ struct Normalizer {
     Mat obs_mean, obs_std, act_mean, act_std;
 };
 
-// The networks per head, D = H·A (each a PyTorch-style nn.Sequential; tensors net.* and encoder.*):
+// predict()'s buffers, reused from call to call: one per thread that runs a policy.
+struct PolicyScratch {
+    MLPScratch net;    // the MLP's hidden activations
+    Mat obs;           // (B,S) the normalised observations (when the policy normalises)
+    HeadScratch head;  // the head's own buffers (heads/head.hpp)
+};
+
+// The networks per head, D = H·A (each a PyTorch-style nn.Sequential; tensors net.* and encoder.*); each
+// head's row (heads/head.hpp) gives these widths:
 //   mse        net: S -> hidden -> D                   the chunk
 //   gmm        net: S -> hidden -> 2·K·D + K           means, raw stds, mixture logits (heads/gmm.hpp)
 //   tokens     net: S -> hidden -> D·bins (·2)         bin logits (and offsets) (heads/tokens.hpp)
@@ -49,14 +57,17 @@ struct Policy {
     // need cfg.head.low < cfg.head.high).
     Policy(const PolicyConfig& cfg, Rng& rng);
 
+    // The head's row in the table (heads/head.hpp).
+    const Head& head() const { return head_of(cfg.head.kind); }
+
     // obs (B,S) raw observations -> out (B,H·A) raw actions, deterministically: the MSE output, the mean
     // of the most likely mixture component, the argmax tokens, the CVAE decoder at z = 0, or DDIM from a
     // fixed start noise. Thread-safe with one scratch per thread. Throws std::invalid_argument if S differs.
-    void predict(const Mat& obs, Mat& out, MLPScratch& scratch) const;
+    void predict(const Mat& obs, Mat& out, PolicyScratch& scratch) const;
     // The same, but a sample from the head's distribution, drawing from rng (same rng state -> same
     // samples): a mixture sample, tokens at cfg.head.temperature, the decoder at z ~ N(0,I), or DDPM/DDIM
     // per cfg.head.sampler. The MSE head has no distribution: identical to predict() and draws nothing.
-    void predict(const Mat& obs, Mat& out, MLPScratch& scratch, Rng& rng) const;
+    void predict(const Mat& obs, Mat& out, PolicyScratch& scratch, Rng& rng) const;
 
     // The head's training loss on `tape` for a minibatch in working space (normalised when norm.enabled):
     // obs (B,S), target (B,H·A), mask (B,H·A) of 0/1 (0 = padding past an episode's end or a padding row).

@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <unordered_map>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 
 namespace imitate {
 

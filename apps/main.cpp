@@ -15,14 +15,14 @@
 #include <unistd.h>
 
 #include "algorithms/bc.hpp"
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/experiments/sweep.hpp"
 #include "algorithms/imitate.h"
 #include "algorithms/noise_injection.hpp"
-#include "algorithms/npz.hpp"
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/dataset_npz.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "commands.hpp"
 #include "engine/threads.hpp"
 #include "envs/experts.hpp"
@@ -79,6 +79,13 @@ double available_memory() {
     while (f >> key >> kb >> unit)
         if (key == "MemAvailable:") return kb * 1024.0;
     return 0;
+}
+
+// "mse | gmm | ...": the head table's names, for --head's help.
+std::string head_names() {
+    std::string s;
+    for (const Head* h : head_table()) s += (s.empty() ? "" : " | ") + std::string(h->name);
+    return s;
 }
 
 std::vector<int> parse_hidden(const std::string& s) {
@@ -199,8 +206,8 @@ int cmd_seed(const SeedArgs& a, const Globals& g) {
     ev.episodes = a.eval_episodes;
     ev.seed = a.eval_seed;
     EvalResult e_exp = evaluate_expert(env, pd, ev);
-    EvalResult e_h1 = evaluate(env, h1.policy.as_batch_policy(), 1, ev);
-    EvalResult e_h4 = evaluate(env, h4.policy.as_batch_policy(), 4, ev);
+    EvalResult e_h1 = evaluate(env, h1.policy, ev);
+    EvalResult e_h4 = evaluate(env, h4.policy, ev);
     double t_eval = seconds_since(t3);
     fmt::print("\nEvaluation: {} episodes from held-out starts (seed {}); success = |θ| < 0.1 rad for the last 50 steps\n",
                ev.episodes, ev.seed);
@@ -385,7 +392,7 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
                                     std::to_string(p.cfg.obs_dim));
     Mat x(1, p.cfg.obs_dim), out;
     for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
-    MLPScratch s;
+    PolicyScratch s;
     Rng rng(a.seed);
     if (a.sample) p.predict(x, out, s, rng);
     else p.predict(x, out, s);
@@ -496,7 +503,7 @@ int main(int argc, char** argv) {
     t->add_flag("--normalize", tr.normalize, "normalise observations and actions");
     t->add_option("--seed", tr.seed, "init and shuffling seed");
     t->add_option("--out", tr.out, "output .safetensors")->required();
-    t->add_option("--head", tr.head, "mse | gmm | tokens | cvae | diffusion (policy head)");
+    t->add_option("--head", tr.head, head_names() + " (policy head)");
     t->add_option("--components", tr.head_cfg.components, "gmm: mixture components K")->check(CLI::Range(1, 1024));
     t->add_option("--min-std", tr.head_cfg.min_std, "gmm: std floor")->check(CLI::Range(1e-6, 10.0));
     t->add_option("--bins", tr.head_cfg.bins, "tokens: bins per action value")->check(CLI::Range(2, 65536));

@@ -22,11 +22,10 @@ struct Linear {
     Var<float> operator()(Var<float> x) { return linear(x, x.tape->param(W), x.tape->param(b)); }
 };
 
-// Reused buffers for MLP::infer, one per thread that runs inference.
+// Reused buffers for MLP::infer, one per thread that runs inference: the MLP's own, nothing else (a policy
+// keeps its other buffers in a PolicyScratch, algorithms/policy.hpp).
 struct MLPScratch {
     Mat h[2];  // hidden activations, alternating
-    Mat in;    // a caller's preprocessed input (e.g. normalised observations)
-    Mat aux[3];  // a caller's further buffers (a policy head's net input, output and noisy sample)
 };
 
 // sizes {I, h1, ..., O}: Linear layers with `act` between them (none after the last).

@@ -1,4 +1,5 @@
-// The ops: each forward is followed by its backward rule, with the derivative in one comment.
+// The ops: each forward sits directly below its backward rule (the forward names the rule it installs, so the
+// rule comes first), with the derivative in one comment.
 // Backward rules only add into inputs that need a gradient (requires_grad), so constants cost nothing.
 #include "autograd/ops.hpp"
 

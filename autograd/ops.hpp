@@ -1,5 +1,6 @@
 // The differentiable ops. Every op works on float (training) and double (gradient checks); each is
-// defined in ops.cpp as a forward computation with its backward rule directly below it.
+// defined in ops.cpp as a backward rule (with its derivative in one comment) directly above the forward
+// computation that installs it on the node: read each pair bottom-up, forward first.
 // Shapes use R rows, C cols. Broadcasting (add, sub, mul): b is (R,C), (1,C) (one row, repeated down
 // the rows) or (R,1) (one column, repeated across). Shape errors throw std::invalid_argument naming both
 // shapes. Every op declared here must be in the gradient-check registry (tests/test_gradcheck.cpp).

@@ -17,7 +17,7 @@
 
 #include <unistd.h>
 
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 #include "algorithms/imitate.h"
 
 using namespace imitate;
@@ -57,7 +57,7 @@ struct Fixture {
         obs << 0.5f, -0.25f, 1.5f;
         // Validate: the same bits both ways.
         Mat want;
-        MLPScratch s;
+        PolicyScratch s;
         policy.predict(obs, want, s);
         float got[4];
         if (imitate_policy_predict(handle, obs.data(), 1, got) != 0 || std::memcmp(got, want.data(), sizeof got) != 0) {
@@ -77,7 +77,7 @@ Fixture& fixture(int tiny) {
 void BM_predict_batch1_cpp(benchmark::State& state) {
     Fixture& f = fixture(static_cast<int>(state.range(0)));
     Mat out;
-    MLPScratch s;
+    PolicyScratch s;
     for (auto _ : state) {
         f.policy.predict(f.obs, out, s);
         benchmark::DoNotOptimize(out.data());

@@ -79,7 +79,7 @@ void BM_HeadInferB1_vs_mse(benchmark::State& st) {
     const Policy p(seed_config(k, H), rng);
     Mat obs(1, 3), out;
     obs << 0.5f, -0.8660254f, 1.5f;
-    MLPScratch s;
+    PolicyScratch s;
     p.predict(obs, out, s);
     if (out.rows() != 1 || out.cols() != H || !out.allFinite()) {
         st.SkipWithError("bad prediction");
@@ -109,10 +109,11 @@ void BM_DiffusionSample(benchmark::State& st) {
     for (Eigen::Index i = 0; i < obs.size(); ++i) obs.data()[i] = static_cast<float>(rng.uniform(-1, 1));
     for (Eigen::Index i = 0; i < xT.size(); ++i) xT.data()[i] = static_cast<float>(rng.normal());
     MLPScratch s;
+    HeadScratch hs;
     const ActionRange r = p.action_range();
     auto run = [&] {
-        if (ddim) ddim_sample(h, r, p.net, obs, xT, steps, out, s);
-        else ddpm_sample(h, r, p.net, obs, out, s, rng);
+        if (ddim) ddim_sample(h, r, p.net, obs, xT, steps, out, s, hs);
+        else ddpm_sample(h, r, p.net, obs, out, s, hs, rng);
     };
     run();
     if (!out.allFinite() || out.maxCoeff() > 2 || out.minCoeff() < -2) {

@@ -35,13 +35,18 @@ struct ExecConfig {
     double ensemble_m = 0.01;  // Exec::Ensemble: weight exp(-m·i), i = 0 the oldest prediction
 };
 
-struct RolloutConfig {
+// Which episodes run and how chunks execute: the part of a rollout an evaluation chooses (EvalConfig,
+// algorithms/evaluate.hpp, is one).
+struct EpisodeConfig {
     int episodes = 1;          // N episodes, run in lockstep
     uint64_t seed = 0;         // episode i uses Rng(derive_seed(seed, i)) and its expert reset(that seed)
     int steps = 0;             // T, the time limit; 0: the env's spec().max_steps
+    ExecConfig exec;           // how chunks are executed
+};
+
+struct RolloutConfig : EpisodeConfig {
     double noise_sigma = 0.0;  // N(0, σ²) added to the executed action; the recorded action stays clean
     int chunk = 1;             // H: the policy returns H·A values per row
-    ExecConfig exec;           // how chunks are executed
     std::shared_ptr<const Expert> expert;  // optional: labels every visited state, executed w.p. beta
     double beta = 0.0;         // probability, per episode-step, that the expert's action is executed
     std::vector<std::vector<double>> starts;  // optional simulator state per episode, instead of a random reset

@@ -13,25 +13,20 @@
 #include <sstream>
 
 #include "algorithms/bc.hpp"
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 #include "algorithms/chunking.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/noise_injection.hpp"
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/safetensors.hpp"
 #include "engine/threads.hpp"
 #include "envs/envs.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 namespace fs = std::filesystem;
 
 namespace {
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
-}
 
 bool same_weights(Policy& a, Policy& b) {
     const auto pa = a.parameters(), pb = b.parameters();
@@ -128,10 +123,10 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
         p.norm = fit_normalizer(demos.observations, demos.actions);
         const Mat obs = some_observations(20, 9);
         Mat out, raw;
-        MLPScratch s;
+        PolicyScratch s;
         p.predict(obs, out, s);
         const Mat x = ((obs.rowwise() - p.norm.obs_mean.row(0)).array().rowwise() / p.norm.obs_std.row(0).array()).matrix();
-        p.net.infer(x, raw, s);
+        p.net.infer(x, raw, s.net);
         REQUIRE(out.cols() == 2);
         for (int i = 0; i < 20; ++i)
             for (int h = 0; h < 2; ++h)
@@ -149,7 +144,7 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
         CHECK(r.policy.norm.enabled);
         CHECK(same_norm(r.policy.norm, fit_normalizer(demos.observations, demos.actions)));
         Mat pred;
-        MLPScratch s;
+        PolicyScratch s;
         r.policy.predict(demos.observations, pred, s);
         // The expert switches (pump / catch, sign of θ̇), so the error concentrates at a few switching states:
         // the median is small, the mean is not.
@@ -252,7 +247,7 @@ TEST_CASE("save_policy / load_policy round trip: same config, normaliser, weight
                 CHECK(same_norm(p.norm, q.norm));
                 CHECK(same_weights(p, q));
                 Mat a, b;
-                MLPScratch s1, s2;
+                PolicyScratch s1, s2;
                 p.predict(obs, a, s1);
                 q.predict(obs, b, s2);
                 REQUIRE(a.cols() == H);
@@ -280,21 +275,13 @@ TEST_CASE("the PyTorch-written BCPolicy (no metadata) loads as 3-256-256-4 ReLU 
     CHECK(p.cfg.activation == Activation::ReLU);
     CHECK_FALSE(p.norm.enabled);
     // rows "o1 o2 o3 a1 a2 a3 a4" written by torch (see the file's comment line)
-    std::ifstream in(kFixtures / "torch_bcpolicy_h4_outputs.txt");
-    std::vector<std::vector<double>> rows;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        std::istringstream ls(line);
-        std::vector<double> row;
-        for (double v; ls >> v;) row.push_back(v);
-        REQUIRE(row.size() == 7);
-        rows.push_back(row);
-    }
+    const auto rows = number_rows((kFixtures / "torch_bcpolicy_h4_outputs.txt").string());
     REQUIRE(rows.size() == 3);
+    for (const auto& row : rows) REQUIRE(row.size() == 7);
     Mat obs(3, 3), out;
     for (int i = 0; i < 3; ++i)
         for (int j = 0; j < 3; ++j) obs(i, j) = float(rows[i][j]);
-    MLPScratch s;
+    PolicyScratch s;
     p.predict(obs, out, s);
     REQUIRE(out.rows() == 3);
     REQUIRE(out.cols() == 4);

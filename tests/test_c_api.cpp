@@ -15,7 +15,7 @@
 #include <thread>
 #include <vector>
 
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 #include "algorithms/imitate.h"
 
 using namespace imitate;
@@ -137,7 +137,7 @@ TEST_CASE("every head: the C interface gives the C++ Policy's bits, deterministi
         for (int B : {1, 5, 1, 64}) {
             const Mat x = observations(B, 3, 100 + B);
             Mat want;
-            MLPScratch s;
+            PolicyScratch s;
             ref.predict(x, want, s);
             std::vector<float> got(static_cast<size_t>(B) * 6);
             REQUIRE(imitate_policy_predict(p, x.data(), B, got.data()) == 0);
@@ -164,7 +164,7 @@ TEST_CASE("the PyTorch-written BCPolicy loads through the C interface") {
     const Policy ref = load_policy(path);
     const Mat x = observations(2, 3, 5);
     Mat want;
-    MLPScratch s;
+    PolicyScratch s;
     ref.predict(x, want, s);
     float got[8];
     REQUIRE(imitate_policy_predict(p, x.data(), 2, got) == 0);

@@ -11,6 +11,7 @@
 #include "algorithms/policy.hpp"
 #include "autograd/losses.hpp"
 #include "envs/envs.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
@@ -43,11 +44,6 @@ Dataset tagged_dataset(const std::vector<int>& lengths, int A = 2) {
     return d;
 }
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
-}
 
 }  // namespace
 
@@ -156,7 +152,7 @@ TEST_CASE("padded steps carry no loss and no gradient") {
         }
         // the loss is the mean over the real entries only
         Mat pred;
-        MLPScratch s;
+        PolicyScratch s;
         pi.predict(c.obs, pred, s);
         double sum = 0;
         for (Eigen::Index i = 0; i < pred.size(); ++i) {

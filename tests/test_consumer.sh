@@ -140,7 +140,7 @@ echo "install tree ($root):"
 echo "  ./include/imitate: $(find "$root/include/imitate" -type f | wc -l) headers"
 [ -f "$root/include/imitate/engine/engine.hpp" ] || fail "headers are not under include/imitate/<folder>/"
 [ -f "$root/include/imitate/autograd/autograd.hpp" ] || fail "autograd headers are not installed"
-[ -f "$root/include/imitate/algorithms/checkpoint.hpp" ] || fail "algorithms headers are not installed"
+[ -f "$root/include/imitate/algorithms/io/policy_checkpoint.hpp" ] || fail "algorithms headers are not installed"
 [ -f "$root/include/imitate/imitate.h" ] || fail "the C header is not at include/imitate/imitate.h"
 [ ! -e "$root/include/imitate/algorithms/imitate.h" ] || fail "imitate.h installed twice"
 leftovers=$(find "$root/include/imitate" -name '*.cpp' -o -name meson.build)

@@ -11,16 +11,12 @@
 #include "algorithms/noise_injection.hpp"
 #include "engine/rng.hpp"
 #include "envs/envs.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
 namespace {
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
-}
 
 std::shared_ptr<const Expert> swingup() { return std::make_shared<PendulumSwingUp>(); }
 

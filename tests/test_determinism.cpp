@@ -13,6 +13,7 @@
 
 #include "autograd/autograd.hpp"
 #include "engine/engine.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
@@ -20,10 +21,6 @@ static Mat random_mat(Rng& rng, Eigen::Index r, Eigen::Index c, double lo = -1, 
     Mat m(r, c);
     for (Eigen::Index k = 0; k < m.size(); ++k) m.data()[k] = static_cast<float>(rng.uniform(lo, hi));
     return m;
-}
-static bool same_bytes(const Mat& a, const Mat& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(float) * static_cast<size_t>(a.size())) == 0;
 }
 
 // ------------------------------------------------------------------------------------ 1 vs 2 threads
@@ -351,21 +348,6 @@ TEST_CASE("masked MSE ignores masked-out elements: no loss, no gradient") {
 }
 
 // --------------------------------------------------------------------------------------- shapes
-static std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "<no std::invalid_argument thrown>";
-}
-#define CHECK_NAMES(msg, s1, s2)                 \
-    do {                                         \
-        const std::string m_ = (msg);            \
-        INFO("message: " << m_);                 \
-        CHECK(m_.find(s1) != std::string::npos); \
-        CHECK(m_.find(s2) != std::string::npos); \
-    } while (0)
 
 TEST_CASE("bad shapes throw std::invalid_argument naming both shapes") {
     Tape<float> t;

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "engine/engine.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
@@ -225,19 +226,6 @@ TEST_CASE("naive kernels against a hand-computed 2x2 case") {
     CHECK(db(0, 1) == 10);
 }
 
-static std::string message_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const std::invalid_argument& e) {
-        return e.what();
-    }
-    return "<no std::invalid_argument thrown>";
-}
-template <class M>
-static bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * static_cast<size_t>(a.size())) == 0;
-}
 
 struct KernelRun {
     Mat out, dx, dW, db;
@@ -410,13 +398,6 @@ TEST_CASE("db is the batch sum added once: the naive kernel's bytes, and accumul
     }
 }
 
-#define CHECK_NAMES(msg, s1, s2)                              \
-    do {                                                      \
-        const std::string m_ = (msg);                         \
-        INFO("message: " << m_);                              \
-        CHECK(m_.find(s1) != std::string::npos);              \
-        CHECK(m_.find(s2) != std::string::npos);              \
-    } while (0)
 
 TEST_CASE("shape errors throw std::invalid_argument naming both shapes") {
     const Mat x = Mat::Ones(4, 3), W = Mat::Ones(8, 5), W3 = Mat::Ones(8, 3), b7 = Mat::Ones(1, 7);

@@ -10,7 +10,7 @@
 
 #include "algorithms/noise_injection.hpp"
 #include "envs/envs.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 

@@ -10,14 +10,14 @@
 #include <map>
 #include <sstream>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "algorithms/bc.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
 #include "engine/threads.hpp"
 #include "envs/point_mass.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 using namespace imitate::experiments;

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fuzzes the file readers with libFuzzer + ASan + UBSan: tests/fuzz/fuzz_safetensors.cpp always,
-# tests/fuzz/fuzz_npz.cpp once algorithms/npz.hpp and npz.cpp exist, and the C interface
+# tests/fuzz/fuzz_npz.cpp (algorithms/io/dataset_npz.cpp), and the C interface
 # (tests/fuzz/fuzz_c_api.cpp: imitate_policy_open/predict/sample on the safetensors seeds). Each runs for -runs=20000 or 60 s,
 # whichever comes first, from a temporary copy of the committed seed files; any crash, sanitizer report or
 # leak fails the test and leaves the input in <build>/fuzz/<fuzzer>-crash-*. SKIP without clang++/libFuzzer.
@@ -85,34 +85,28 @@ fuzz() {
 
 # 1. safetensors: the reader alone, seeded with the corrupt-per-rule and valid fixtures.
 objs=()
-object "$src/algorithms/safetensors.cpp"
-object "$src/algorithms/atomic_file.cpp"
+object "$src/algorithms/io/safetensors.cpp"
+object "$src/algorithms/io/atomic_file.cpp"
 seeds=("$src"/tests/fixtures/safetensors_corrupt/* "$src"/tests/fixtures/safetensors_valid/*)
 fuzz fuzz_safetensors
 
 # 2. npz: every file-format source instrumented, the core library (libimitate.so, uninstrumented) linked.
-if [ ! -f "$src/algorithms/npz.hpp" ] || [ ! -f "$src/algorithms/npz.cpp" ]; then
-    echo "SKIP fuzz_npz: algorithms/npz.hpp or npz.cpp does not exist yet"
-else
-    objs=()
-    for cpp in "$src"/algorithms/atomic_file.cpp "$src"/algorithms/npz*.cpp "$src"/algorithms/dataset*.cpp; do
-        if [ -f "$cpp" ]; then object "$cpp"; fi
-    done
-    # Seeds: committed .npz fixtures, plus two small valid archives in the documented layout from NumPy
-    # (stored and deflated), so mutations start past the zip and .npy headers.
-    mkdir -p "$out/npz_seeds"
-    /usr/bin/python3 - "$out/npz_seeds" <<'PY' 2>/dev/null || echo "  (no NumPy: no generated npz seeds)"
+objs=()
+for cpp in io/atomic_file.cpp io/dataset_npz.cpp dataset.cpp; do object "$src/algorithms/$cpp"; done
+# Seeds: committed .npz fixtures, plus two small valid archives in the documented layout from NumPy
+# (stored and deflated), so mutations start past the zip and .npy headers.
+mkdir -p "$out/npz_seeds"
+/usr/bin/python3 - "$out/npz_seeds" <<'PY' 2>/dev/null || echo "  (no NumPy: no generated npz seeds)"
 import sys, numpy as np
 N = 3
 arrays = dict(observations=np.arange(N * 3, dtype="<f4").reshape(N, 3), actions=np.ones((N, 1), "<f4"),
-              rewards=np.zeros(N, "<f4"), terminations=np.zeros(N, bool), truncations=np.array([0, 0, 1], bool),
-              episode_ends=np.array([N], "<i8"), states=np.zeros((N, 2), "<f8"))
+          rewards=np.zeros(N, "<f4"), terminations=np.zeros(N, bool), truncations=np.array([0, 0, 1], bool),
+          episode_ends=np.array([N], "<i8"), states=np.zeros((N, 2), "<f8"))
 np.savez(sys.argv[1] + "/stored.npz", **arrays)
 np.savez_compressed(sys.argv[1] + "/deflated.npz", **arrays)
 PY
-    mapfile -t seeds < <(find "$src/tests/fixtures" "$out/npz_seeds" -name '*.npz' -size -64k)
-    fuzz fuzz_npz -L"$build" -limitate -Wl,-rpath,"$build"
-fi
+mapfile -t seeds < <(find "$src/tests/fixtures" "$out/npz_seeds" -name '*.npz' -size -64k)
+fuzz fuzz_npz -L"$build" -limitate -Wl,-rpath,"$build"
 
 # 3. the C interface (imitate.h): imitate_policy_open on every input, predict and sample when it loads.
 #    The checkpoint reader, safetensors and the C interface instrumented; the core library linked, with the
@@ -122,7 +116,7 @@ objdir=$out/obj_c_api
 mkdir -p "$objdir"
 saved_flags=("${flags[@]}")
 flags+=(-DEIGEN_MAX_ALIGN_BYTES=64)
-for cpp in c_api.cpp checkpoint.cpp safetensors.cpp atomic_file.cpp; do object "$src/algorithms/$cpp"; done
+for cpp in c_api.cpp io/policy_checkpoint.cpp io/safetensors.cpp io/atomic_file.cpp; do object "$src/algorithms/$cpp"; done
 seeds=("$src"/tests/fixtures/safetensors_corrupt/* "$src"/tests/fixtures/safetensors_valid/*
     "$src"/tests/fixtures/torch_bcpolicy_h4.safetensors)
 fuzz fuzz_c_api -L"$build" -limitate -Wl,-rpath,"$build"

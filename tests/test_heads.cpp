@@ -9,15 +9,10 @@
 #include <map>
 #include <string>
 
-#include "algorithms/bc.hpp"
-#include "algorithms/checkpoint.hpp"
-#include "algorithms/heads/cvae.hpp"
-#include "algorithms/heads/diffusion.hpp"
-#include "algorithms/heads/gmm.hpp"
-#include "algorithms/heads/tokens.hpp"
-#include "algorithms/safetensors.hpp"
+#include "algorithms/algorithms.hpp"  // the umbrella headers: BC, the policy, every head
+#include "algorithms/io/io.hpp"        // checkpoints and safetensors
 #include "engine/threads.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
@@ -134,7 +129,7 @@ TEST_CASE("each head's loss falls on the bimodal toy") {
 
 TEST_CASE("headline: MSE averages the two valid actions; mixture, tokens and diffusion sample both") {
     const Mat obs = fresh_obs(2000, 99);
-    MLPScratch s;
+    PolicyScratch s;
     Mat out;
     for (HeadKind k : kAll) {
         const Policy& p = trained(k).policy;
@@ -191,7 +186,7 @@ TEST_CASE("chunks H=4 with padded windows: every head trains; GMM, CVAE and diff
     set_threads(1);
     const Dataset d = bimodal(2048, 16, true, 2);
     const Mat obs = fresh_obs(1000, 98);
-    MLPScratch s;
+    PolicyScratch s;
     Mat out;
     for (HeadKind k : {HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion}) {
         BCConfig bc = toy_config(k, 4);
@@ -222,7 +217,7 @@ TEST_CASE("chunks H=4 with padded windows: every head trains; GMM, CVAE and diff
 // ---------------------------------------------------------------------------------- reproducibility
 TEST_CASE("sampling and decoding are seeded and reproducible") {
     const Mat obs = fresh_obs(64, 97);
-    MLPScratch s;
+    PolicyScratch s;
     for (HeadKind k : kAll) {
         INFO(std::string(head_name(k)));
         const Policy& p = trained(k).policy;
@@ -316,7 +311,7 @@ TEST_CASE("checkpoint round trip per head: same tensors, settings and prediction
                 CHECK(st.tensors.count(prm->name) == 1);
             }
             CHECK(st.tensors.size() == n_params);
-            MLPScratch s1, s2;
+            PolicyScratch s1, s2;
             Mat a, b;
             p.predict(obs, a, s1);
             q.predict(obs, b, s2);
@@ -327,6 +322,94 @@ TEST_CASE("checkpoint round trip per head: same tensors, settings and prediction
             CHECK(a == b);
             std::remove(path.c_str());
         }
+}
+
+// Walks the head table as test_gradcheck walks the op registry: a head added to the table is trained, saved,
+// loaded and compared here without another line; a head missing from kAll fails the first check.
+TEST_CASE("head table: every row trains a few steps, saves, loads and predicts the same bytes") {
+    CHECK(std::size(kAll) == head_table().size());
+    const Dataset d = bimodal(256, 32, true, 4, 3);
+    Rng orng(6);
+    Mat obs(7, 3);
+    for (Eigen::Index i = 0; i < obs.size(); ++i) obs.data()[i] = float(orng.uniform(-1, 1));
+    for (size_t i = 0; i < head_table().size(); ++i) {
+        const Head& row = *head_table()[i];
+        INFO(row.name);
+        CHECK(static_cast<size_t>(row.kind) == i);  // the table is in HeadKind order
+        CHECK(parse_head(row.name) == row.kind);
+        CHECK(&head_of(row.kind) == &row);
+        BCConfig bc = toy_config(row.kind, 2);
+        bc.head = config_of(row.kind).head;
+        bc.hidden = {16, 16};
+        bc.steps = 12;
+        bc.batch = 32;
+        bc.normalize = true;
+        const BCResult r = train_bc(d, bc);
+        REQUIRE(r.steps == 12);
+        CHECK(std::isfinite(r.epoch_loss.back()));
+        const std::string path = tmp_path(std::string("table_") + row.name);
+        save_policy(path, r.policy);
+        // the metadata holds exactly the settings the row declares, plus the action range if it uses one
+        struct Keys final : HeadSettings {
+            std::vector<std::string> k;
+            void integer(const char* key, int&, int, int, const char*, bool) override { k.push_back(key); }
+            void positive(const char* key, float&) override { k.push_back(key); }
+            void non_negative(const char* key, float&) override { k.push_back(key); }
+            void flag(const char* key, bool&) override { k.push_back(key); }
+            void sampler(const char* key, Sampler&) override { k.push_back(key); }
+        } keys;
+        HeadConfig h = r.policy.cfg.head;
+        row.settings(h, keys);
+        if (row.uses_range) keys.k.insert(keys.k.end(), {"action_low", "action_high"});
+        const SafeTensors st = load_safetensors(path);
+        CHECK(st.metadata.size() == 12 + keys.k.size());  // format, sizes, hidden, activation, head, normalize + 4 stats
+        for (const std::string& key : keys.k) CHECK(st.metadata.count(key) == 1);
+        const Policy q = load_policy(path);
+        CHECK(q.cfg.head.kind == row.kind);
+        PolicyScratch s1, s2;
+        Mat a, b;
+        r.policy.predict(obs, a, s1);
+        q.predict(obs, b, s2);
+        CHECK(a.allFinite());
+        CHECK(a == b);
+        Rng r1(8), r2(8);
+        r.policy.predict(obs, a, s1, r1);
+        q.predict(obs, b, s2, r2);
+        CHECK(a == b);
+        std::remove(path.c_str());
+    }
+}
+
+// Sets one integer setting (by key) to one below its declared range.
+struct BelowRange final : HeadSettings {
+    std::string key;
+    std::vector<std::string> seen;  // every integer setting's key, in order
+    void integer(const char* k, int& v, int lo, int, const char*, bool) override {
+        seen.push_back(k);
+        if (key == k) v = lo - 1;
+    }
+    void positive(const char*, float&) override {}
+    void non_negative(const char*, float&) override {}
+    void flag(const char*, bool&) override {}
+    void sampler(const char*, Sampler&) override {}
+};
+
+TEST_CASE("head table: an integer setting below its range is refused with the field named") {
+    for (const Head* row : head_table()) {
+        INFO(row->name);
+        const HeadConfig good = config_of(row->kind).head;
+        validate_head(good, "t", true);
+        BelowRange list;
+        HeadConfig h = good;
+        row->settings(h, list);
+        for (const std::string& key : list.seen) {
+            BelowRange one;
+            one.key = key;
+            HeadConfig bad = good;
+            row->settings(bad, one);
+            CHECK(error_of([&] { validate_head(bad, "t", true); }).rfind("t: " + key + " must be ", 0) == 0);
+        }
+    }
 }
 
 TEST_CASE("checkpoint: the MSE head loads metadata-less (PyTorch) files as before") {

@@ -15,7 +15,7 @@
 #include "envs/mujoco/mujoco_envs.hpp"
 #include "envs/mujoco/push.hpp"
 #include "envs/mujoco/reacher.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -65,9 +65,6 @@ Episode run_episode(Env& env, Expert& expert, uint64_t seed, int i) {
     return ep;
 }
 
-bool same_bytes(const std::vector<double>& a, const std::vector<double>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size() * sizeof(double)) == 0;
-}
 
 }  // namespace
 

@@ -17,10 +17,11 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "algorithms/dataset.hpp"
-#include "algorithms/npz.hpp"
+#include "algorithms/io/dataset_npz.hpp"
 #include "envs/envs.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
@@ -46,15 +47,6 @@ Dataset small_dataset() {
     return d;
 }
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * size_t(a.size())) == 0;
-}
-template <class T>
-bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
-    return a.size() == b.size() && (a.empty() || std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0);
-}
 bool same_dataset(const Dataset& a, const Dataset& b) {
     return same_bytes(a.observations, b.observations) && same_bytes(a.actions, b.actions) &&
            same_bytes(a.rewards, b.rewards) && same_bytes(a.terminations, b.terminations) &&

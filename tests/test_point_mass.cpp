@@ -11,7 +11,7 @@
 
 #include "envs/point_mass.hpp"
 #include "envs/rollout.hpp"
-#include "short_run.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 

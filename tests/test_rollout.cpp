@@ -13,20 +13,12 @@
 
 #include "engine/threads.hpp"
 #include "envs/envs.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 
 namespace {
 
-template <class M>
-bool same_bytes(const M& a, const M& b) {
-    return a.rows() == b.rows() && a.cols() == b.cols() &&
-           std::memcmp(a.data(), b.data(), sizeof(typename M::Scalar) * a.size()) == 0;
-}
-template <class T>
-bool same_bytes(const std::vector<T>& a, const std::vector<T>& b) {
-    return a.size() == b.size() && std::memcmp(a.data(), b.data(), sizeof(T) * a.size()) == 0;
-}
 
 bool same_episode(const Episode& a, const Episode& b) {
     return a.seed == b.seed && same_bytes(a.states, b.states) && same_bytes(a.observations, b.observations) &&

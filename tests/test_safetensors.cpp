@@ -16,8 +16,9 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "algorithms/atomic_file.hpp"
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/atomic_file.hpp"
+#include "algorithms/io/safetensors.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 namespace fs = std::filesystem;
@@ -100,21 +101,6 @@ std::vector<double> mlp_forward(const SafeTensors& st, std::vector<double> x) {
         x = std::move(y);
     }
     return x;
-}
-
-// Lines "o1 o2 o3 a1 a2 a3 a4" ('#' lines are comments).
-std::vector<std::vector<double>> read_rows(const std::string& path) {
-    std::istringstream in(read_file(path));
-    std::vector<std::vector<double>> rows;
-    for (std::string line; std::getline(in, line);) {
-        if (line.empty() || line[0] == '#') continue;
-        std::istringstream ls(line);
-        std::vector<double> row;
-        for (double v; ls >> v;) row.push_back(v);
-        REQUIRE(row.size() == 7);
-        rows.push_back(row);
-    }
-    return rows;
 }
 
 const std::vector<std::pair<std::string, std::vector<int64_t>>> kBCPolicy = {
@@ -335,8 +321,9 @@ TEST_CASE("PyTorch-written BCPolicy state_dict loads and reproduces torch's outp
         REQUIRE(st.tensors.count(name) == 1);
         CHECK(st.tensors.at(name).shape == shape);
     }
-    const auto rows = read_rows((dir / "torch_bcpolicy_h4_outputs.txt").string());
+    const auto rows = number_rows((dir / "torch_bcpolicy_h4_outputs.txt").string());  // "o1 o2 o3 a1 a2 a3 a4"
     REQUIRE(rows.size() == 3);
+    for (const auto& row : rows) REQUIRE(row.size() == 7);
     for (const auto& row : rows) {
         const auto y = mlp_forward(st, {row[0], row[1], row[2]});
         for (int a = 0; a < 4; ++a) {

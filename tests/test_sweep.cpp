@@ -12,7 +12,7 @@
 #include <limits>
 #include <thread>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "algorithms/experiments/sweep.hpp"
 #include "engine/threads.hpp"
 

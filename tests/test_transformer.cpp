@@ -14,7 +14,7 @@
 #include "autograd/autograd.hpp"
 #include "autograd/transformer.hpp"
 #include "engine/engine.hpp"
-#include "short_run.hpp"  // error_of
+#include "helpers.hpp"  // error_of
 
 using namespace imitate;
 using json = nlohmann::json;

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "envs/render.hpp"
 #ifdef IMITATE_HAVE_GIF
 #include "algorithms/video.hpp"

@@ -106,7 +106,7 @@ Mat toy_observations(int rows, int obs_dim, uint64_t seed) {
 
 ActionSampler policy_sampler(const Policy& policy) {
     auto p = std::make_shared<Policy>(policy);
-    auto scratch = std::make_shared<MLPScratch>();
+    auto scratch = std::make_shared<PolicyScratch>();
     return [p, scratch](const Mat& obs, Mat& out, Rng& rng) { p->predict(obs, out, *scratch, rng); };
 }
 
@@ -186,7 +186,7 @@ static Policy readout_policy(Policy p, const Readout& r) {
 static ActionSampler readout_sampler(const Policy& p, const Readout& r) {
     if (r.sample) return policy_sampler(readout_policy(p, r));
     auto q = std::make_shared<Policy>(p);
-    auto scratch = std::make_shared<MLPScratch>();
+    auto scratch = std::make_shared<PolicyScratch>();
     return [q, scratch](const Mat& obs, Mat& out, Rng&) { q->predict(obs, out, *scratch); };
 }
 

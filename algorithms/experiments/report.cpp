@@ -10,7 +10,7 @@
 #include <fstream>
 #include <stdexcept>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 
 namespace imitate::experiments {
 

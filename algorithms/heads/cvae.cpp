@@ -44,9 +44,10 @@ Var<float> cvae_loss(const HeadConfig& h, Tape<float>& tape, MLP& decoder, MLP& 
     return add(recon, scale(kl, h.beta));
 }
 
-void cvae_predict(const HeadConfig& h, const MLP& decoder, const Mat& obs, Mat& act, MLPScratch& s, Rng* rng) {
+void cvae_predict(const HeadConfig& h, const MLP& decoder, const Mat& obs, Mat& act, MLPScratch& ms, HeadScratch& hs,
+                  Rng* rng) {
     const Eigen::Index B = obs.rows(), S = obs.cols(), L = h.latent;
-    Mat& in = s.aux[0];
+    Mat& in = hs.in;
     in.resize(B, S + L);
     in.leftCols(S) = obs;
     if (!rng) {
@@ -55,7 +56,38 @@ void cvae_predict(const HeadConfig& h, const MLP& decoder, const Mat& obs, Mat& 
         for (Eigen::Index b = 0; b < B; ++b)
             for (Eigen::Index l = 0; l < L; ++l) in(b, S + l) = static_cast<float>(rng->normal());
     }
-    decoder.infer(in, act, s);
+    decoder.infer(in, act, ms);
+}
+
+// ------------------------------------------------------------------------------------------ the row
+static void cvae_settings(HeadConfig& h, HeadSettings& s) {
+    s.integer("latent", h.latent, 1);
+    s.non_negative("beta", h.beta);
+}
+
+// The decoder: (S + L) -> D.
+static HeadWidths cvae_widths(const HeadConfig& h, long S, long D) {
+    return {S + h.latent, D, "latent", "chunk", "D=act_dim·chunk=" + std::to_string(D)};
+}
+
+static std::vector<int> cvae_encoder(const HeadConfig& h, int S, int D, const std::vector<int>& hidden) {
+    return cvae_encoder_sizes(S, D, hidden, h.latent);
+}
+
+static Var<float> cvae_head_loss(const HeadConfig& h, const ActionRange&, Tape<float>& tape, MLP& net, MLP* encoder,
+                                 const Mat& obs, const Mat& target, const Mat& mask, Rng& rng) {
+    return cvae_loss(h, tape, net, *encoder, obs, target, mask, rng);
+}
+
+static void cvae_head_predict(const HeadConfig& h, const ActionRange&, const MLP& net, const Mat& obs, Mat& act,
+                              MLPScratch& ms, HeadScratch& hs, Rng* rng) {
+    cvae_predict(h, net, obs, act, ms, hs, rng);
+}
+
+const Head& cvae_head() {
+    static const Head row{HeadKind::CVAE, "cvae", false, cvae_settings, cvae_widths, cvae_encoder, cvae_head_loss,
+                          cvae_head_predict};
+    return row;
 }
 
 }  // namespace imitate

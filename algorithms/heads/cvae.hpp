@@ -19,7 +19,8 @@ Var<float> cvae_loss(const HeadConfig& h, Tape<float>& tape, MLP& decoder, MLP& 
                      const Mat& target, const Mat& mask, Rng& rng);
 
 // obs (B,S) -> act (B,D) = decoder(obs, z): z = 0 when rng is null, else z ~ N(0,I) (B·L normals,
-// row-major). Uses s.aux[0] for the decoder's input; no allocation once the buffers have their shapes.
-void cvae_predict(const HeadConfig& h, const MLP& decoder, const Mat& obs, Mat& act, MLPScratch& s, Rng* rng);
+// row-major). Uses hs.in for the decoder's input; no allocation once the buffers have their shapes.
+void cvae_predict(const HeadConfig& h, const MLP& decoder, const Mat& obs, Mat& act, MLPScratch& ms, HeadScratch& hs,
+                  Rng* rng);
 
 }  // namespace imitate

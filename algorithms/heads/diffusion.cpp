@@ -70,17 +70,17 @@ Var<float> diffusion_loss(const HeadConfig& h, const ActionRange& r, Tape<float>
     return mse(net.forward(tape.constant(in)), tape.constant(eps), tape.input(mask));
 }
 
-// x (B,D) unit-space chunk at step t -> s.aux[1] = ε̂ (B,D); s.aux[0] holds [obs | x | emb(t)].
-static const Mat& denoise(const MLP& net, const Mat& obs, const Mat& x, int t, int E, MLPScratch& s) {
+// x (B,D) unit-space chunk at step t -> hs.out = ε̂ (B,D); hs.in holds [obs | x | emb(t)].
+static const Mat& denoise(const MLP& net, const Mat& obs, const Mat& x, int t, int E, MLPScratch& ms, HeadScratch& hs) {
     const Eigen::Index B = obs.rows(), S = obs.cols(), D = x.cols();
-    Mat& in = s.aux[0];
+    Mat& in = hs.in;
     if (in.rows() != B || in.cols() != S + D + E) in.resize(B, S + D + E);
     in.leftCols(S) = obs;
     in.middleCols(S, D) = x;
     step_embedding(t, E, &in(0, S + D));
     for (Eigen::Index b = 1; b < B; ++b) in.row(b).tail(E) = in.row(0).tail(E);
-    net.infer(in, s.aux[1], s);
-    return s.aux[1];
+    net.infer(in, hs.out, ms);
+    return hs.out;
 }
 
 // act (B,D): unit space -> working space, clipped to the range.
@@ -89,7 +89,8 @@ static void finish(const ActionRange& r, Mat& act) {
         for (Eigen::Index j = 0; j < act.cols(); ++j) act(b, j) = from_unit(r, j, std::clamp(act(b, j), -1.0f, 1.0f));
 }
 
-void ddpm_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& s, Rng& rng) {
+void ddpm_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& ms,
+                 HeadScratch& hs, Rng& rng) {
     const Eigen::Index B = obs.rows(), D = net.out_features();
     check_net(net, obs.cols(), D, h.embed);
     const NoiseSchedule sch = cosine_schedule(h.diffusion_steps);
@@ -97,7 +98,7 @@ void ddpm_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, cons
     x.resize(B, D);
     for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
     for (int t = sch.T - 1; t >= 0; --t) {
-        const Mat& eps = denoise(net, obs, x, t, h.embed, s);
+        const Mat& eps = denoise(net, obs, x, t, h.embed, ms, hs);
         const double ab = sch.alpha_bar[t], ab_prev = t > 0 ? sch.alpha_bar[t - 1] : 1.0, beta = sch.beta[t];
         const float c0 = float(std::sqrt(ab_prev) * beta / (1 - ab)), ct = float(std::sqrt(sch.alpha[t]) * (1 - ab_prev) / (1 - ab));
         const float sd = float(std::sqrt(std::max(beta * (1 - ab_prev) / (1 - ab), 1e-20)));
@@ -112,7 +113,7 @@ void ddpm_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, cons
 }
 
 void ddim_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, const Mat& x_T, int steps,
-                 Mat& act, MLPScratch& s) {
+                 Mat& act, MLPScratch& ms, HeadScratch& hs) {
     const Eigen::Index B = obs.rows(), D = net.out_features();
     check_net(net, obs.cols(), D, h.embed);
     const NoiseSchedule sch = cosine_schedule(h.diffusion_steps);
@@ -128,7 +129,7 @@ void ddim_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, cons
     const int k = sch.T / steps;
     for (int i = steps - 1; i >= 0; --i) {
         const int t = i * k;
-        const Mat& eps = denoise(net, obs, x, t, h.embed, s);
+        const Mat& eps = denoise(net, obs, x, t, h.embed, ms, hs);
         const double ab = sch.alpha_bar[t], ab_prev = t - k >= 0 ? sch.alpha_bar[t - k] : 1.0;
         const float ra = float(std::sqrt(ab)), rn = float(std::sqrt(1 - ab));
         const float pa = float(std::sqrt(ab_prev)), pn = float(std::sqrt(1 - ab_prev));
@@ -140,22 +141,46 @@ void ddim_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, cons
     finish(r, act);
 }
 
-void diffusion_predict(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& s,
-                       Rng* rng) {
+void diffusion_predict(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& ms,
+                       HeadScratch& hs, Rng* rng) {
     const Eigen::Index D = net.out_features();
-    Mat& x_T = s.aux[2];
+    Mat& x_T = hs.noise;
     if (!rng) {
         Rng fixed(kDiffusionPredictSeed);
         x_T.resize(1, D);
         for (Eigen::Index j = 0; j < D; ++j) x_T(0, j) = static_cast<float>(fixed.normal());
-        ddim_sample(h, r, net, obs, x_T, h.ddim_steps, act, s);
+        ddim_sample(h, r, net, obs, x_T, h.ddim_steps, act, ms, hs);
     } else if (h.sampler == Sampler::DDPM) {
-        ddpm_sample(h, r, net, obs, act, s, *rng);
+        ddpm_sample(h, r, net, obs, act, ms, hs, *rng);
     } else {
         x_T.resize(obs.rows(), D);
         for (Eigen::Index i = 0; i < x_T.size(); ++i) x_T.data()[i] = static_cast<float>(rng->normal());
-        ddim_sample(h, r, net, obs, x_T, h.ddim_steps, act, s);
+        ddim_sample(h, r, net, obs, x_T, h.ddim_steps, act, ms, hs);
     }
+}
+
+// ------------------------------------------------------------------------------------------ the row
+static void diffusion_settings(HeadConfig& h, HeadSettings& s) {
+    s.integer("diffusion_steps", h.diffusion_steps, 2, kMaxDiffusionSteps);
+    s.integer("ddim_steps", h.ddim_steps, 1, h.diffusion_steps, "diffusion_steps");
+    s.integer("embed", h.embed, 4, kMaxHeadSetting, nullptr, true);
+    s.sampler("sampler", h.sampler);
+}
+
+// The denoiser: (S + D + E) -> D.
+static HeadWidths diffusion_widths(const HeadConfig& h, long S, long D) {
+    return {S + D + h.embed, D, "embed", "chunk", "D=act_dim·chunk=" + std::to_string(D)};
+}
+
+static Var<float> diffusion_head_loss(const HeadConfig& h, const ActionRange& r, Tape<float>& tape, MLP& net, MLP*,
+                                      const Mat& obs, const Mat& target, const Mat& mask, Rng& rng) {
+    return diffusion_loss(h, r, tape, net, obs, target, mask, rng);
+}
+
+const Head& diffusion_head() {
+    static const Head row{HeadKind::Diffusion, "diffusion", true, diffusion_settings, diffusion_widths, nullptr,
+                          diffusion_head_loss, diffusion_predict};
+    return row;
 }
 
 }  // namespace imitate

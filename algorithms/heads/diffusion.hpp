@@ -39,21 +39,23 @@ Var<float> diffusion_loss(const HeadConfig& h, const ActionRange& r, Tape<float>
 // obs (B,S) -> act (B,D) by DDPM: x_T ~ N(0, I) (B·D normals, row-major), then for t = T−1 .. 0
 //   x̂₀ = clip((x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t),  x_{t−1} = c₀·x̂₀ + c_t·x_t + σ_t·z   (the posterior q(x_{t−1}|x_t, x̂₀):
 //   c₀ = √ᾱ_{t−1}·β_t/(1−ᾱ_t), c_t = √α_t·(1−ᾱ_{t−1})/(1−ᾱ_t), σ_t² = β_t·(1−ᾱ_{t−1})/(1−ᾱ_t), z ~ N(0, I)
-//   except at t = 0). Uses s.aux[0..1]; act holds the sample.
-void ddpm_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& s, Rng& rng);
+//   except at t = 0). Uses hs.in and hs.out; act holds the sample.
+void ddpm_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& ms,
+                 HeadScratch& hs, Rng& rng);
 
 // obs (B,S), x_T (B,D) or (1,D) (one start noise for every row) -> act (B,D) by DDIM with η = 0 over
 // `steps` steps t = (steps−1)·k, ..., k, 0, k = T/steps (diffusers' "leading" spacing):
 //   x̂₀ = clip((x_t − √(1−ᾱ_t)·ε̂)/√ᾱ_t),  x_{t−k} = √ᾱ_{t−k}·x̂₀ + √(1−ᾱ_{t−k})·ε̂   (ᾱ_{<0} = 1).
-// Requires 1 <= steps <= T. Uses s.aux[0..1].
+// Requires 1 <= steps <= T. Uses hs.in and hs.out (x_T may be hs.noise).
 void ddim_sample(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, const Mat& x_T, int steps,
-                 Mat& act, MLPScratch& s);
+                 Mat& act, MLPScratch& ms, HeadScratch& hs);
 
 // What Policy::predict calls. rng null: DDIM (ddim_steps) from one fixed start noise shared by every row
 // (D normals of Rng(kDiffusionPredictSeed)), so the output is a deterministic function of each observation
-// alone. Otherwise h.sampler decides: DDPM from rng, or DDIM from x_T ~ N(0, I) drawn from rng.
+// alone. Otherwise h.sampler decides: DDPM from rng, or DDIM from x_T ~ N(0, I) drawn from rng. The start
+// noise goes in hs.noise.
 constexpr uint64_t kDiffusionPredictSeed = 0;
-void diffusion_predict(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& s,
-                       Rng* rng);
+void diffusion_predict(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act, MLPScratch& ms,
+                       HeadScratch& hs, Rng* rng);
 
 }  // namespace imitate

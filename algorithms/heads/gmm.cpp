@@ -71,3 +71,34 @@ void gmm_decode(const HeadConfig& h, const Mat& out, Mat& act, Rng* rng) {
 }
 
 }  // namespace imitate
+
+namespace imitate {
+
+// ------------------------------------------------------------------------------------------ the row
+static void gmm_settings(HeadConfig& h, HeadSettings& s) {
+    s.integer("components", h.components, 1);
+    s.positive("min_std", h.min_std);
+}
+
+static HeadWidths gmm_widths(const HeadConfig& h, long S, long D) {
+    return {S, 2L * h.components * D + h.components, "obs_dim", "components",
+            "2·K·D+K with K=" + std::to_string(h.components) + ", D=act_dim·chunk=" + std::to_string(D)};
+}
+
+static Var<float> gmm_head_loss(const HeadConfig& h, const ActionRange&, Tape<float>& tape, MLP& net, MLP*, const Mat& obs,
+                                const Mat& target, const Mat& mask, Rng&) {
+    return gmm_loss(h, net.forward(tape.input(obs)), target, mask);
+}
+
+static void gmm_predict(const HeadConfig& h, const ActionRange&, const MLP& net, const Mat& obs, Mat& act, MLPScratch& ms,
+                        HeadScratch& hs, Rng* rng) {
+    net.infer(obs, hs.out, ms);
+    gmm_decode(h, hs.out, act, rng);
+}
+
+const Head& gmm_head() {
+    static const Head row{HeadKind::GMM, "gmm", false, gmm_settings, gmm_widths, nullptr, gmm_head_loss, gmm_predict};
+    return row;
+}
+
+}  // namespace imitate

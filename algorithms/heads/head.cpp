@@ -1,29 +1,34 @@
-// Head names, settings checks and the small helpers the heads share.
+// The head table, head names, the settings check (each row declares its settings' ranges) and the small
+// helpers the heads share.
 #include "algorithms/heads/head.hpp"
 
 #include <stdexcept>
 
 namespace imitate {
 
-HeadKind parse_head(const std::string& s) {
-    if (s == "mse") return HeadKind::MSE;
-    if (s == "gmm") return HeadKind::GMM;
-    if (s == "tokens") return HeadKind::Tokens;
-    if (s == "cvae") return HeadKind::CVAE;
-    if (s == "diffusion") return HeadKind::Diffusion;
-    throw std::invalid_argument("head '" + s + "' is not one of mse, gmm, tokens, cvae, diffusion");
+// One line per head, in HeadKind order: adding a head is its file, its HeadKind value and this line.
+const std::vector<const Head*>& head_table() {
+    static const std::vector<const Head*> table{&mse_head(), &gmm_head(), &tokens_head(), &cvae_head(), &diffusion_head()};
+    return table;
 }
 
-const char* head_name(HeadKind h) {
-    switch (h) {
-        case HeadKind::MSE: return "mse";
-        case HeadKind::GMM: return "gmm";
-        case HeadKind::Tokens: return "tokens";
-        case HeadKind::CVAE: return "cvae";
-        case HeadKind::Diffusion: return "diffusion";
-    }
-    return "?";
+const Head& head_of(HeadKind k) {
+    const auto& t = head_table();
+    const size_t i = static_cast<size_t>(k);
+    if (i >= t.size() || t[i]->kind != k) throw std::logic_error("heads: the table is not in HeadKind order");
+    return *t[i];
 }
+
+HeadKind parse_head(const std::string& s) {
+    std::string names;
+    for (const Head* h : head_table()) {
+        if (s == h->name) return h->kind;
+        names += (names.empty() ? "" : ", ") + std::string(h->name);
+    }
+    throw std::invalid_argument("head '" + s + "' is not one of " + names);
+}
+
+const char* head_name(HeadKind h) { return head_of(h).name; }
 
 Sampler parse_sampler(const std::string& s) {
     if (s == "ddpm") return Sampler::DDPM;
@@ -32,34 +37,40 @@ Sampler parse_sampler(const std::string& s) {
 }
 const char* sampler_name(Sampler s) { return s == Sampler::DDPM ? "ddpm" : "ddim"; }
 
-void validate_head(const HeadConfig& h, const std::string& where, bool range_set) {
-    auto bad = [&](const std::string& field, const std::string& want, const std::string& got) {
+namespace {
+// The settings check: each setting against the range its row declares.
+struct Validator final : HeadSettings {
+    const std::string& where;
+    explicit Validator(const std::string& w) : where(w) {}
+    [[noreturn]] void bad(const std::string& field, const std::string& want, const std::string& got) const {
         throw std::invalid_argument(where + ": " + field + " must be " + want + ", got " + got);
-    };
-    switch (h.kind) {
-        case HeadKind::MSE: break;
-        case HeadKind::GMM:
-            if (h.components < 1) bad("components", ">= 1", std::to_string(h.components));
-            if (!(h.min_std > 0)) bad("min_std", "> 0", std::to_string(h.min_std));
-            break;
-        case HeadKind::Tokens:
-            if (h.bins < 2) bad("bins", ">= 2", std::to_string(h.bins));
-            if (!(h.temperature > 0)) bad("temperature", "> 0", std::to_string(h.temperature));
-            break;
-        case HeadKind::CVAE:
-            if (h.latent < 1) bad("latent", ">= 1", std::to_string(h.latent));
-            if (!(h.beta >= 0)) bad("beta", ">= 0", std::to_string(h.beta));
-            break;
-        case HeadKind::Diffusion:
-            if (h.diffusion_steps < 2 || h.diffusion_steps > 1000) bad("diffusion_steps", "in 2..1000", std::to_string(h.diffusion_steps));
-            if (h.ddim_steps < 1 || h.ddim_steps > h.diffusion_steps)
-                bad("ddim_steps", "in 1..diffusion_steps (" + std::to_string(h.diffusion_steps) + ")", std::to_string(h.ddim_steps));
-            if (h.embed < 4 || h.embed % 2) bad("embed", "even and >= 4", std::to_string(h.embed));
-            break;
     }
-    const bool uses_range = h.kind == HeadKind::Tokens || h.kind == HeadKind::Diffusion;
-    if (uses_range && range_set && !(h.low < h.high))
-        bad("action range", "low < high", "[" + std::to_string(h.low) + ", " + std::to_string(h.high) + "]");
+    void integer(const char* key, int& v, int lo, int hi, const char* hi_name, bool even) override {
+        if (v >= lo && v <= hi && !(even && v % 2)) return;
+        const std::string lo_s = std::to_string(lo);
+        if (even) bad(key, "even and >= " + lo_s, std::to_string(v));
+        if (hi_name) bad(key, "in " + lo_s + ".." + hi_name + " (" + std::to_string(hi) + ")", std::to_string(v));
+        if (v < lo && hi == kMaxHeadSetting) bad(key, ">= " + lo_s, std::to_string(v));
+        bad(key, "in " + lo_s + ".." + std::to_string(hi), std::to_string(v));
+    }
+    void positive(const char* key, float& v) override {
+        if (!(v > 0)) bad(key, "> 0", std::to_string(v));
+    }
+    void non_negative(const char* key, float& v) override {
+        if (!(v >= 0)) bad(key, ">= 0", std::to_string(v));
+    }
+    void flag(const char*, bool&) override {}
+    void sampler(const char*, Sampler&) override {}
+};
+}  // namespace
+
+void validate_head(const HeadConfig& h, const std::string& where, bool range_set) {
+    const Head& row = head_of(h.kind);
+    Validator v(where);
+    HeadConfig copy = h;
+    row.settings(copy, v);
+    if (row.uses_range && range_set && !(h.low < h.high))
+        v.bad("action range", "low < high", "[" + std::to_string(h.low) + ", " + std::to_string(h.high) + "]");
 }
 
 float real_rows(const Mat& mask, Mat& w) {

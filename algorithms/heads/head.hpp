@@ -3,8 +3,14 @@
 // the whole distribution p(chunk | obs) and can pick one mode. The generated variable is always the whole
 // chunk, D = H·A values per row. Every head works in the policy's working space (normalised actions when
 // the policy normalises, raw actions otherwise); the policy maps its output back to action units.
+// A head is one row of the table at the end of this file (a `Head`), defined in its own file
+// (heads/mse.cpp, gmm.cpp, tokens.cpp, cvae.cpp, diffusion.cpp): its net's sizes, its loss, its
+// decoding and sampling, and its settings with their ranges (which validation, the checkpoint writer and
+// the checkpoint reader all take from the row). algorithms/policy.cpp and algorithms/io/policy_checkpoint.cpp
+// look the row up; README "How to add a head".
 #pragma once
 #include <string>
+#include <vector>
 
 #include "autograd/nn.hpp"
 
@@ -17,7 +23,8 @@ enum class HeadKind {
     CVAE,       // ACT's conditional VAE: latent z from an encoder at training time (algorithms/heads/cvae.hpp)
     Diffusion,  // Diffusion Policy: DDPM denoising of the chunk (algorithms/heads/diffusion.hpp)
 };
-// "mse" | "gmm" | "tokens" | "cvae" | "diffusion"; throws std::invalid_argument naming the value otherwise.
+// "mse" | "gmm" | "tokens" | "cvae" | "diffusion" (the table's names); throws std::invalid_argument naming
+// the value otherwise.
 HeadKind parse_head(const std::string& s);
 const char* head_name(HeadKind h);
 
@@ -49,9 +56,10 @@ struct HeadConfig {
     Sampler sampler = Sampler::DDPM;  // sampling predict: DDPM (T steps) or DDIM (ddim_steps, η = 0)
 };
 
-// Throws std::invalid_argument("<where>: <field> must be ..., got ...") for settings out of range: K >= 1,
-// min_std > 0, bins >= 2, temperature > 0, low < high (once set: checked when `range_set`), latent >= 1,
-// beta >= 0, 2 <= T <= 1000, 1 <= ddim_steps <= T, embed even and >= 4.
+// Throws std::invalid_argument("<where>: <field> must be ..., got ...") for a setting of h's head outside the
+// range its row declares (K >= 1, min_std > 0, bins >= 2, temperature > 0, latent >= 1, beta >= 0,
+// 2 <= T <= 1000, 1 <= ddim_steps <= T, embed even and >= 4; integers at most kMaxHeadSetting), or, for a head
+// that uses the action range, low >= high once set (checked when `range_set`).
 void validate_head(const HeadConfig& h, const std::string& where, bool range_set);
 
 // The action range of column j of a chunk (j = h·A + a) in working space: [low, high] mapped through the
@@ -68,5 +76,69 @@ struct ActionRange {
 // Number of rows with at least one real (mask 1) element: the rows a per-row loss averages over.
 // mask (B,D) -> w (B,1) of 0/1, returns Σ w.
 float real_rows(const Mat& mask, Mat& w);
+
+// ------------------------------------------------------------------------------------------- the table
+// A head's buffers for predict(), reused from call to call (one per thread, beside the MLP's own): its net's
+// input, its net's output, and a start noise. A head uses those it needs; none is shared by convention.
+struct HeadScratch {
+    Mat in;     // (B, net inputs) when the head builds the net's input (cvae: [s | z], diffusion: [s | x_t | emb])
+    Mat out;    // (B, net outputs) when the net's output is not the chunk (gmm, tokens; diffusion's ε̂)
+    Mat noise;  // (1,D) or (B,D): diffusion's start noise x_T
+};
+
+constexpr int kMaxHeadSetting = 1 << 16;  // the largest integer setting any head accepts
+
+// A head's settings, visited in order by validation, the checkpoint writer and the checkpoint reader. Each
+// call names the setting's metadata key and its range; the visitor reads or writes the field.
+struct HeadSettings {
+    virtual ~HeadSettings() = default;
+    // An integer in [lo, hi]; `hi_name` names hi in messages when it is another setting; `even`: also even.
+    virtual void integer(const char* key, int& v, int lo, int hi = kMaxHeadSetting, const char* hi_name = nullptr,
+                         bool even = false) = 0;
+    virtual void positive(const char* key, float& v) = 0;      // a float > 0
+    virtual void non_negative(const char* key, float& v) = 0;  // a float >= 0
+    virtual void flag(const char* key, bool& v) = 0;           // true | false
+    virtual void sampler(const char* key, Sampler& v) = 0;     // ddpm | ddim
+};
+
+// The net's input and output widths for a head, with the metadata field that decides each (named by
+// load_policy when a checkpoint's tensors disagree) and the output width's formula (for the same message).
+struct HeadWidths {
+    long in, out;  // long: a checkpoint's sizes are checked before any int holds their product
+    const char* in_field;
+    const char* out_field;
+    std::string out_formula;
+};
+
+// One row per head. S = obs_dim, D = H·A; `net` acts (see algorithms/policy.hpp), `encoder` is the
+// training-time network of heads that have one (else null).
+struct Head {
+    HeadKind kind;
+    const char* name;  // the --head value and the checkpoint's "head"
+    bool uses_range;   // needs the action range [low, high] (stored as action_low, action_high)
+    // Visits the settings the head reads (none: the MSE head).
+    void (*settings)(HeadConfig& h, HeadSettings& s);
+    HeadWidths (*widths)(const HeadConfig& h, long S, long D);
+    // The encoder's MLP sizes, or null for a head without one.
+    std::vector<int> (*encoder_sizes)(const HeadConfig& h, int S, int D, const std::vector<int>& hidden);
+    // The training loss on `tape` for obs (B,S), target (B,D), mask (B,D) in working space -> (1,1).
+    Var<float> (*loss)(const HeadConfig& h, const ActionRange& r, Tape<float>& tape, MLP& net, MLP* encoder,
+                       const Mat& obs, const Mat& target, const Mat& mask, Rng& rng);
+    // obs (B,S) in working space -> act (B,D): deterministic when rng is null, else a sample drawn from rng.
+    void (*predict)(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act,
+                    MLPScratch& ms, HeadScratch& hs, Rng* rng);
+};
+
+// The rows, each defined in its own file.
+const Head& mse_head();        // heads/mse.cpp
+const Head& gmm_head();        // heads/gmm.cpp
+const Head& tokens_head();     // heads/tokens.cpp
+const Head& cvae_head();       // heads/cvae.cpp
+const Head& diffusion_head();  // heads/diffusion.cpp
+
+// Every head, in HeadKind order (heads/head.cpp lists them).
+const std::vector<const Head*>& head_table();
+// The row of head k.
+const Head& head_of(HeadKind k);
 
 }  // namespace imitate

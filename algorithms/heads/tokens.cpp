@@ -80,3 +80,37 @@ void token_decode(const HeadConfig& h, const ActionRange& r, const Mat& out, Mat
 }
 
 }  // namespace imitate
+
+namespace imitate {
+
+// ------------------------------------------------------------------------------------------ the row
+static void tokens_settings(HeadConfig& h, HeadSettings& s) {
+    s.integer("bins", h.bins, 2);
+    s.flag("offsets", h.offsets);
+    s.positive("temperature", h.temperature);
+}
+
+static HeadWidths tokens_widths(const HeadConfig& h, long S, long D) {
+    return {S, D * h.bins * (h.offsets ? 2 : 1), "obs_dim", "bins",
+            "D·bins" + std::string(h.offsets ? "·2 (offsets)" : "") + " with D=act_dim·chunk=" + std::to_string(D) +
+                ", bins=" + std::to_string(h.bins)};
+}
+
+static Var<float> tokens_head_loss(const HeadConfig& h, const ActionRange& r, Tape<float>& tape, MLP& net, MLP*,
+                                   const Mat& obs, const Mat& target, const Mat& mask, Rng&) {
+    return token_loss(h, r, net.forward(tape.input(obs)), target, mask);
+}
+
+static void tokens_predict(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act,
+                           MLPScratch& ms, HeadScratch& hs, Rng* rng) {
+    net.infer(obs, hs.out, ms);
+    token_decode(h, r, hs.out, act, rng);
+}
+
+const Head& tokens_head() {
+    static const Head row{HeadKind::Tokens, "tokens", true, tokens_settings, tokens_widths, nullptr, tokens_head_loss,
+                          tokens_predict};
+    return row;
+}
+
+}  // namespace imitate

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 
 int main(int argc, char** argv) {
     using namespace imitate;
@@ -27,7 +27,7 @@ int main(int argc, char** argv) {
         if (static_cast<int>(obs.size()) != p.cfg.obs_dim) throw std::invalid_argument("wrong observation size");
         Mat x(1, p.cfg.obs_dim), out;
         for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
-        MLPScratch s;
+        PolicyScratch s;
         if (argc > 3) {
             Rng rng(std::strtoull(argv[3], nullptr, 10));
             p.predict(x, out, s, rng);

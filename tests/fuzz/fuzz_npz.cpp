@@ -1,5 +1,5 @@
-// libFuzzer target for the .npz dataset reader, built and run by tests/test_fuzz.sh with ASan + UBSan once
-// algorithms/npz.hpp and npz.cpp exist. Goes through load_npz(path): each input is written to one mkstemp
+// libFuzzer target for the .npz dataset reader, built and run by tests/test_fuzz.sh with ASan + UBSan
+// (algorithms/io/dataset_npz.cpp). Goes through load_npz(path): each input is written to one mkstemp
 // file in /tmp, reused across runs and removed at exit. Rejecting with std::exception is fine; crashing is not.
 #include <fcntl.h>
 #include <unistd.h>
@@ -10,7 +10,7 @@
 #include <exception>
 #include <string>
 
-#include "algorithms/npz.hpp"
+#include "algorithms/io/dataset_npz.hpp"
 
 namespace {
 

@@ -7,7 +7,7 @@
 #include <exception>
 #include <string_view>
 
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/safetensors.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);

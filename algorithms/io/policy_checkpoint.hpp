@@ -4,10 +4,12 @@
 // PyTorch. The configuration goes in __metadata__ as strings. A file without metadata (e.g. written from
 // PyTorch) loads with the MLP inferred from the shapes: ReLU, act_dim 1, chunk H = the last layer's width.
 // Other heads (algorithms/heads/) keep net.* for the acting network (its widths depend on the head, see
-// policy.hpp), add encoder.* (CVAE), and store the head and its settings in the metadata:
+// policy.hpp), add encoder.* (CVAE), and store the head and its settings in the metadata, as the head's
+// row declares them (heads/<name>.cpp, `<name>_settings`; integers in decimal, floats as %.9g, flags as
+// true|false), plus action_low and action_high for a head that uses the action range:
 //   head       mse | gmm | tokens | cvae | diffusion
 //   gmm        components, min_std
-//   tokens     bins, offsets (true|false), temperature, action_low, action_high
+//   tokens     bins, offsets, temperature, action_low, action_high
 //   cvae       latent, beta
 //   diffusion  diffusion_steps, ddim_steps, embed, sampler (ddpm|ddim), action_low, action_high
 // The MSE head writes exactly the keys it always wrote (no head settings).

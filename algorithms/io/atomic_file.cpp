@@ -1,5 +1,5 @@
 // Write-to-temporary-then-rename: rename(2) within one directory is atomic on POSIX file systems.
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 
 #include <unistd.h>
 

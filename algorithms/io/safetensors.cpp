@@ -2,7 +2,7 @@
 // (safetensors/src/tensor.rs: header length, UTF-8, '{' start, offsets tiling the buffer) and adds two
 // the JSON library would otherwise hide: duplicate keys (nlohmann keeps the last silently) and non-finite
 // values. All sizes are compared against the input length before anything is allocated.
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/safetensors.hpp"
 
 #include <algorithm>
 #include <bit>
@@ -13,7 +13,7 @@
 #include <stdexcept>
 #include <tuple>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 
 namespace imitate {
 namespace {

@@ -3,7 +3,7 @@
 // spaces to a multiple of 64 bytes and ending in '\n', then the raw C-order data.
 // The reader parses the dict with a strict little grammar (no eval) and checks every length against the
 // bytes actually present before touching the data, so any input ends in a Dataset or a runtime_error.
-#include "algorithms/npz.hpp"
+#include "algorithms/io/dataset_npz.hpp"
 
 #include <zip.h>
 
@@ -14,7 +14,7 @@
 #include <stdexcept>
 #include <vector>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 
 namespace imitate {
 

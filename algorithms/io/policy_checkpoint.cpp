@@ -1,6 +1,6 @@
 // Policy <-> safetensors. Metadata values are strings (the format's rule); floats are printed with %.9g,
 // which round-trips a float32 exactly.
-#include "algorithms/checkpoint.hpp"
+#include "algorithms/io/policy_checkpoint.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-#include "algorithms/safetensors.hpp"
+#include "algorithms/io/safetensors.hpp"
 
 namespace imitate {
 
@@ -36,6 +36,19 @@ static std::string fmt_float(float x) {
     return b;
 }
 
+namespace {
+// A head's settings into the metadata, as strings.
+struct MetaWriter final : HeadSettings {
+    std::map<std::string, std::string>& m;
+    explicit MetaWriter(std::map<std::string, std::string>& meta) : m(meta) {}
+    void integer(const char* key, int& v, int, int, const char*, bool) override { m[key] = std::to_string(v); }
+    void positive(const char* key, float& v) override { m[key] = fmt_float(v); }
+    void non_negative(const char* key, float& v) override { m[key] = fmt_float(v); }
+    void flag(const char* key, bool& v) override { m[key] = v ? "true" : "false"; }
+    void sampler(const char* key, Sampler& v) override { m[key] = sampler_name(v); }
+};
+}  // namespace
+
 void save_policy(const std::string& path, const Policy& p) {
     SafeTensors st;
     for (const MLP* net : {&p.net, p.encoder ? &*p.encoder : nullptr}) {
@@ -58,31 +71,12 @@ void save_policy(const std::string& path, const Policy& p) {
         for (uint64_t x : p.data_seeds) seeds += (seeds.empty() ? "" : ",") + std::to_string(x);
         m["data_seeds"] = seeds;
     }
-    const HeadConfig& h = p.cfg.head;
-    m["head"] = head_name(h.kind);
-    switch (h.kind) {
-        case HeadKind::MSE: break;
-        case HeadKind::GMM:
-            m["components"] = std::to_string(h.components);
-            m["min_std"] = fmt_float(h.min_std);
-            break;
-        case HeadKind::Tokens:
-            m["bins"] = std::to_string(h.bins);
-            m["offsets"] = h.offsets ? "true" : "false";
-            m["temperature"] = fmt_float(h.temperature);
-            break;
-        case HeadKind::CVAE:
-            m["latent"] = std::to_string(h.latent);
-            m["beta"] = fmt_float(h.beta);
-            break;
-        case HeadKind::Diffusion:
-            m["diffusion_steps"] = std::to_string(h.diffusion_steps);
-            m["ddim_steps"] = std::to_string(h.ddim_steps);
-            m["embed"] = std::to_string(h.embed);
-            m["sampler"] = sampler_name(h.sampler);
-            break;
-    }
-    if (h.kind == HeadKind::Tokens || h.kind == HeadKind::Diffusion) {
+    const Head& row = p.head();
+    HeadConfig h = p.cfg.head;
+    m["head"] = row.name;
+    MetaWriter w{m};
+    row.settings(h, w);
+    if (row.uses_range) {
         m["action_low"] = fmt_float(h.low);
         m["action_high"] = fmt_float(h.high);
     }
@@ -152,6 +146,36 @@ static bool parse_bool(const Ctx& c, const std::string& field, const std::string
     return s == "true";
 }
 
+namespace {
+// A head's settings from the metadata, each parsed and checked against the range its row declares.
+struct MetaReader final : HeadSettings {
+    const Ctx& c;
+    const SafeTensors& st;
+    MetaReader(const Ctx& ctx, const SafeTensors& s) : c(ctx), st(s) {}
+    float num(const char* key) const { return parse_row(c, key, meta(c, st, key), 1)(0, 0); }
+    void integer(const char* key, int& v, int lo, int hi, const char*, bool even) override {
+        v = static_cast<int>(parse_int(c, key, meta(c, st, key), lo, hi));
+        if (even && v % 2) c.fail(std::string("__metadata__.") + key, "must be even, got " + std::to_string(v));
+    }
+    void positive(const char* key, float& v) override {
+        v = num(key);
+        if (!(v > 0)) c.fail(std::string("__metadata__.") + key, "must be > 0, got " + meta(c, st, key));
+    }
+    void non_negative(const char* key, float& v) override {
+        v = num(key);
+        if (!(v >= 0)) c.fail(std::string("__metadata__.") + key, "must be >= 0, got " + meta(c, st, key));
+    }
+    void flag(const char* key, bool& v) override { v = parse_bool(c, key, meta(c, st, key)); }
+    void sampler(const char* key, Sampler& v) override {
+        try {
+            v = parse_sampler(meta(c, st, key));
+        } catch (const std::invalid_argument& e) {
+            c.fail(std::string("__metadata__.") + key, e.what());
+        }
+    }
+};
+}  // namespace
+
 // The head and its settings from the metadata; each setting is checked against its range.
 static HeadConfig parse_head_meta(const Ctx& c, const SafeTensors& st) {
     HeadConfig h;
@@ -161,71 +185,17 @@ static HeadConfig parse_head_meta(const Ctx& c, const SafeTensors& st) {
     } catch (const std::invalid_argument& e) {
         c.fail("__metadata__.head", e.what());
     }
-    auto num = [&](const char* key) { return parse_row(c, key, meta(c, st, key), 1)(0, 0); };
-    auto integer = [&](const char* key, long lo, long hi) { return static_cast<int>(parse_int(c, key, meta(c, st, key), lo, hi)); };
-    switch (h.kind) {
-        case HeadKind::MSE: break;
-        case HeadKind::GMM:
-            h.components = integer("components", 1, 1 << 16);
-            h.min_std = num("min_std");
-            if (!(h.min_std > 0)) c.fail("__metadata__.min_std", "must be > 0, got " + meta(c, st, "min_std"));
-            break;
-        case HeadKind::Tokens:
-            h.bins = integer("bins", 2, 1 << 16);
-            h.offsets = parse_bool(c, "offsets", meta(c, st, "offsets"));
-            h.temperature = num("temperature");
-            if (!(h.temperature > 0)) c.fail("__metadata__.temperature", "must be > 0, got " + meta(c, st, "temperature"));
-            break;
-        case HeadKind::CVAE:
-            h.latent = integer("latent", 1, 1 << 16);
-            h.beta = num("beta");
-            if (!(h.beta >= 0)) c.fail("__metadata__.beta", "must be >= 0, got " + meta(c, st, "beta"));
-            break;
-        case HeadKind::Diffusion:
-            h.diffusion_steps = integer("diffusion_steps", 2, 1000);
-            h.ddim_steps = integer("ddim_steps", 1, h.diffusion_steps);
-            h.embed = integer("embed", 4, 1 << 16);
-            if (h.embed % 2) c.fail("__metadata__.embed", "must be even, got " + std::to_string(h.embed));
-            try {
-                h.sampler = parse_sampler(meta(c, st, "sampler"));
-            } catch (const std::invalid_argument& e) {
-                c.fail("__metadata__.sampler", e.what());
-            }
-            break;
-    }
-    if (h.kind == HeadKind::Tokens || h.kind == HeadKind::Diffusion) {
-        h.low = num("action_low");
-        h.high = num("action_high");
+    const Head& row = head_of(h.kind);
+    MetaReader r(c, st);
+    row.settings(h, r);
+    if (row.uses_range) {
+        h.low = r.num("action_low");
+        h.high = r.num("action_high");
         if (!(h.low < h.high))
             c.fail("__metadata__.action_high", "the action range [" + meta(c, st, "action_low") + ", " + meta(c, st, "action_high") +
                                                    "] is empty, expected action_low < action_high");
     }
     return h;
-}
-
-// The net's input and output widths a head needs, with the metadata field that decides each (for errors).
-struct Widths {
-    long in, out;
-    std::string in_field, out_field, out_formula;
-};
-static Widths head_widths(const PolicyConfig& pc) {
-    const long S = pc.obs_dim, D = long(pc.act_dim) * pc.chunk;
-    const HeadConfig& h = pc.head;
-    switch (h.kind) {
-        case HeadKind::MSE: break;
-        case HeadKind::GMM:
-            return {S, 2L * h.components * D + h.components, "obs_dim", "components",
-                    "2·K·D+K with K=" + std::to_string(h.components) + ", D=act_dim·chunk=" + std::to_string(D)};
-        case HeadKind::Tokens:
-            return {S, D * h.bins * (h.offsets ? 2 : 1), "obs_dim", "bins",
-                    "D·bins" + std::string(h.offsets ? "·2 (offsets)" : "") + " with D=act_dim·chunk=" + std::to_string(D) +
-                        ", bins=" + std::to_string(h.bins)};
-        case HeadKind::CVAE:
-            return {S + h.latent, D, "latent", "chunk", "D=act_dim·chunk=" + std::to_string(D)};
-        case HeadKind::Diffusion:
-            return {S + D + h.embed, D, "embed", "chunk", "D=act_dim·chunk=" + std::to_string(D)};
-    }
-    return {S, D, "obs_dim", "chunk", "act_dim·chunk = " + std::to_string(D)};
 }
 
 Policy load_policy(const std::string& path) {
@@ -277,8 +247,8 @@ Policy load_policy(const std::string& path) {
         } catch (const std::invalid_argument& e) {
             c.fail("__metadata__.activation", e.what());
         }
-        const Widths w = head_widths(pc);
-        if (pc.head.kind == HeadKind::MSE) {
+        const HeadWidths w = head_of(pc.head.kind).widths(pc.head, pc.obs_dim, long(pc.act_dim) * pc.chunk);
+        if (pc.head.kind == HeadKind::MSE) {  // the seed's layout, worded as before the other heads
             if (pc.obs_dim != sizes.front())
                 c.fail("__metadata__.obs_dim", "says " + std::to_string(pc.obs_dim) + " but net.0.weight has " + std::to_string(sizes.front()) + " inputs");
             if (static_cast<long>(pc.act_dim) * pc.chunk != sizes.back())
@@ -286,10 +256,10 @@ Policy load_policy(const std::string& path) {
                                                  " but the last layer has " + std::to_string(sizes.back()) + " outputs");
         } else {
             if (w.in != sizes.front())
-                c.fail("__metadata__." + w.in_field, std::string("head ") + head_name(pc.head.kind) + " needs " + std::to_string(w.in) +
+                c.fail(std::string("__metadata__.") + w.in_field, std::string("head ") + head_name(pc.head.kind) + " needs " + std::to_string(w.in) +
                                                          " net inputs but net.0.weight has " + std::to_string(sizes.front()));
             if (w.out != sizes.back())
-                c.fail("__metadata__." + w.out_field, std::string("head ") + head_name(pc.head.kind) + " needs " + w.out_formula + " = " +
+                c.fail(std::string("__metadata__.") + w.out_field, std::string("head ") + head_name(pc.head.kind) + " needs " + w.out_formula + " = " +
                                                           std::to_string(w.out) + " net outputs but the last layer has " +
                                                           std::to_string(sizes.back()));
         }
