@@ -12,7 +12,7 @@
 #include <set>
 #include <stdexcept>
 
-#include "algorithms/atomic_file.hpp"
+#include "algorithms/io/atomic_file.hpp"
 #include "algorithms/experiments/report.hpp"
 
 #ifdef IMITATE_HAVE_MPI
