@@ -89,7 +89,7 @@ if [ -f "$other/meson-private/coredata.dat" ]; then
 else
     meson setup "$other" "$src" "${opts[@]}" >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; fail "meson setup"; }
 fi
-lib=$(cd "$build" && ls libimitate.so.*.*.*)
+lib=$(basename "$(readlink -f "$build/libimitate.so")")  # libimitate.so.MAJOR.MINOR.PATCH
 ninja -C "$other" "$lib" >"$tmp/ninja.log" 2>&1 || { tail -30 "$tmp/ninja.log"; fail "ninja"; }
 echo "== built the -Dnative=$other_native $lib after $((SECONDS - start)) s"
 LD_LIBRARY_PATH=$other ldd "$imitate" | grep -q "$other/libimitate.so" || fail "imitate does not load $other/$lib"
