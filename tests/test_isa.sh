@@ -4,8 +4,10 @@
 #      a training run (collect, train, predict) whose files are identical byte for byte to the default's
 #      when it is AVX2 or AVX-512 (their kernels make the same sums), on 1 and on 2 threads.
 #   2. The other kind of build (a default one if the build under test has -Dnative=true, a native one
-#      otherwise) of just the library and the command, configured in <build>/test_isa_other (kept, so a rerun
-#      only recompiles what changed; ccache if present): the same run gives the same bytes.
+#      otherwise) of just libimitate (where all the arithmetic is: engine, autograd, envs, algorithms),
+#      configured in <build>/test_isa_other (kept, so a rerun only recompiles what changed; ccache if
+#      present) with the build's other options. The build's own `imitate` runs on it (LD_LIBRARY_PATH
+#      comes before the command's RUNPATH): the same run gives the same bytes.
 #      [skipped if IMITATE_SKIP_SLOW=1: .ci/run's sanitizer pass, whose first pass runs it]
 set -euo pipefail
 src=$(cd "$1" && pwd)
@@ -73,19 +75,24 @@ if [ "${IMITATE_SKIP_SLOW:-0}" = 1 ]; then
     echo "== the other build skipped (IMITATE_SKIP_SLOW=1); $((SECONDS - start)) s"
     exit 0
 fi
-native=$(meson introspect "$build" --buildoptions | /usr/bin/python3 -c \
-    'import json, sys; print([o["value"] for o in json.load(sys.stdin) if o["name"] == "native"][0])')
-other_native=$([ "$native" = True ] && echo false || echo true)
+option() {  # the build's value of a Meson option
+    meson introspect "$build" --buildoptions | /usr/bin/python3 -c \
+        'import json, sys; print([str(o["value"]).lower() for o in json.load(sys.stdin) if o["name"] == sys.argv[1]][0])' "$1"
+}
+native=$(option native)
+other_native=$([ "$native" = true ] && echo false || echo true)
 other=$build/test_isa_other
-opts=(-Dnative=$other_native --buildtype=release -Dtests=false -Dbenchmarks=false -Dunity=on
-    -Dmujoco=disabled -Dgif=disabled)
+opts=(-Dnative=$other_native --buildtype=release -Dtests=false -Dbenchmarks=false -Dapps=false -Dunity=on
+    -Dmujoco=$(option mujoco) -Dgif=$(option gif) -Dopenmp=$(option openmp))
 if [ -f "$other/meson-private/coredata.dat" ]; then
     meson setup --reconfigure "$other" "$src" "${opts[@]}" >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; fail "meson setup"; }
 else
     meson setup "$other" "$src" "${opts[@]}" >"$tmp/setup.log" 2>&1 || { cat "$tmp/setup.log"; fail "meson setup"; }
 fi
-ninja -C "$other" apps/imitate >"$tmp/ninja.log" 2>&1 || { tail -30 "$tmp/ninja.log"; fail "ninja"; }
-echo "== built the -Dnative=$other_native build after $((SECONDS - start)) s"
-run "$other/apps/imitate" "$tmp/other" 1
-same "$tmp/default" "$tmp/other" "-Dnative=$other_native build equals the -Dnative=${native,,} one (level $best)"
+lib=$(basename "$(readlink -f "$build/libimitate.so")")  # libimitate.so.MAJOR.MINOR.PATCH
+ninja -C "$other" "$lib" >"$tmp/ninja.log" 2>&1 || { tail -30 "$tmp/ninja.log"; fail "ninja"; }
+echo "== built the -Dnative=$other_native $lib after $((SECONDS - start)) s"
+LD_LIBRARY_PATH=$other ldd "$imitate" | grep -q "$other/libimitate.so" || fail "imitate does not load $other/$lib"
+run "$imitate" "$tmp/other" 1 LD_LIBRARY_PATH="$other"
+same "$tmp/default" "$tmp/other" "libimitate built with -Dnative=$other_native equals the -Dnative=$native one (level $best)"
 echo "== $((SECONDS - start)) s"
