@@ -259,8 +259,8 @@ def report(a, R, sizes, infer_hs, wall_s, load):
              "set), the winning count in brackets. Ratios: imitate over the best peer of the same round.")
     L.append("")
     L.append("| training step, steps/s | imitate 1 thr | imitate 2 thr | 2 thr / 1 thr | PyTorch best | libtorch best "
-             "| dlib best | 1 thr / best peer | 2 thr / best peer | MFLOP / step | FMA ceiling, 1 thr of 1 core "
-             "| FMA ceiling, 2 thr of 2 cores |")
+             "| dlib best | 1 thr / best peer | 2 thr / best peer | MFLOP / step | 1 thr, of the 1-core FMA ceiling "
+             "| 2 thr, of the 2-core FMA ceiling |")
     L.append("|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|")
     for size in sizes:
         h, b, o = size
