@@ -233,7 +233,7 @@ def fmt(x, digits=3):
         return "-"
     if x >= 100:
         return f"{x:,.0f}".replace(",", " ")
-    return f"{x:.{digits}g}"
+    return f"{x:#.{digits}g}"  # "#": 8.00, not 8
 
 
 def peer_cell(R, key):
