@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Collecting the seed's demonstrations (100 PD-expert episodes x 200 steps of Pendulum-v1): our lockstep
 # rollout into a Dataset (bench/bench_env, BM_Collect100x200PD_vs_numpy at 1 and 2 threads) against the
-# NumPy replica of Gymnasium (../shared/anchors/pendulum.py: reset, expert_action, step, lists -> arrays).
+# NumPy replica of Gymnasium (bench/peers/pendulum.py: reset, expert_action, step, lists -> arrays).
 # Interleaved for 5 rounds because the machine's speed drifts; prints the medians and the ratios of wall
 # time, and of CPU time (this process's, which is steadier when other jobs share the cores; 1 thread only,
 # since Google Benchmark's CPU time counts the main thread).
@@ -10,14 +10,15 @@ set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 build=${1:-$repo/build}
 bench=$build/bench/bench_env
-anchors=$repo/../shared/anchors
+peers=$repo/bench/peers
 rounds=${ROUNDS:-5}
 [ -x "$bench" ] || { echo "missing $bench: configure with -Dbenchmarks=true and build it" >&2; exit 1; }
-[ -f "$anchors/pendulum.py" ] || { echo "missing $anchors/pendulum.py (the NumPy replica)" >&2; exit 1; }
+[ -f "$peers/pendulum.py" ] || { echo "missing $peers/pendulum.py (the NumPy replica)" >&2; exit 1; }
+/usr/bin/python3 -c "import numpy" 2>/dev/null || { echo "NumPy is missing: bash scripts/setup.sh bench (or apt-get install -y python3-numpy)" >&2; exit 1; }
 
 py_collect() {
     # "wall_ms cpu_ms" of one collection, best of 3 inside one process.
-    /usr/bin/python3 - "$anchors" <<'PY'
+    /usr/bin/python3 - "$peers" <<'PY'
 import sys, time
 import numpy as np
 sys.path.insert(0, sys.argv[1])

@@ -2,14 +2,16 @@
 # One command from a fresh Debian 12 checkout to a built (and tested, or running) imitate.
 #   bash scripts/setup.sh         install missing packages, build, run the main job
 #   bash scripts/setup.sh test    install missing packages, build, run every test
+#   bash scripts/setup.sh bench   install missing packages and the peers', build with the benchmarks, then say how to
+#                                 compare with the peers (scripts/bench_vs_torch.py)
 # Safe to run again: installs nothing that is already there and reconfigures an existing build/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-main}
 case "$mode" in
-main | test) ;;
+main | test | bench) ;;
 *)
-    echo "usage: bash scripts/setup.sh [main|test]" >&2
+    echo "usage: bash scripts/setup.sh [main|test|bench]" >&2
     exit 2
     ;;
 esac
@@ -19,11 +21,15 @@ esac
 #    the Google Benchmarks; python3-numpy serves the Python module, gnuplot the experiment plots, MuJoCo the
 #    robots reacher and push, giflib the evaluation videos). test adds
 #    what only tests use: clang + libFuzzer (fuzzing) and PyTorch (the interop tests and the benchmark
-#    peers), which pulls in OpenCV and more.
+#    peers), which pulls in OpenCV and more. bench adds the peers of scripts/bench_vs_torch.py (bench/peers/):
+#    PyTorch and libtorch, dlib, and OpenBLAS's threaded build, which both run their products on.
 packages=(meson ninja-build cmake pkg-config g++ libeigen3-dev doctest-dev libbenchmark-dev libzip-dev
     nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox libmujoco-dev libgif-dev)
 if [ "$mode" = test ]; then
     packages+=(clang libclang-rt-14-dev python3-torch libopenmpi-dev openmpi-bin)
+fi
+if [ "$mode" = bench ]; then
+    packages+=(python3-torch libtorch-dev libdlib-dev libopenblas0-pthread)
 fi
 missing=()
 for p in "${packages[@]}"; do
@@ -41,6 +47,7 @@ fi
 # 2. Configure (or reconfigure) and build. MuJoCo and giflib were installed above, so their features are
 #    required here: a build that silently lost the robots or the videos would be a broken set-up.
 opts=(-Dnative=true --buildtype=release -Dmujoco=enabled -Dgif=enabled)
+[ "$mode" != bench ] || opts+=(-Dbenchmarks=true)  # bench/ is on by default; bench mode insists on it
 # A build/ from before 0.2 holds an unversioned libimitate.so that a reconfigure cannot turn into the 0.2
 # symlink (ninja's log still owns the old file and removes the new link): start that one afresh.
 if [ -f build/libimitate.so ] && [ ! -L build/libimitate.so ]; then rm -rf build; fi
@@ -54,6 +61,8 @@ ninja -C build
 # 3. Test, or run the main job.
 if [ "$mode" = test ]; then
     meson test -C build --print-errorlogs
+elif [ "$mode" = bench ]; then
+    echo "built with the benchmarks; compare with the peers: /usr/bin/python3 scripts/bench_vs_torch.py [--rounds 3] [--markdown FILE]"
 elif [ -x build/apps/imitate ]; then
     ./build/apps/imitate seed
 else
