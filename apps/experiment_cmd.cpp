@@ -17,13 +17,13 @@ namespace imitate::cli {
 static CLI::Option* seeds_option = nullptr;  // to tell "--seeds 5" from the default under --quick
 
 CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
-    auto* x = app.add_subcommand("experiment", "run one of the seed's exercises (compounding, chunking, dagger, multimodal, all)");
-    x->add_option("name", a.name, "compounding | chunking | dagger | multimodal | all")->required();
+    auto* x = app.add_subcommand("experiment", "run one of the seed's exercises (compounding, chunking, dagger, multimodal, demos, noise, all)");
+    x->add_option("name", a.name, "compounding | chunking | dagger | multimodal | demos | noise | all")->required();
     x->add_option("--out", a.out, "output directory (created if missing)")->required();
     seeds_option = x->add_option("--seeds", a.seeds, "training seeds per configuration (default 5; 2 with --quick)")
                        ->check(CLI::Range(1, 1000));
     x->add_option("--env", a.env,
-                  "environment (imitate envs): default pendulum (compounding, chunking, dagger) and point_mass "
+                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, demos, noise) and point_mass "
                   "(multimodal); any env with an expert");
     x->add_flag("--quick", a.quick, "small budgets (seconds), for tests; not for conclusions");
     return x;
@@ -39,7 +39,7 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
         bool known = false;
         for (const auto& n : ex::experiment_names()) known |= n == a.name;
         if (!known)
-            throw std::invalid_argument("experiment '" + a.name + "' is not one of compounding, chunking, dagger, multimodal, all");
+            throw std::invalid_argument("experiment '" + a.name + "' is not one of compounding, chunking, dagger, multimodal, demos, noise, all");
         names = {a.name};
     }
     std::filesystem::create_directories(a.out);

@@ -277,7 +277,7 @@ std::string section_footer(const ExperimentResult& r, const ExperimentOptions& o
 }
 
 const std::vector<std::string>& experiment_names() {
-    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal"};
+    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal", "demos", "noise"};
     return names;
 }
 
@@ -286,7 +286,9 @@ ExperimentResult run_experiment(const std::string& name, const ExperimentOptions
     if (name == "chunking") return run_chunking(opt);
     if (name == "dagger") return run_dagger(opt);
     if (name == "multimodal") return run_multimodal(opt);
-    throw std::invalid_argument("experiment '" + name + "' is not one of compounding, chunking, dagger, multimodal, all");
+    if (name == "demos") return run_demos(opt);
+    if (name == "noise") return run_noise(opt);
+    throw std::invalid_argument("experiment '" + name + "' is not one of compounding, chunking, dagger, multimodal, demos, noise, all");
 }
 
 std::string write_report(const std::string& out_dir, const std::vector<ExperimentResult>& results,
