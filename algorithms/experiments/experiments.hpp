@@ -26,6 +26,7 @@ struct ExperimentOptions {
     bool quick = false;         // small budgets (seconds, for tests); the report says so
     uint64_t seed = 2024;       // experiment seed: job j's seeds are derive_seed(seed, j)-derived
     bool render = true;         // run gnuplot on the script (when gnuplot is installed)
+    bool resume = false;        // keep the job files already in out_dir/jobs/NAME, run only the missing jobs
     std::string env;            // environment id (envs/registry.hpp); empty: each experiment's default
     std::string command;        // quoted in the report as "produced by"; empty: imitate experiment NAME --out DIR ...
     std::function<void(const std::string&)> log;  // optional progress lines (thread-safe use: called serially)
