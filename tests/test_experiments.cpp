@@ -156,6 +156,25 @@ TEST_CASE("stats: mean, sample std, Student-t interval; slope; t quantiles") {
     CHECK(std::isnan(fit_slope({1, 1}, {2, 3})));
 }
 
+TEST_CASE("paired per-seed differences and the verdict their interval allows") {
+    // d = {2, 3, 2, 3}: mean 2.5, sd √(1/3), half-width t(3)·sd/√4 = 3.182 · 0.57735 / 2 = 0.91856 (by hand)
+    const Stats d = paired({3, 5, 4, 6}, {1, 2, 2, 3});
+    CHECK(d.n == 4);
+    CHECK(d.mean == doctest::Approx(2.5));
+    CHECK(d.lo == doctest::Approx(1.58144).epsilon(1e-4));
+    CHECK(d.hi == doctest::Approx(3.41856).epsilon(1e-4));
+    CHECK(verdict_of(d) == Verdict::ABeatsB);
+    CHECK(verdict_of(paired({1, 2, 2, 3}, {3, 5, 4, 6})) == Verdict::BBeatsA);
+    CHECK(verdict_of(paired({1, 2, 3}, {1, 2, 3})) == Verdict::Match);       // identical on every seed
+    const Stats mixed = paired({1, 0, 1, 0}, {0, 1, 0, 1});                  // d = ±1: mean 0, interval ±1.837
+    CHECK(verdict_of(mixed) == Verdict::NotEstablished);
+    CHECK(verdict_of(mixed, 2.0) == Verdict::Match);                         // inside ±2
+    CHECK(verdict_of(paired({1}, {0})) == Verdict::NotEstablished);          // one seed: no interval
+    CHECK(verdict_text("A", "B", d, 0, 1, "points") == "A beats B: A − B = +2.5 [95% CI 1.6, 3.4] points, paired over 4 seeds");
+    CHECK(verdict_text("A", "B", mixed, 0, 1, "").find("A vs B not established: ") == 0);
+    CHECK_THROWS_AS(paired({1, 2}, {1}), std::invalid_argument);
+}
+
 TEST_CASE("tables and CSV text") {
     Table t{{"a", "b"}, {{"x", "1"}, {"long θ", "22"}}};
     CHECK(t.markdown() == "| a | b |\n|---|---:|\n| x | 1 |\n| long θ | 22 |\n");

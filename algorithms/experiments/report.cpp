@@ -42,6 +42,42 @@ double t975(int df) {
     return 1.96;
 }
 
+Stats paired(const std::vector<double>& a, const std::vector<double>& b) {
+    if (a.size() != b.size())
+        throw std::invalid_argument("paired: " + std::to_string(a.size()) + " values against " + std::to_string(b.size()));
+    std::vector<double> d(a.size());
+    for (size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+    return stats_of(d);
+}
+
+Verdict verdict_of(const Stats& d, double margin) {
+    if (d.n >= 1 && d.mean == 0 && d.std == 0) return Verdict::Match;  // identical on every seed
+    if (d.n < 2 || !std::isfinite(d.lo) || !std::isfinite(d.hi)) return Verdict::NotEstablished;
+    if (d.lo > 0) return Verdict::ABeatsB;
+    if (d.hi < 0) return Verdict::BBeatsA;
+    if (d.lo >= -margin && d.hi <= margin) return Verdict::Match;
+    return Verdict::NotEstablished;
+}
+
+std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
+                         const std::string& unit) {
+    const std::string u = unit.empty() ? "" : " " + unit;
+    const std::string diff = a + " − " + b + " = " + (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " +
+                             num(d.lo, prec) + ", " + num(d.hi, prec) + "]" + u + ", paired over " +
+                             std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
+    switch (verdict_of(d, margin)) {
+        case Verdict::ABeatsB: return a + " beats " + b + ": " + diff;
+        case Verdict::BBeatsA: return b + " beats " + a + ": " + diff;
+        case Verdict::Match:
+            return a + " matches " + b + ": " + diff +
+                   (d.std == 0 && d.mean == 0 ? " (identical on every seed)" : " (inside ±" + num(margin, prec) + u + ")");
+        case Verdict::NotEstablished: break;
+    }
+    return a + " vs " + b + " not established: " + diff +
+           (d.n < 2 ? " (one seed gives no interval)" : " (the interval includes 0" +
+                                                           (margin > 0 ? " and leaves ±" + num(margin, prec) + u : "") + ")");
+}
+
 double fit_slope(const std::vector<double>& x, const std::vector<double>& y) {
     const size_t n = x.size();
     if (n < 2 || y.size() != n) return std::nan("");

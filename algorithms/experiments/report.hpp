@@ -26,6 +26,23 @@ Stats stats_of(const std::vector<double>& x);
 // Student's t 0.975 quantile for df degrees of freedom (df >= 1; exact to 3 decimals, 1.96 beyond 1000).
 double t975(int df);
 
+// The paired per-seed difference of two methods run on the same seeds: stats_of(a[i] − b[i]), so its interval
+// is over seeds (the unit of replication), not over pooled episodes. Throws std::invalid_argument if the sizes
+// differ.
+Stats paired(const std::vector<double>& a, const std::vector<double>& b);
+
+// What a paired difference d = A − B (from paired()) lets a report say, decided by its 95% interval:
+// ABeatsB if lo > 0, BBeatsA if hi < 0, Match if the whole interval lies within ±margin (margin >= 0; with
+// margin 0 only identical per-seed values match), NotEstablished otherwise (or for fewer than 2 seeds, unless
+// every difference is 0).
+enum class Verdict { ABeatsB, BBeatsA, Match, NotEstablished };
+Verdict verdict_of(const Stats& d, double margin = 0);
+// The verdict in one sentence with its numbers, e.g. "DAgger beats BC: DAgger − BC = 12.0 [95% CI 5.1, 18.9]
+// points, paired over 10 seeds" / "... not established: ... (the interval includes 0)". `unit` follows the
+// numbers ("" for none); values are printed with `prec` decimals.
+std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
+                         const std::string& unit);
+
 // Least-squares slope of y on x. Requires x.size() == y.size() >= 2 and x not constant; returns NaN otherwise.
 double fit_slope(const std::vector<double>& x, const std::vector<double>& y);
 
