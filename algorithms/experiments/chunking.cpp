@@ -121,6 +121,7 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt) {
             return v;
         }});
     const std::vector<JobValues> values = run_experiment_jobs(jobs, opt, "chunking");
+    if (values.empty()) return r;  // not the report writer (MPI)
 
     // 3. the values back into the typed result: cell offsets per H, in the order of r.cells
     r.score.assign(r.cells.size(), std::vector<SeedScore>(S));
@@ -237,7 +238,7 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
                                     : m == 1 ? "receding (k = " + std::to_string(r.cells[i].k) + ")"
                                              : "temporal ensemble (m = " + num(c.main_m, 2) + ")";
             tab.rows.push_back({std::to_string(H), how, rate_ci(q.success), pct_ci(q.pooled, q.pooled_lo, q.pooled_hi),
-                                H == 1 ? "—" : ci_text(paired(succ(i), succ(h1)), 100), ci_text(q.ret, 1, 1),
+                                H == 1 ? "—" : diff_text(paired(succ(i), succ(h1)), 100), ci_text(q.ret, 1, 1),
                                 ci_text(q.extra, 1, 4)});
         }
     tab.rows.push_back({"—", "the demonstrator (" + r.expert_name + "), same starts", rate_ci(expert.success),
@@ -278,14 +279,14 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
             best = i;
     const std::string sH = "H = " + std::to_string(H);
     std::vector<std::string> claims{
-        verdict(paired(succ(open), succ(h1)), sH + " open loop", "H = 1", " points", 100),
-        verdict(paired(succ(rec), succ(open)), sH + " receding k = " + std::to_string(r.cells[rec].k), sH + " open loop", " points", 100),
-        verdict(paired(succ(ens), succ(open)), sH + " ensemble", sH + " open loop", " points", 100),
-        verdict(paired(succ(best), succ(h1)), "the best cell (" + cell_name(r.cells[best]) + ")", "H = 1", " points", 100),
-        verdict(paired(jerk(open), jerk(h1)), "jerk at " + sH + " open loop", "at H = 1", "", 1, 4),
-        verdict(paired(jerk(ens), jerk(h1)), "jerk at " + sH + " ensemble", "at H = 1", "", 1, 4),
-        verdict(paired(jerk(ens), jerk(open)), "jerk at " + sH + " ensemble", "open loop", "", 1, 4),
-        verdict(paired(jerk(h1), extras(r.expert)), "jerk at H = 1", "the demonstrator's", "", 1, 4),
+        verdict(paired(succ(open), succ(h1)), sH + " open loop", "H = 1", "points", 100),
+        verdict(paired(succ(rec), succ(open)), sH + " receding k = " + std::to_string(r.cells[rec].k), sH + " open loop", "points", 100),
+        verdict(paired(succ(ens), succ(open)), sH + " ensemble", sH + " open loop", "points", 100),
+        verdict(paired(succ(best), succ(h1)), "the best cell (" + cell_name(r.cells[best]) + ")", "H = 1", "points", 100),
+        difference_text("jerk", paired(jerk(open), jerk(h1)), sH + " open loop", "H = 1", "", 4),
+        difference_text("jerk", paired(jerk(ens), jerk(h1)), sH + " ensemble", "H = 1", "", 4),
+        difference_text("jerk", paired(jerk(ens), jerk(open)), sH + " ensemble", sH + " open loop", "", 4),
+        difference_text("jerk", paired(jerk(h1), extras(r.expert)), "H = 1", "the demonstrator", "", 4),
     };
     // the k sweep at compare_H: which k is best, against open loop
     int best_k = open;
@@ -295,7 +296,7 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
     }
     if (best_k != open)
         claims.push_back(verdict(paired(succ(best_k), succ(open)), sH + " receding k = " + std::to_string(r.cells[best_k].k),
-                                 sH + " open loop", " points", 100));
+                                 sH + " open loop", "points", 100));
 
     // 5. plots: (a) success vs H per mode, (b) jerk vs H per mode, (c) success vs k per H, (d) success vs m per H
     const std::string scol = std::to_string(cells.col("success")), lcol = std::to_string(cells.col("lo")),

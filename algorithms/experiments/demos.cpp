@@ -125,6 +125,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                     return v;
                 }});
     const std::vector<JobValues> values = run_experiment_jobs(jobs, opt, "demos");
+    if (values.empty()) return r;  // not the report writer (MPI)
 
     r.score.assign(3, std::vector<std::vector<SeedScore>>(NN, std::vector<SeedScore>(S)));
     r.labels.assign(3, std::vector<std::vector<double>>(NN, std::vector<double>(S)));
@@ -171,12 +172,12 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
             const bool same = m == 2 && c.demos[n] == 1;
             tab.rows.push_back({std::to_string(c.demos[n]), std::string(method_name[m]) + (same ? " (no round: BC on D0)" : ""),
                                 num(mean_labels(m, n), 0), rate_ci(q.success), pct_ci(q.pooled, q.pooled_lo, q.pooled_hi),
-                                ci_text(q.extra, 1, 3), m == 0 ? "—" : ci_text(d, 100)});
+                                ci_text(q.extra, 1, 3), m == 0 ? "—" : diff_text(d, 100)});
             if (m > 0 && !same)
                 claims.push_back("N = " + std::to_string(c.demos[n]) + ": " +
-                                 verdict(d, method_name[m], "BC", " points", 100) + "; compounding error: " +
-                                 verdict(paired(extras(r.score[m][n]), extras(r.score[0][n])), method_name[m], "BC",
-                                         " " + err_unit, 1, 3));
+                                 verdict(d, method_name[m], "BC", "points", 100) + "; " +
+                                 difference_text("compounding error", paired(extras(r.score[m][n]), extras(r.score[0][n])),
+                                                 method_name[m], "BC", err_unit, 3));
         }
         csv.rows.push_back(row);
     }

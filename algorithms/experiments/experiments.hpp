@@ -220,7 +220,7 @@ ExperimentResult run_demos(const ExperimentOptions& opt);
 //    and the std and mean of the noise the env executed, clip(a + n) − clip(a). env: pendulum (default) or any
 //    env with an expert. One job per (σ, seed). report_noise writes noise.{csv,gp,png,md} and noise_seeds.csv.
 struct NoiseConfig {
-    std::vector<double> sigmas{0, 0.1, 0.25, 0.5, 1.0};  // σ as fractions of the action half-range
+    std::vector<double> sigmas{0, 0.1, 0.25, 0.5, 1.0, 2.0};  // σ as fractions of the action half-range
     int demo_episodes = 3;          // expert episodes per seed (the same starts for every σ)
     long train_steps = 2000;        // gradient steps per training
     std::vector<int> hidden{32, 32};  // hidden widths

@@ -357,6 +357,7 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
             return v;
         }});
     const std::vector<JobValues> values = run_experiment_jobs(jobs, opt, "multimodal");
+    if (values.empty()) return r;  // not the report writer (MPI)
 
     // 4. the values back, in the jobs' order
     r.paths.assign(NT, std::vector<std::vector<PathStats>>(NC * NR, std::vector<PathStats>(S)));
@@ -469,7 +470,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
         const Stats v = stats_of(toy_col(q, &ModeStats::valid_fraction, false)), b = stats_of(toy_col(q, &ModeStats::mode_balance, true)),
                     me = stats_of(toy_col(q, &ModeStats::mean_action, false)), sa = stats_of(toy_col(q, &ModeStats::std_action, false));
         const Stats d = paired(toy_col(q, &ModeStats::valid_fraction, false), toy_col(0, &ModeStats::valid_fraction, false));
-        t.rows.push_back({r.row_labels[q], std::to_string(r.row_toy_steps[q]), rate_ci(v), q == 0 ? "—" : ci_text(d, 100),
+        t.rows.push_back({r.row_labels[q], std::to_string(r.row_toy_steps[q]), rate_ci(v), q == 0 ? "—" : diff_text(d, 100),
                           b.n ? pm(b.mean, b.std, 3) + " (" + std::to_string(b.n) + (b.n == 1 ? " seed)" : " seeds)") : "— (none valid)",
                           pm(me.mean, me.std, 3), pm(sa.mean, sa.std, 3)});
         const bool ok = v.mean >= 0.95 && b.n == S && b.mean >= 0.4 && b.mean <= 0.6;
@@ -514,7 +515,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
                 const std::vector<PathStats>& per_seed = r.paths[ti][ci * NR + q];
                 const PathSummary m = row_sum[ti][ci * NR + q] = path_summary(per_seed);
                 const Stats d = paired(rates(path_scores(per_seed)), mse_rates);
-                add_row(ti, r.row_labels[q], std::to_string(H), m, q == 0 ? "—" : ci_text(d, 100));
+                add_row(ti, r.row_labels[q], std::to_string(H), m, q == 0 ? "—" : diff_text(d, 100));
                 std::vector<double> row{double(ti), double(H), double(q), m.s.pooled * S * c.pm_eval, double(S * c.pm_eval),
                                         std::max(0.0, m.s.success.mean), std::max(0.0, m.s.success.lo),
                                         std::min(1.0, m.s.success.hi), m.s.pooled, m.s.pooled_lo, m.s.pooled_hi,
@@ -528,7 +529,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
                     if (point_mass) pm_seeds.rows.back().insert(pm_seeds.rows.back().end(), {p.left / n, p.right / n});
                 }
                 if (q == 0) continue;
-                const std::string item = r.row_labels[q] + " (" + ci_text(d, 100) + ")";
+                const std::string item = r.row_labels[q] + " (" + diff_text(d, 100) + ")";
                 std::string& list = d.lo > 0 ? above : d.hi < 0 ? below : unclear;
                 list += (list.empty() ? "" : ", ") + item;
             }

@@ -105,6 +105,7 @@ NoiseResult measure_noise(const ExperimentOptions& opt) {
                 return v;
             }});
     const std::vector<JobValues> values = run_experiment_jobs(jobs, opt, "noise");
+    if (values.empty()) return r;  // not the report writer (MPI)
 
     r.score.assign(NS, std::vector<SeedScore>(S));
     r.clip.assign(NS, std::vector<ClipStats>(S));
@@ -157,12 +158,12 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
             seeds.rows.push_back({c.sigmas[i], double(s), r.score[i][s].rate(), r.score[i][s].ret, r.clip[i][s].clipped,
                                   r.clip[i][s].effective, r.clip[i][s].mean});
         tab.rows.push_back({num(c.sigmas[i], 2), num(c.sigmas[i] * r.half_range, 2), rate_ci(q.success),
-                            pct_ci(q.pooled, q.pooled_lo, q.pooled_hi), i == 0 ? "—" : ci_text(d, 100),
-                            ci_text(q.ret, 1, 1), i == 0 ? "—" : ci_text(dr, 1, 1), num(100 * clipped.mean, 1) + "%",
+                            pct_ci(q.pooled, q.pooled_lo, q.pooled_hi), i == 0 ? "—" : diff_text(d, 100),
+                            ci_text(q.ret, 1, 1), i == 0 ? "—" : diff_text(dr, 1, 1), num(100 * clipped.mean, 1) + "%",
                             num(eff.mean, 3) + " (" + num(nominal.mean, 3) + ")", num(mean.mean, 3)});
         if (i > 0) {
             const std::string name = "σ = " + num(c.sigmas[i], 2) + "×";
-            claims.push_back(verdict(d, "success at " + name, "at σ = 0", " points", 100) + "; return: " +
+            claims.push_back("success: " + verdict(d, name, "σ = 0", "points", 100) + "; return: " +
                              verdict(dr, name, "σ = 0", "", 1, 1));
         }
         if (q.success.mean > sum[best].success.mean || (q.success.mean == sum[best].success.mean && q.ret.mean > sum[best].ret.mean))

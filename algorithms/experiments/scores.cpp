@@ -4,7 +4,6 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
-#include <mutex>
 #include <stdexcept>
 
 #include "algorithms/evaluate.hpp"
@@ -51,19 +50,10 @@ SeedSummary seed_summary(const std::vector<SeedScore>& cell) {
     return m;
 }
 
-Stats paired(const std::vector<double>& a, const std::vector<double>& b) {
-    if (a.size() != b.size())
-        throw std::invalid_argument("paired: " + std::to_string(a.size()) + " vs " + std::to_string(b.size()) + " seeds");
-    std::vector<double> d;
-    for (size_t i = 0; i < a.size(); ++i) d.push_back(a[i] - b[i]);
-    return stats_of(d);
-}
-
 std::string ci_text(const Stats& s, double scale, int prec) {
-    const std::string m = num(scale * s.mean, prec);
-    return (s.mean * scale > 0 && m[0] != '+' ? "+" : "") + m + " [" + num(scale * s.lo, prec) + ", " +
-           num(scale * s.hi, prec) + "]";
+    return num(scale * s.mean, prec) + " [" + num(scale * s.lo, prec) + ", " + num(scale * s.hi, prec) + "]";
 }
+std::string diff_text(const Stats& s, double scale, int prec) { return (s.mean * scale > 0 ? "+" : "") + ci_text(s, scale, prec); }
 
 std::string rate_ci(const Stats& s) {
     return num(100 * s.mean, 1) + "% [" + num(100 * std::max(0.0, s.lo), 1) + ", " + num(100 * std::min(1.0, s.hi), 1) + "]";
@@ -71,13 +61,23 @@ std::string rate_ci(const Stats& s) {
 
 std::string verdict(const Stats& d, const std::string& a, const std::string& b, const std::string& unit, double scale,
                     int prec) {
-    std::string s = a + " − " + b + " = " + num(scale * d.mean, prec) + unit + " [95% CI " + num(scale * d.lo, prec) +
-                    ", " + num(scale * d.hi, prec) + "] over " + std::to_string(d.n) + " seeds: ";
-    if (d.n < 2) return s + "one seed, no interval";
-    if (d.lo > 0) return s + a + " higher";
-    if (d.hi < 0) return s + b + " higher";
-    if (d.lo == 0 && d.hi == 0) return s + "identical on every seed";
-    return s + "not established (the interval includes 0)";
+    Stats s = d;
+    s.mean *= scale, s.std *= scale, s.lo *= scale, s.hi *= scale;
+    return verdict_text(a, b, s, 0, prec, unit);
+}
+
+std::string difference_text(const std::string& what, const Stats& d, const std::string& a, const std::string& b,
+                            const std::string& unit, int prec) {
+    const std::string diff = what + ": " + a + " − " + b + " = " + (d.mean > 0 ? "+" : "") + num(d.mean, prec) +
+                             " [95% CI " + num(d.lo, prec) + ", " + num(d.hi, prec) + "]" + (unit.empty() ? "" : " " + unit) +
+                             ", paired over " + std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s") + ": ";
+    switch (verdict_of(d, 0)) {
+        case Verdict::ABeatsB: return diff + a + " higher";
+        case Verdict::BBeatsA: return diff + b + " higher";
+        case Verdict::Match: return diff + "identical on every seed";
+        case Verdict::NotEstablished: break;
+    }
+    return diff + "not established (" + (d.n < 2 ? "one seed gives no interval)" : "the interval includes 0)");
 }
 
 double mean_squared_jerk(const Episode& e, const std::vector<float>& low, const std::vector<float>& high) {
@@ -105,16 +105,11 @@ double mean_squared_jerk(const std::vector<Episode>& eps, const std::vector<floa
 
 std::vector<JobValues> run_experiment_jobs(const std::vector<Job>& jobs, const ExperimentOptions& opt,
                                            const std::string& name) {
-    std::vector<JobValues> values(jobs.size());
-    std::mutex mu;
-    int done = 0;
-    const int n = static_cast<int>(jobs.size());
-    run_jobs(n, [&](int j) {
-        values[j] = jobs[j].run();
-        const std::lock_guard<std::mutex> lock(mu);
-        log(opt, name + ": job " + std::to_string(++done) + "/" + std::to_string(n) + " done (" + jobs[j].key + ")");
-    });
-    return values;
+    SweepOptions so;
+    so.dir = join_path(join_path(opt.out_dir, "jobs"), name);
+    so.resume = opt.resume;
+    if (opt.log) so.log = [&](const std::string& line) { opt.log(name + ": " + line); };
+    return run_sweep(jobs, so);
 }
 
 std::string job_key(const std::string& config, int s) {

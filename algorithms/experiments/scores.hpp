@@ -5,7 +5,7 @@
 //
 //   jobs  = [(config, seed) -> SeedScore values]        run_experiment_jobs(jobs)  (the sweep runner)
 //   cell  = [SeedScore per seed] -> seed_summary(cell)  (t interval of rates, Wilson of the pooled episodes)
-//   A vs B = paired(rates(A), rates(B))                 (t interval of the per-seed differences)
+//   A vs B = paired(rates(A), rates(B)) (report.hpp)    (t interval of the per-seed differences)
 #pragma once
 #include <string>
 #include <vector>
@@ -38,16 +38,22 @@ struct SeedSummary {
 };
 SeedSummary seed_summary(const std::vector<SeedScore>& cell);
 
-// The paired per-seed difference a[s] − b[s], its mean and t 95% interval. Requires a.size() == b.size().
-Stats paired(const std::vector<double>& a, const std::vector<double>& b);
-// "+12.0 [3.1, 20.9]": mean and interval scaled by `scale`, to `prec` decimals.
+// "12.0 [3.1, 20.9]": mean and interval scaled by `scale`, to `prec` decimals; diff_text the same with the
+// sign of the mean always shown ("+12.0 [3.1, 20.9]"), for differences.
 std::string ci_text(const Stats& s, double scale = 1, int prec = 1);
+std::string diff_text(const Stats& s, double scale = 1, int prec = 1);
 // "62.0% [48.1, 75.9]" for per-seed success rates (t interval, clamped to [0, 100]).
 std::string rate_ci(const Stats& s);
-// The sentence for a paired difference d = A − B (`unit` e.g. " points"): "A − B = +12.0 points [95% CI 3.1,
-// 20.9] over N seeds: A higher" / "B higher" / "not established (the interval includes 0)".
+// verdict_text (report.hpp) for the paired difference d = A − B of paired(), scaled by `scale` (100: rates in
+// points) and printed with `prec` decimals; margin 0 (only identical per-seed values "match").
 std::string verdict(const Stats& d, const std::string& a, const std::string& b, const std::string& unit,
                     double scale = 1, int prec = 1);
+
+// The same difference in neutral words, for a measure where higher is not better (jerk, error): "what: A − B =
+// +0.012 [95% CI 0.004, 0.020] unit, paired over N seeds: A higher" / "B higher" / "not established (the
+// interval includes 0)" / "identical on every seed"; decided by verdict_of (margin 0).
+std::string difference_text(const std::string& what, const Stats& d, const std::string& a, const std::string& b,
+                            const std::string& unit, int prec);
 
 // Mean squared jerk of an episode's executed actions, clipped to [low, high] as the env applies them: the
 // third difference j_t = a_{t+3} − 3a_{t+2} + 3a_{t+1} − a_t, ‖j_t‖² averaged over t (per step², dt = 1).
@@ -55,16 +61,19 @@ std::string verdict(const Stats& d, const std::string& a, const std::string& b, 
 double mean_squared_jerk(const Episode& e, const std::vector<float>& low, const std::vector<float>& high);
 double mean_squared_jerk(const std::vector<Episode>& eps, const std::vector<float>& low, const std::vector<float>& high);
 
-// Runs the jobs (one (configuration, seed) each, independent, deterministic) and returns their values in job
-// order; logs "NAME: job i/n done (key)" per job through opt.log.
+// run_sweep (sweep.hpp) of the jobs into out_dir/jobs/NAME (resumable with opt.resume), logging each finished
+// job as "NAME: job i/n done: key". Returns their values in job order on the report writer, empty elsewhere.
 std::vector<JobValues> run_experiment_jobs(const std::vector<Job>& jobs, const ExperimentOptions& opt,
                                            const std::string& name);
 
-// An experiment's run_*: report(measure(opt), opt), with the wall and CPU time of both.
+// An experiment's run_*: report(measure(opt), opt), with the wall and CPU time of both; under MPI only the
+// report writer reports (the other ranks return a result with the name and times only).
 template <class Measure, class Report>
 ExperimentResult measured_run(const ExperimentOptions& opt, Measure measure, Report report) {
     const Timer timer;
-    ExperimentResult r = report(measure(opt), opt);
+    const auto measured = measure(opt);
+    ExperimentResult r;
+    if (is_report_writer()) r = report(measured, opt);
     r.wall_seconds = timer.wall();
     r.cpu_seconds = timer.cpu();
     return r;
