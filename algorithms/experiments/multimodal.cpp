@@ -6,20 +6,27 @@
 //      evaluate_modes: the fraction within eps of ±1 (valid) and the share of +1 among them (mode balance).
 //  (b) the point mass (envs/point_mass.hpp): an obstacle between start and goal, demonstrations that pass it
 //      on the left or the right at random. BC per head and chunk length H (the same budget for all), then
-//      rollouts from seeded starts: success (Wilson 95%, pooled over seeds), collisions, the side each passed.
-//      --env runs (b) on another environment with an expert (e.g. push, whose expert goes round an obstacle
-//      on a side drawn per episode): success, and episodes the env ended without success; no sides or paths.
+//      rollouts from held-out starts of two test distributions — the demonstrations' own start band and a
+//      wider one — with the demonstrator scored on the same starts: success over training seeds (t 95%, the
+//      pooled-episode Wilson figure beside it), each head against MSE as a paired per-seed difference,
+//      collisions, the side each passed. --env runs (b) on another environment with an expert (e.g. push, whose
+//      expert goes round an obstacle on a side drawn per episode) from the env's own reset: success, and
+//      episodes the env ended without success; no sides or paths.
+// measure_multimodal runs the jobs (sweep.hpp) and returns the typed result; report_multimodal writes the rest.
 // Heads are entries of one list, heads(); a head contributes a table row per way of reading it out (the CVAE
 // with z sampled or z = 0, diffusion with DDPM or DDIM). A new head is one more entry.
 //
 // multimodal.csv: bin_lo, bin_hi, bin_center, data_count, data_fraction, then <row>_count, <row>_fraction per
 //   row (histograms of the toy's sampled actions, pooled over seeds; values outside [lo, hi) in the edge bins).
-// multimodal_point_mass.csv (part (b) whatever the env): H, row (0-based, the table's order), successes, episodes, success, lo, hi, success_std (over seeds), collision (the env ended
-//   the episode without success), and on point_mass left, right (fractions of all episodes; a collision before
-//   the obstacle's height passes neither side).
-// multimodal_point_mass_seeds.csv: H, row, seed, success, collision (, left, right): one line per (H, row, seed).
-// multimodal_paths_H<H>.csv (point_mass only): panel (0 the expert's demonstrations, r + 1 row r), seed, episode, t, x, y, outcome
-//   (1 goal, 2 collision, 0 time limit); episodes separated by a blank line (gnuplot's line breaks).
+// multimodal_point_mass.csv (part (b) whatever the env): test (0 the demos' band, 1 the wide band), H, row
+//   (0-based, the table's order), successes, episodes (pooled), success, lo, hi (mean of per-seed rates, t 95%,
+//   clamped to [0, 1]), pooled, pooled_lo, pooled_hi (Wilson 95%), success_std (over seeds), collision (the env
+//   ended the episode without success), and on point_mass left, right (fractions of all episodes; a collision
+//   before the obstacle's height passes neither side).
+// multimodal_point_mass_seeds.csv: test, H, row, seed, success, collision (, left, right): one line per
+//   (test, H, row, seed).
+// multimodal_paths_H<H>.csv (point_mass only, the demos' band): panel (0 the expert's demonstrations, r + 1 row
+//   r), seed, episode, t, x, y, outcome (1 goal, 2 collision, 0 time limit); episodes separated by a blank line.
 #include <algorithm>
 #include <cmath>
 #include <memory>
@@ -120,7 +127,7 @@ ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, 
 // ------------------------------------------------------------------ heads under test
 // One way of drawing actions from a trained head: one table row.
 struct Readout {
-    std::string key, label;          // CSV / numbers key, and the name in tables and plots
+    std::string key, label;          // CSV key, and the name in tables and plots
     bool sample = true;              // Policy::predict with an rng (a draw) or without (the head's deterministic decode)
     Sampler sampler = Sampler::DDPM;  // diffusion only
 };
@@ -168,9 +175,6 @@ static ActionSampler readout_sampler(const Policy& p, const Readout& r) {
     auto scratch = std::make_shared<MLPScratch>();
     return [q, scratch](const Mat& obs, Mat& out, Rng&) { q->predict(obs, out, *scratch); };
 }
-
-// The numbers prefix of a point-mass row: pm_H<H>_<row key>.
-static std::string pm_key(int H, const std::string& key) { return "pm_H" + std::to_string(H) + "_" + key; }
 
 static int bin_of(double a, const MultimodalConfig& c) {
     const int b = static_cast<int>(std::floor((a - c.lo) / (c.hi - c.lo) * c.bins));
@@ -625,7 +629,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
         out.plotted = out.plotted && paths_plot.plotted;
     }
 
-    // 5. the report section, with the computed numbers
+    // 5. the report section, with the computed numbers (every comparison a paired per-seed difference)
     auto pct = [](double x) { return num(100 * x, 1) + "%"; };
     std::string md = "## 4. Multimodal demonstrations: MSE averages the modes, distributional heads pick one (toy, `" +
                      r.env_id + "`)\n\n";
