@@ -532,7 +532,9 @@ int main(int argc, char** argv) {
     d->add_option("--episodes-per-round", dg.episodes_per_round, "learner episodes per round")->check(CLI::Range(1, 100000));
     d->add_option("--initial-episodes", dg.initial_episodes, "expert demo episodes before round 1 (0: round 1 is the expert)")
         ->check(CLI::Range(0, 100000));
-    d->add_option("--beta", dg.beta, "first | linear | exp:P");
+    d->add_option("--beta", dg.beta,
+                  "none (the seed's: beta 0, the learner trained on the initial demos drives from round 1; needs "
+                  "--initial-episodes >= 1) | first | linear | exp:P");
     d->add_option("--epochs", dg.epochs, "training epochs per round")->check(CLI::Range(1, 100000));
     d->add_option("--chunk", dg.chunk, "H")->check(CLI::Range(1, 4096));
     d->add_option("--hidden", dg.hidden, "hidden widths");

@@ -120,13 +120,11 @@ TEST_CASE("DAgger configuration errors") {
     cfg = small_config();
     cfg.episodes_per_round = 0;
     CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("episodes_per_round"), std::invalid_argument);
-    // Round 1 without demonstrations has no learner, so it needs β_1 = 1. Every schedule gives β_1 = 1
-    // (first, p^0, 1 − 0/N), so the only way to reach the guard is a schedule value outside the enum (for
-    // which beta_at returns 0).
+    // Round 1 without demonstrations has no learner, so it needs β_1 = 1: the seed's schedule (none) needs D₀.
     cfg = small_config();
-    cfg.schedule = static_cast<BetaSchedule>(99);
-    CHECK(beta_at(cfg.schedule, 0.5, 1, 3) < 1.0);
-    CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("round 1"), std::invalid_argument);
+    cfg.schedule = BetaSchedule::None;
+    CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("round 1 has no learner yet"),
+                         std::invalid_argument);
     // with demonstrations there is a learner from the start and any β_1 is fine
     cfg.rounds = 1;
     const DAggerResult r = dagger(env, expert, collect_demos(env, expert, 1, 3), cfg);
@@ -134,7 +132,72 @@ TEST_CASE("DAgger configuration errors") {
     CHECK(r.rounds[0].total_labels == 600);
 }
 
+TEST_CASE("the seed's DAgger (β = 0 from round 1): π̂_1 is BC on D₀ and drives round 1, with the chunk execution mode under study") {
+    const Pendulum env;
+    const std::shared_ptr<const Expert> expert = swingup();
+    const Dataset initial = collect_demos(env, expert, 2, 5);
+    DAggerConfig cfg = small_config();
+    cfg.rounds = 1;
+    cfg.schedule = BetaSchedule::None;
+    cfg.bc.chunk = 4;
+    cfg.bc.stride = 4;
+    cfg.eval.exec.mode = Exec::Ensemble;
+    const DAggerResult r = dagger(env, expert, initial, cfg);
+    REQUIRE(r.rounds.size() == 1);
+    CHECK(r.rounds[0].beta == 0.0);
+    CHECK(r.rounds[0].new_labels == 2 * 200);  // every visited state, each with the expert's 4-step plan
+
+    // Round 1's states are those of π̂_1 = BC on D₀ (the same training, recomputed here) run with the temporal
+    // ensemble and β = 0; the old schedule let the expert drive round 1, the old collection ran open loop.
+    const Policy pi1 = train_bc(initial, cfg.bc).policy;
+    RolloutConfig rc = eval_rollout_config(cfg.eval, 4);
+    rc.episodes = 2;
+    rc.seed = derive_seed(cfg.seed, 1);
+    rc.expert = expert;
+    const std::vector<Episode> learner = rollout(env, pi1.as_batch_policy(), rc);
+    rc.exec.mode = Exec::Open;
+    const std::vector<Episode> open = rollout(env, pi1.as_batch_policy(), rc);
+    RolloutConfig xc = rc;
+    xc.chunk = 1;
+    xc.exec = {};
+    const std::vector<Episode> expert_path = rollout_expert(env, expert, xc);
+    REQUIRE(learner[0].length() == 200);
+    CHECK_FALSE(same_bytes(learner[0].states, open[0].states));        // the mode matters on this policy
+    CHECK_FALSE(same_bytes(learner[0].states, expert_path[0].states)); // and the learner is not the expert
+
+    // D after round 1: D₀, then per visited state one plan of min(4, 200 − t) rows starting at that state,
+    // whose actions are the expert's from there (replayed here from a copy of the state), not the labels at
+    // the learner's next states.
+    const int64_t E0 = initial.num_episodes();
+    REQUIRE(r.data.num_episodes() == E0 + 2 * 200);
+    const std::unique_ptr<Env> sim = env.clone();
+    PendulumSwingUp x;
+    int checked = 0;
+    for (int e = 0; e < 2; ++e)
+        for (int t = 0; t < 200; ++t) {
+            const auto [b, end] = r.data.episode_range(E0 + e * 200 + t);
+            REQUIRE(end - b == std::min(4, 200 - t));
+            CHECK(std::memcmp(&r.data.states(b, 0), &learner[e].states(t, 0), 2 * sizeof(double)) == 0);
+            sim->reset_to(&learner[e].states(t, 0));
+            for (int64_t k = b; k < end; ++k) {
+                float obs[3], a[1];
+                sim->observe(obs);
+                x.act(*sim, obs, a);
+                CHECK(r.data.actions(k, 0) == a[0]);
+                sim->step(a);
+            }
+            // the plan's first action is the rollout's own label; its later ones are not the labels at the
+            // learner's next states (checked once, at a state where the two paths part)
+            CHECK(r.data.actions(b, 0) == learner[e].expert_actions(t, 0));
+            if (t + 1 < 200 && r.data.actions(b + 1, 0) != learner[e].expert_actions(t + 1, 0)) ++checked;
+        }
+    CHECK(checked > 0);
+    r.data.validate("seed dagger data");
+}
+
 TEST_CASE("β schedules against hand values") {
+    // none (the seed's): 0 in every round
+    for (int i = 1; i <= 5; ++i) CHECK(beta_at(BetaSchedule::None, 0.5, i, 5) == 0.0);
     // first: 1, then 0
     CHECK(beta_at(BetaSchedule::FirstOnly, 0.5, 1, 5) == 1.0);
     for (int i = 2; i <= 5; ++i) CHECK(beta_at(BetaSchedule::FirstOnly, 0.5, i, 5) == 0.0);
@@ -156,7 +219,9 @@ TEST_CASE("β schedules against hand values") {
     CHECK(beta_at(BetaSchedule::Linear, 0, 1, 1) == 1.0);
 }
 
-TEST_CASE("parse_beta accepts first, linear, exp:P and rejects the rest naming the text") {
+TEST_CASE("parse_beta accepts none, seed, first, linear, exp:P and rejects the rest naming the text") {
+    CHECK(parse_beta("none").first == BetaSchedule::None);
+    CHECK(parse_beta("seed").first == BetaSchedule::None);
     CHECK(parse_beta("first").first == BetaSchedule::FirstOnly);
     CHECK(parse_beta("linear").first == BetaSchedule::Linear);
     const auto e = parse_beta("exp:0.5");
