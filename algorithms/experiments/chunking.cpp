@@ -383,10 +383,7 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
         std::to_string(c.batch) + ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) +
         ") for every H; " + std::to_string(c.eval_episodes) + " held-out evaluation episodes per (seed, cell), the same "
         "starts for every cell and for the demonstrator. Success is `" + r.env_id + "`'s rule: " + env->spec().success + ".";
-    md += "\n" + section_footer(out, opt, budgets, "chunking.gp", {"chunking.png"});
-    out.markdown = md;
-    write_output(out, opt, "chunking.md", md);
-    return out;
+    return finish_report(out, opt, md, budgets, {"chunking.png"});
 }
 
 ExperimentResult run_chunking(const ExperimentOptions& opt) { return measured_run(opt, measure_chunking, report_chunking); }

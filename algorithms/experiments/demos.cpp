@@ -104,7 +104,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                         DAggerConfig dc;
                         dc.rounds = parts - 1;
                         dc.episodes_per_round = per;
-                        dc.schedule = BetaSchedule::FirstOnly;
+                        dc.schedule = BetaSchedule::None;  // the seed's DAgger: π̂_1 trained on D0 drives from round 1
                         dc.seed = derive_seed(base, 4);
                         dc.bc = bc;
                         dc.eval.episodes = 1;  // the rounds' own evaluations are not used here
@@ -228,8 +228,8 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
     md += "} expert episodes' worth of labels: BC on N clean demonstrations, BC + noise on N demonstrations with "
           "σ = " + num(c.noise_sigma, 2) + " × the action half-range added to the executed action (clean labels), and "
           "DAgger with the same labels split into min(N, " + std::to_string(c.dagger_parts) + ") equal parts: D0 "
-          "expert episodes, then rounds that roll out the learner and have the expert label what it visited (β "
-          "schedule: β₁ = 1, then 0, so its first round is expert-driven). Each method's policy is evaluated on " +
+          "expert episodes, then rounds that roll out the learner and have the expert label what it visited (the "
+          "seed's DAgger: β = 0 from round 1, π̂₁ trained on D0 drives every round). Each method's policy is evaluated on " +
           std::to_string(c.eval_episodes) + " held-out starts per seed; the compounding error is the mean over the "
           "episode of the distance between the learner's state and the expert's from the same start" +
           (pendulum ? " (|angle_normalize(Δθ)|, rad)" : "") + ". Intervals are over " + std::to_string(S) +
@@ -244,10 +244,7 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
         ") per training (every DAgger round retrains from scratch with the same budget); " +
         std::to_string(c.eval_episodes) + " held-out evaluation episodes per (N, method, seed). Success is `" + r.env_id +
         "`'s rule: " + env->spec().success + ".";
-    md += "\n" + section_footer(out, opt, budgets, "demos.gp", {"demos.png"});
-    out.markdown = md;
-    write_output(out, opt, "demos.md", md);
-    return out;
+    return finish_report(out, opt, md, budgets, {"demos.png"});
 }
 
 ExperimentResult run_demos(const ExperimentOptions& opt) { return measured_run(opt, measure_demos, report_demos); }

@@ -121,7 +121,7 @@ ExperimentResult run_dagger(const ExperimentOptions& opt);
 // 4. Multimodal demonstrations: (a) on the toy, every observation has the two valid actions ±1; BC with MSE
 //    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on an environment, point_mass
 //    (default; envs/point_mass.hpp: the expert passes an obstacle on the left or the right at random) or any env
-//    with an expert (e.g. push), BC per head and per chunk length H (1 and 8; --quick: 4), rollouts from
+//    with an expert (e.g. push), BC per head and per chunk length H (1 and 4; --quick: 4), rollouts from
 //    held-out starts: on the point mass from two test distributions, the demonstrations' own start band and a
 //    wider one (pm_wide_halfwidth); elsewhere the env's reset. The demonstrator is scored on the same held-out
 //    starts. measure_multimodal runs one job per (head, seed) on the toy, per (H, head, seed) on the env and per
@@ -139,8 +139,9 @@ struct MultimodalConfig {
     double lo = -1.55, hi = 1.55;     // histogram range
     // (b) the point mass (or --env); the same budget for every head
     int pm_demos = 50;                // expert demonstrations per seed (point mass: about 35 steps each)
-    long pm_steps = 3000;             // gradient steps per head
-    std::vector<int> pm_chunks{1, 8};  // H values: actions per query, executed open loop (a policy per H)
+    long pm_steps = 1500;             // gradient steps per head
+    std::vector<int> pm_chunks{1, 4};  // H values: actions per query, executed open loop (a policy per H)
+    int env_seeds = 5;                // seeds of the env part: min(--seeds, env_seeds) (the time budget); 0: all
     int pm_eval = 100;                // evaluation episodes per (seed, row, test distribution)
     double pm_wide_halfwidth = 0.3;   // point mass: the wider test band, x0 ~ U(−w, w) (the demos': ±0.05)
     int pm_paths = 10;                // paths per (seed, row) drawn in the plot
@@ -170,15 +171,15 @@ struct ModeStats {
 struct MultimodalResult {
     MultimodalConfig config;
     std::string env_id, expert_name;
-    int seeds = 0;
+    int seeds = 0, env_seeds = 0;                   // the toy's seeds; the env part's (its first env_seeds)
     std::vector<std::string> row_keys, row_labels;  // the table rows (a head and its readout), in order
     std::vector<long> row_toy_steps;                // gradient steps on the toy per row
     std::vector<std::string> tests;                 // the env part's test distributions, in words
     std::vector<std::vector<ModeStats>> toy;        // [row][seed]
     std::vector<std::vector<double>> toy_actions;   // [seed] the toy's demonstrated actions
-    std::vector<PathStats> demos;                   // [seed] the demonstrations themselves (their own starts)
-    std::vector<std::vector<PathStats>> expert;     // [test][seed] the demonstrator on the held-out starts
-    std::vector<std::vector<std::vector<PathStats>>> paths;  // [test][chunk·rows + row][seed]
+    std::vector<PathStats> demos;                   // [env seed] the demonstrations themselves (their own starts)
+    std::vector<std::vector<PathStats>> expert;     // [test][env seed] the demonstrator on the held-out starts
+    std::vector<std::vector<std::vector<PathStats>>> paths;  // [test][chunk·rows + row][env seed]
 };
 MultimodalResult measure_multimodal(const ExperimentOptions& opt);
 ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOptions& opt);
@@ -186,7 +187,8 @@ ExperimentResult run_multimodal(const ExperimentOptions& opt);
 
 // 5. Learning curves: success and compounding error against the number of expert demonstrations (episodes)
 //    for BC, BC with noise injection (DART, σ = noise_sigma × the action half-range) and DAgger at the same
-//    number of expert labels (the N episodes' worth split into min(N, 5) equal parts: D0, then rounds).
+//    number of expert labels (the N episodes' worth split into min(N, 5) equal parts: D0, then on-policy
+//    rounds of the seed's DAgger, β = 0 from round 1).
 //    env: pendulum (default, swing-up expert) or any env with an expert. One job per (N, method, seed).
 //    report_demos writes demos.{csv,gp,png,md} and demos_seeds.csv.
 struct DemosConfig {

@@ -50,6 +50,7 @@ MultimodalConfig multimodal_config(bool quick) {
         c.pm_steps = 1000;
         c.pm_chunks = {4};
         c.pm_eval = 30;
+        c.env_seeds = 0;
         c.quick = true;
     }
     return c;
@@ -260,18 +261,18 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
             r.row_keys.push_back(q.key), r.row_labels.push_back(q.label);
             r.row_toy_steps.push_back(c.quick ? hs[h].toy_steps_quick : hs[h].toy_steps);
         }
-    const int S = opt.seeds, NH = static_cast<int>(hs.size()), NR = static_cast<int>(rows.size());
+    const int S = opt.seeds, SE = c.env_seeds > 0 ? std::min(S, c.env_seeds) : S, NH = static_cast<int>(hs.size()), NR = static_cast<int>(rows.size());
     const EnvEntry& entry = experiment_env(opt, "multimodal", "point_mass");
     const bool point_mass = entry.id == "point_mass";  // sides, paths and the wide test band are the point mass's
     const ExpertEntry& demo_expert = demonstrator(entry);
-    r.env_id = entry.id, r.expert_name = demo_expert.name, r.seeds = S;
+    r.env_id = entry.id, r.expert_name = demo_expert.name, r.seeds = S, r.env_seeds = SE;
     const PointMassConfig pmc;
     r.tests = point_mass ? std::vector<std::string>{"the demonstrations' start band, x0 ~ U(±" + num(pmc.start_halfwidth, 2) + ")",
                                                     "a wider band, x0 ~ U(±" + num(c.pm_wide_halfwidth, 2) + ")"}
                          : std::vector<std::string>{"the env's reset"};
     const int NT = static_cast<int>(r.tests.size()), NC = static_cast<int>(c.pm_chunks.size());
     log(opt, "multimodal: " + std::to_string(NH) + " heads (" + std::to_string(NR) + " rows) × " + std::to_string(S) +
-                 " seeds, on the toy and on " + entry.id + " (expert " + demo_expert.name + ")");
+                 " seeds on the toy, × " + std::to_string(SE) + " seeds on " + entry.id + " (expert " + demo_expert.name + ")");
 
     // Seed s: the toy's data derive_seed(base, 1) and test inputs (2), the env's demonstrations (3), held-out
     // starts (4: the env's reset; 5: the wide band's x0), shared by every head and H (a paired comparison).
@@ -304,7 +305,7 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
     // 1. per (H, head, seed) on the env, slowest heads first: BC, then every row of the head on every test
     for (int ci = 0; ci < NC; ++ci)
         for (int h = NH - 1; h >= 0; --h)
-            for (int s = 0; s < S; ++s)
+            for (int s = 0; s < SE; ++s)
                 jobs.push_back({job_key("env_H" + std::to_string(c.pm_chunks[ci]) + "_" + hs[h].rows[0].key, s), [&, ci, h, s] {
                     const std::unique_ptr<Env> env = entry.make();
                     const EnvSpec& spec = env->spec();
@@ -349,7 +350,7 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
                 return v;
             }});
     // 3. per seed: the demonstrations themselves and the demonstrator on every test's held-out starts
-    for (int s = 0; s < S; ++s)
+    for (int s = 0; s < SE; ++s)
         jobs.push_back({job_key("expert", s), [&, s] {
             const std::unique_ptr<Env> env = entry.make();
             std::vector<Episode> eps;
@@ -364,14 +365,14 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
     if (values.empty()) return r;  // not the report writer (MPI)
 
     // 4. the values back, in the jobs' order
-    r.paths.assign(NT, std::vector<std::vector<PathStats>>(NC * NR, std::vector<PathStats>(S)));
+    r.paths.assign(NT, std::vector<std::vector<PathStats>>(NC * NR, std::vector<PathStats>(SE)));
     r.toy.assign(NR, std::vector<ModeStats>(S));
-    r.demos.resize(S);
-    r.expert.assign(NT, std::vector<PathStats>(S));
+    r.demos.resize(SE);
+    r.expert.assign(NT, std::vector<PathStats>(SE));
     size_t j = 0;
     for (int ci = 0; ci < NC; ++ci)
         for (int h = NH - 1; h >= 0; --h)
-            for (int s = 0; s < S; ++s, ++j) {
+            for (int s = 0; s < SE; ++s, ++j) {
                 size_t pos = 0;
                 for (int q = 0; q < NR; ++q)
                     if (row_head[q] == h)
@@ -383,7 +384,7 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
             for (int q = 0; q < NR; ++q)
                 if (row_head[q] == h) r.toy[q][s] = modes_at(values[j], pos);
         }
-    for (int s = 0; s < S; ++s, ++j) {
+    for (int s = 0; s < SE; ++s, ++j) {
         size_t pos = 0;
         r.demos[s] = paths_at(values[j], pos);
         for (int t = 0; t < NT; ++t) r.expert[t][s] = paths_at(values[j], pos);
@@ -422,7 +423,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
     const std::unique_ptr<Env> env = experiment_env(opt, "multimodal", "point_mass").make();
     const EnvSpec& spec = env->spec();
     const bool point_mass = r.env_id == "point_mass";
-    const int S = r.seeds, NR = static_cast<int>(r.row_keys.size()), NC = static_cast<int>(c.pm_chunks.size()),
+    const int S = r.seeds, SE = r.env_seeds, NR = static_cast<int>(r.row_keys.size()), NC = static_cast<int>(c.pm_chunks.size()),
               NT = static_cast<int>(r.tests.size());
     ExperimentResult out;
     out.name = "multimodal";
@@ -520,13 +521,13 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
                 const PathSummary m = row_sum[ti][ci * NR + q] = path_summary(per_seed);
                 const Stats d = paired(rates(path_scores(per_seed)), mse_rates);
                 add_row(ti, r.row_labels[q], std::to_string(H), m, q == 0 ? "—" : diff_text(d, 100));
-                std::vector<double> row{double(ti), double(H), double(q), m.s.pooled * S * c.pm_eval, double(S * c.pm_eval),
+                std::vector<double> row{double(ti), double(H), double(q), m.s.pooled * SE * c.pm_eval, double(SE * c.pm_eval),
                                         std::max(0.0, m.s.success.mean), std::max(0.0, m.s.success.lo),
                                         std::min(1.0, m.s.success.hi), m.s.pooled, m.s.pooled_lo, m.s.pooled_hi,
                                         m.s.success.std, m.collision};
                 if (point_mass) row.insert(row.end(), {m.left, m.right});
                 pm_csv.rows.push_back(row);
-                for (int s = 0; s < S; ++s) {
+                for (int s = 0; s < SE; ++s) {
                     const PathStats& p = per_seed[s];
                     const double n = p.episodes;
                     pm_seeds.rows.push_back({double(ti), double(H), double(q), double(s), p.successes / n, p.collisions / n});
@@ -562,9 +563,9 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
         }
     };
     for (int ci = 0; ci < NC && point_mass; ++ci) {
-        for (int s = 0; s < S; ++s) add_paths(path_csvs[ci], 0, s, r.demos[s]);
+        for (int s = 0; s < SE; ++s) add_paths(path_csvs[ci], 0, s, r.demos[s]);
         for (int q = 0; q < NR; ++q)
-            for (int s = 0; s < S; ++s) add_paths(path_csvs[ci], q + 1, s, r.paths[0][ci * NR + q][s]);
+            for (int s = 0; s < SE; ++s) add_paths(path_csvs[ci], q + 1, s, r.paths[0][ci * NR + q][s]);
         write_output(out, opt, "multimodal_paths_H" + std::to_string(c.pm_chunks[ci]) + ".csv", path_csvs[ci]);
     }
 
@@ -663,7 +664,10 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
     md += " BC with each head on the same " + std::to_string(c.pm_demos) + " demonstrations per seed and the same "
           "budget, for each chunk length H (H actions per query, executed open loop; sampled heads draw a fresh chunk "
           "at every query), then " + std::to_string(c.pm_eval) + " rollouts per seed and test distribution. Intervals "
-          "are over " + std::to_string(S) + " training seeds (t 95%" + (S < 10 ? "; fewer than 10 seeds: wide" : "") +
+          "are over " + std::to_string(SE) + " training seeds (t 95%" +
+          (SE < S ? "; the budget allows " + std::to_string(SE) + " of the " + std::to_string(S) + " seeds here, the toy runs all " +
+                        std::to_string(S) + ", so these intervals are wide"
+                  : SE < 10 ? "; fewer than 10 seeds: wide" : "") +
           "); the pooled-episode Wilson figure is beside them for reference only, and every comparison with MSE is the "
           "paired per-seed difference.\n\n";
     for (const std::string& claim : claims) md += "- " + claim + ".\n";
@@ -687,10 +691,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
         " expert episodes per seed, normalised observations and actions, " + std::to_string(c.pm_steps) +
         " gradient steps for every head and H (windows at every index, padding masked), " + std::to_string(c.pm_eval) +
         " evaluation episodes per (seed, row, test distribution).";
-    md += "\n" + section_footer(out, opt, budgets, "multimodal.gp", pngs);
-    out.markdown = md;
-    write_output(out, opt, "multimodal.md", md);
-    return out;
+    return finish_report(out, opt, md, budgets, pngs);
 }
 
 ExperimentResult run_multimodal(const ExperimentOptions& opt) {
