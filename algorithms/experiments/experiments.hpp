@@ -121,7 +121,7 @@ ExperimentResult run_dagger(const ExperimentOptions& opt);
 // 4. Multimodal demonstrations: (a) on the toy, every observation has the two valid actions ±1; BC with MSE
 //    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on an environment, point_mass
 //    (default; envs/point_mass.hpp: the expert passes an obstacle on the left or the right at random) or any env
-//    with an expert (e.g. push), BC per head and per chunk length H (1 and 4; --quick: 4), rollouts from
+//    with an expert (e.g. push), BC per head and per chunk length H (1 and 8; --quick: 4), rollouts from
 //    held-out starts: on the point mass from two test distributions, the demonstrations' own start band and a
 //    wider one (pm_wide_halfwidth); elsewhere the env's reset. The demonstrator is scored on the same held-out
 //    starts. measure_multimodal runs one job per (head, seed) on the toy, per (H, head, seed) on the env and per
@@ -139,9 +139,9 @@ struct MultimodalConfig {
     double lo = -1.55, hi = 1.55;     // histogram range
     // (b) the point mass (or --env); the same budget for every head
     int pm_demos = 50;                // expert demonstrations per seed (point mass: about 35 steps each)
-    long pm_steps = 1500;             // gradient steps per head
-    std::vector<int> pm_chunks{1, 4};  // H values: actions per query, executed open loop (a policy per H)
-    int env_seeds = 5;                // seeds of the env part: min(--seeds, env_seeds) (the time budget); 0: all
+    long pm_steps = 2000;             // gradient steps per head
+    std::vector<int> pm_chunks{1, 8};  // H values: actions per query, executed open loop (a policy per H)
+    int env_seeds = 0;                // > 0: the env part runs min(--seeds, env_seeds) seeds (a time budget); 0: all
     int pm_eval = 100;                // evaluation episodes per (seed, row, test distribution)
     double pm_wide_halfwidth = 0.3;   // point mass: the wider test band, x0 ~ U(−w, w) (the demos': ±0.05)
     int pm_paths = 10;                // paths per (seed, row) drawn in the plot
