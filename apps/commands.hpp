@@ -41,8 +41,9 @@ struct PredictArgs { std::string env, policy, obs; bool sample = false; uint64_t
 struct EnvsArgs { bool json = false; };
 struct ExperimentArgs {
     std::string name, out, env;
-    int seeds = 5;
+    int seeds = 10;
     bool quick = false;
+    bool resume = false;  // keep the finished jobs' files in OUT/jobs/, run only the missing ones
 };
 
 CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a);

@@ -1,7 +1,9 @@
-// `imitate experiment NAME --out DIR [--seeds N] [--env ID] [--quick]`: runs one of the seed's four exercises (or
-// all of them) from algorithms/experiments/, prints each table, and writes CSVs, gnuplot scripts, PNGs and
+// `imitate experiment NAME --out DIR [--seeds N] [--env ID] [--quick] [--resume]`: runs one of the experiments
+// (or all of them) from algorithms/experiments/, prints each table, and writes CSVs, gnuplot scripts, PNGs and
 // markdown into DIR (created if missing); `all` also writes DIR/REPORT.md. --env picks the environment (each
-// experiment has its default: pendulum, point_mass for multimodal).
+// experiment has its default: pendulum, point_mass for multimodal). Each (configuration, seed) job's result is
+// written to DIR/jobs/NAME/ as it finishes; --resume keeps those files and runs only the missing jobs. Under
+// mpirun (or srun) the jobs are split over the ranks and rank 0 prints and writes the report.
 #include <fmt/core.h>
 
 #include <filesystem>
@@ -9,6 +11,7 @@
 
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
+#include "algorithms/experiments/sweep.hpp"
 #include "commands.hpp"
 #include "engine/threads.hpp"
 
@@ -17,15 +20,19 @@ namespace imitate::cli {
 static CLI::Option* seeds_option = nullptr;  // to tell "--seeds 5" from the default under --quick
 
 CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
-    auto* x = app.add_subcommand("experiment", "run one of the seed's exercises (compounding, chunking, dagger, multimodal, demos, noise, all)");
-    x->add_option("name", a.name, "compounding | chunking | dagger | multimodal | demos | noise | all")->required();
+    std::string names;
+    for (const std::string& n : experiments::experiment_names()) names += n + " | ";
+    auto* x = app.add_subcommand("experiment", "run one of the experiments (" + names + "all); under mpirun the jobs "
+                                 "are split over the ranks");
+    x->add_option("name", a.name, names + "all")->required();
     x->add_option("--out", a.out, "output directory (created if missing)")->required();
-    seeds_option = x->add_option("--seeds", a.seeds, "training seeds per configuration (default 5; 2 with --quick)")
+    seeds_option = x->add_option("--seeds", a.seeds, "training seeds per configuration (default 10; 2 with --quick)")
                        ->check(CLI::Range(1, 1000));
     x->add_option("--env", a.env,
-                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, demos, noise) and point_mass "
+                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, horizon, demos, noise) and point_mass "
                   "(multimodal); any env with an expert");
     x->add_flag("--quick", a.quick, "small budgets (seconds), for tests; not for conclusions");
+    x->add_flag("--resume", a.resume, "keep the finished jobs in OUT/jobs/ (after a kill or a lost rank), run only the missing ones");
     return x;
 }
 
@@ -37,9 +44,9 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
         names = ex::experiment_names();
     } else {
         bool known = false;
-        for (const auto& n : ex::experiment_names()) known |= n == a.name;
-        if (!known)
-            throw std::invalid_argument("experiment '" + a.name + "' is not one of compounding, chunking, dagger, multimodal, demos, noise, all");
+        std::string all;
+        for (const auto& n : ex::experiment_names()) known |= n == a.name, all += n + ", ";
+        if (!known) throw std::invalid_argument("experiment '" + a.name + "' is not one of " + all + "all");
         names = {a.name};
     }
     std::filesystem::create_directories(a.out);
@@ -49,6 +56,7 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
     opt.out_dir = a.out;
     opt.quick = a.quick;
     opt.env = a.env;
+    opt.resume = a.resume;
     opt.seeds = a.quick && seeds_option && seeds_option->count() == 0 ? 2 : a.seeds;
     const ex::Timer clock;
     if (!g.quiet)
@@ -59,10 +67,12 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
     const std::string flags = " --out " + a.out + " --seeds " + std::to_string(opt.seeds) +
                               (opt.env.empty() ? "" : " --env " + opt.env) + (opt.quick ? " --quick" : "");
 
-    // 3. run, printing each table as it completes
+    // 3. run, printing each table as it completes (under MPI only the report writer prints and writes)
+    const bool writer = ex::is_report_writer();
     std::vector<ex::ExperimentResult> results;
     for (const auto& name : names) {
         ex::ExperimentResult r = ex::run_experiment(name, opt);
+        if (!writer) continue;
         fmt::print("\n== {} ({:.1f} s wall, {:.1f} s CPU; `imitate experiment {}{}`)\n{}", r.name, r.wall_seconds,
                    r.cpu_seconds, name, flags, r.table);
         std::fflush(stdout);
@@ -70,6 +80,7 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
     }
 
     // 4. the report
+    if (!writer) return 0;
     if (a.name == "all") {
         const std::string path = ex::write_report(a.out, results, "imitate experiment all" + flags, get_threads());
         double wall = 0, cpu = 0;

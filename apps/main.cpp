@@ -18,6 +18,7 @@
 #include "algorithms/checkpoint.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/evaluate.hpp"
+#include "algorithms/experiments/sweep.hpp"
 #include "algorithms/imitate.h"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/npz.hpp"
@@ -448,6 +449,7 @@ static void prefer_passive_waiting(char** argv) {
 
 int main(int argc, char** argv) {
     prefer_passive_waiting(argv);
+    imitate::experiments::SweepSession mpi(argc, argv);  // MPI_Init/Finalize when mpirun or srun started us
     using namespace imitate::cli;
     CLI::App app{"imitate: imitation learning on any environment of its table (behaviour cloning, action chunking, "
                  "DAgger, noise injection, multimodal heads); `imitate envs` lists them"};

@@ -23,7 +23,7 @@ esac
 packages=(meson ninja-build cmake pkg-config g++ libeigen3-dev doctest-dev libbenchmark-dev libzip-dev
     nlohmann-json3-dev libcli11-dev libfmt-dev python3-numpy gnuplot-nox libmujoco-dev libgif-dev)
 if [ "$mode" = test ]; then
-    packages+=(clang libclang-rt-14-dev python3-torch)
+    packages+=(clang libclang-rt-14-dev python3-torch libopenmpi-dev openmpi-bin)
 fi
 missing=()
 for p in "${packages[@]}"; do

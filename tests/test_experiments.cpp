@@ -312,20 +312,23 @@ TEST_CASE("multimodal headline on the point mass: a distributional head clearly 
 }
 
 TEST_CASE("compounding (quick): BC's error grows; same bytes at 1 and 2 threads") {
-    const ExperimentResult r = run_both_thread_counts(run_compounding, "compounding", "compounding.csv");
+    run_both_thread_counts(run_compounding, "compounding", "compounding.csv");
     const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/compounding/compounding.csv");
     CHECK(c.rows.size() == 200);
     for (const char* k : {"t", "pd_bc_error_mean", "pd_bc_error_lo", "pd_bc_error_hi", "pd_dagger_error_mean",
                           "swingup_bc_disagreement_mean", "swingup_dagger_disagreement_hi"})
         CHECK(c.col(k) >= 0);
     check_sane(c);
+    const int e = c.col("pd_bc_error_mean");
     // The headline: BC with the PD expert is off the expert's path by much more after 200 steps than after 20.
-    CHECK(r.numbers.at("pd_bc_error_t200") >= 2.0 * r.numbers.at("pd_bc_error_t20"));
+    CHECK(c.rows[199][e] >= 2.0 * c.rows[19][e]);
     // Errors start tiny: both begin from the same state.
-    CHECK(r.numbers.at("pd_bc_error_t1") < 0.05);
-    // Early growth is a power law of order 1-3 in t.
-    CHECK(r.numbers.at("pd_bc_slope") > 1.0);
-    CHECK(r.numbers.at("pd_bc_slope") < 3.0);
+    CHECK(c.rows[0][e] < 0.05);
+    // Early growth (t = 1..10) of the mean curve is a power law of order 1-3 in t.
+    std::vector<double> lt, le;
+    for (int t = 1; t <= 10; ++t) lt.push_back(std::log(double(t))), le.push_back(std::log(c.rows[t - 1][e]));
+    CHECK(fit_slope(lt, le) > 1.0);
+    CHECK(fit_slope(lt, le) < 3.0);
 }
 
 TEST_CASE("mean squared jerk: the third difference of the clipped executed actions") {
@@ -400,20 +403,59 @@ TEST_CASE("demos (quick): equal labels per method, DAgger with one episode is BC
 TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {
     const ExperimentResult r = run_dagger(quick(out_dir("dagger")));
     const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/dagger/dagger.csv");
-    const int R = static_cast<int>(r.numbers.at("rounds"));
-    REQUIRE(c.rows.size() == static_cast<size_t>(R + 1));
+    REQUIRE(c.rows.size() >= 3);
+    const size_t R = c.rows.size() - 1;
     for (const char* m : {"dagger", "bc", "noise"})
-        for (const char* q : {"_success", "_lo", "_hi", "_success_std", "_return_mean"}) CHECK(c.col(std::string(m) + q) >= 0);
+        for (const char* q : {"_success", "_lo", "_hi", "_pooled", "_pooled_lo", "_pooled_hi", "_return_mean"})
+            CHECK(c.col(std::string(m) + q) >= 0);
     check_sane(c);
-    for (int i = 1; i <= R; ++i)  // labels grow by the same amount each round
+    for (size_t i = 1; i <= R; ++i)  // labels grow by the same amount each round
         CHECK(c.rows[i][c.col("labels")] - c.rows[i - 1][c.col("labels")] == c.rows[1][c.col("labels")] - c.rows[0][c.col("labels")]);
     // Round 0 is the same policy for DAgger and BC.
-    CHECK(r.numbers.at("dagger_r0_success") == r.numbers.at("bc_r0_success"));
-    const std::string last = "_r" + std::to_string(R) + "_success";
-    CHECK(r.numbers.at("dagger" + last) >= r.numbers.at("bc" + last) - 0.05);
+    CHECK(c.rows[0][c.col("dagger_success")] == c.rows[0][c.col("bc_success")]);
+    CHECK(c.rows[R][c.col("dagger_success")] >= c.rows[R][c.col("bc_success")] - 0.05);
+    // every comparison is a paired per-seed difference with its interval, worded from it
+    CHECK(r.markdown.find("paired over 2 seeds") != std::string::npos);
     const ParsedCsv per_seed = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/dagger/dagger_seeds.csv");
-    CHECK(per_seed.rows.size() == static_cast<size_t>((R + 1) * 2));  // (round, seed)
+    CHECK(per_seed.rows.size() == (R + 1) * 2);  // (round, seed)
     check_sane(per_seed);
+}
+
+TEST_CASE("horizon (quick): gap and failures per T; same bytes at 1 and 2 threads and after a resume") {
+    const ExperimentResult r = run_both_thread_counts(run_horizon, "horizon", "horizon.csv");
+    const std::string dir = std::string(IMITATE_BUILD_DIR) + "/test_experiments/horizon";
+    const ParsedCsv c = parse_csv(dir + "/horizon.csv");
+    REQUIRE(c.rows.size() == 6);
+    const double T[6] = {25, 50, 100, 200, 400, 800};
+    for (int k = 0; k < 6; ++k) {
+        CHECK(c.rows[k][c.col("T")] == T[k]);
+        for (double v : c.rows[k]) CHECK(std::isfinite(v));
+        for (const char* q : {"expert_success", "bc_failed_mean", "dagger_failed_mean"}) {
+            CHECK(c.rows[k][c.col(q)] >= 0.0);
+            CHECK(c.rows[k][c.col(q)] <= 1.0);
+        }
+    }
+    // Pendulum's swing-up takes longer than 25 steps and success needs 50 steps upright: nothing succeeds at T = 25.
+    CHECK(c.rows[0][c.col("expert_success")] == 0.0);
+    CHECK(c.rows[5][c.col("expert_success")] > 0.9);
+    // Costs only add up: the expert's cost and (for these weak quick policies) BC's gap grow with T.
+    for (int k = 1; k < 6; ++k) CHECK(c.rows[k][c.col("expert_cost")] >= c.rows[k - 1][c.col("expert_cost")]);
+    CHECK(c.rows[5][c.col("bc_gap_mean")] > c.rows[2][c.col("bc_gap_mean")]);
+    CHECK(r.markdown.find("BC's exponent: ") != std::string::npos);
+    // A resumed run (one job file lost, one corrupted) reruns those two and writes the same bytes.
+    const std::string csv = read_file(dir + "/horizon.csv"), md = read_file(dir + "/horizon.md");
+    std::filesystem::remove(dir + "/jobs/horizon/bc_s001.txt");
+    write_file_atomic(dir + "/jobs/horizon/dagger_s000.txt", "# sweep job dagger_s000: 13 values\n1\n");
+    ExperimentOptions o = quick(dir);
+    o.resume = true;
+    std::vector<std::string> lines;
+    o.log = [&](const std::string& m) { lines.push_back(m); };
+    run_horizon(o);
+    CHECK(read_file(dir + "/horizon.csv") == csv);
+    CHECK(read_file(dir + "/horizon.md") == md);
+    int ran = 0;
+    for (const auto& l : lines) ran += l.rfind("job ", 0) == 0;
+    CHECK(ran == 2);
 }
 
 TEST_CASE("--env: an environment an experiment cannot use is refused with one clear invalid_argument") {
@@ -437,14 +479,18 @@ TEST_CASE("--env point_mass: compounding, chunking and DAgger run on an env othe
     // Compounding: the env's one expert, error = Euclidean distance between states, success by the env's rule.
     ExperimentOptions o = quick(out_dir("compounding_pm"));
     o.env = "point_mass";
-    const ExperimentResult c = run_compounding(o);
+    const CompoundingResult cm = measure_compounding(o);
+    const ExperimentResult c = report_compounding(cm, o);
     const ParsedCsv cc = parse_csv(o.out_dir + "/compounding.csv");
     CHECK(cc.rows.size() == 60);  // the point mass's horizon
     CHECK(cc.col("sides_bc_error_mean") >= 0);
-    CHECK(c.numbers.at("sides_expert_success") == 1.0);
-    CHECK(c.numbers.at("sides_bc_error_t1") < 0.05);  // both start from the same state
-    CHECK(c.numbers.count("sides_bc_error_t60") == 1);
-    CHECK(c.numbers.count("reference_slope") == 0);  // Pendulum's constant-torque reference only
+    REQUIRE(cm.experts == std::vector<std::string>{"sides"});
+    CHECK(cm.expert_success[0] == 1.0);
+    for (int s = 0; s < 2; ++s) {
+        CHECK(cm.at(0, 0, s).error.size() == 60);
+        CHECK(cm.at(0, 0, s).error[0] < 0.05);  // both start from the same state
+    }
+    CHECK(c.markdown.find("constant torque offset") == std::string::npos);  // Pendulum's reference only
     CHECK(c.markdown.find("`point_mass`") != std::string::npos);
     CHECK(c.markdown.find("--env point_mass") != std::string::npos);
 
@@ -457,11 +503,12 @@ TEST_CASE("--env point_mass: compounding, chunking and DAgger run on an env othe
     CHECK(k.markdown.find("`point_mass`") != std::string::npos);
 
     o.out_dir = out_dir("dagger_pm");
-    const ExperimentResult d = run_dagger(o);
+    const DaggerExpResult dm = measure_dagger(o);
+    report_dagger(dm, o);
     const ParsedCsv dc = parse_csv(o.out_dir + "/dagger.csv");
     check_sane(dc);
-    CHECK(d.numbers.at("dagger_r0_success") == d.numbers.at("bc_r0_success"));
+    for (int s = 0; s < 2; ++s) CHECK(dm.at(0, s, 0).success == dm.at(1, s, 0).success);
     // Point-mass episodes end at the goal: DAgger's label count is what it labelled, not episodes × horizon.
-    CHECK(d.numbers.at("labels_r0") < 2 * 60);
-    CHECK(d.numbers.at("labels_r1") > d.numbers.at("labels_r0"));
+    CHECK(dm.at(0, 0, 0).labels < 2 * 60);
+    CHECK(dm.at(0, 0, 1).labels > dm.at(0, 0, 0).labels);
 }

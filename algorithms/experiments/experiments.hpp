@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "algorithms/dataset.hpp"
+#include "algorithms/experiments/sweep.hpp"
 #include "algorithms/policy.hpp"
 #include "engine/rng.hpp"
 #include "envs/registry.hpp"
@@ -22,7 +23,7 @@ namespace imitate::experiments {
 
 struct ExperimentOptions {
     std::string out_dir = ".";  // existing directory for the CSVs, scripts, PNGs and NAME.md
-    int seeds = 5;              // training seeds per configuration; >= 1 (the report's statistics want >= 5)
+    int seeds = 10;             // training seeds per configuration; >= 1 (intervals over seeds want >= 10)
     bool quick = false;         // small budgets (seconds, for tests); the report says so
     uint64_t seed = 2024;       // experiment seed: job j's seeds are derive_seed(seed, j)-derived
     bool render = true;         // run gnuplot on the script (when gnuplot is installed)
@@ -60,6 +61,29 @@ struct ExperimentResult {
 //    learner's steps); key_success (the env's rule); and <expert>_expert_success, fit_t0, fit_t1, and on
 //    pendulum reference_slope (the slope a constant torque offset gives).
 ExperimentResult run_compounding(const ExperimentOptions& opt);
+
+// What compounding measures, per (expert, method, training seed) job: means over the held-out starts.
+struct CompoundingSeed {
+    std::vector<double> error;         // (T) error(t), t = 1..T
+    std::vector<double> disagreement;  // (T) action disagreement at step t over the starts still running; NaN if none
+    double disagreement_all = 0;       // over every step the learner ran
+    double success = 0;                // fraction of the starts that succeed (the env's rule)
+};
+JobValues to_values(const CompoundingSeed& x);                       // error, disagreement, disagreement_all, success
+CompoundingSeed compounding_seed_from(const JobValues& v, int T);   // throws std::runtime_error on a wrong size
+struct CompoundingResult {
+    std::string env;                      // environment id
+    std::vector<std::string> experts;     // E experts (pendulum: pd, swingup; else the env's first)
+    int seeds = 0, steps = 0, starts = 0;  // S training seeds, T steps per rollout, held-out starts
+    std::vector<double> expert_success;   // (E) fraction of the starts the expert itself succeeds from
+    std::vector<CompoundingSeed> runs;    // (E·2·S) index (e·2 + m)·S + s, m = 0 BC, 1 DAgger; empty off the writer
+    const CompoundingSeed& at(int e, int m, int s) const { return runs.at(size_t((e * 2 + m) * seeds + s)); }
+};
+// Trains and rolls out (jobs through run_sweep in out_dir/jobs/compounding); on MPI ranks other than the report
+// writer returns a result with empty runs.
+CompoundingResult measure_compounding(const ExperimentOptions& opt);
+// Statistics over seeds, paired DAgger − BC comparisons, CSV, gnuplot, markdown (writes the files).
+ExperimentResult report_compounding(const CompoundingResult& m, const ExperimentOptions& opt);
 
 // One training seed's evaluation of one configuration (scores.hpp summarises them over seeds).
 struct SeedScore {
@@ -117,6 +141,29 @@ ExperimentResult run_chunking(const ExperimentOptions& opt);  // report_chunking
 //    none); <method>_seeds_above_90; rounds; final_advantage and _std (DAgger − BC success at the last round,
 //    paired over seeds, as a fraction).
 ExperimentResult run_dagger(const ExperimentOptions& opt);
+
+// One policy's held-out evaluation in the dagger experiment.
+struct DaggerPoint {
+    double labels = 0;       // expert labels its training data held
+    double success = 0;      // success rate over the evaluation episodes
+    double mean_return = 0;  // mean episode return
+};
+JobValues to_values(const std::vector<DaggerPoint>& x);  // labels, success, mean_return per point
+std::vector<DaggerPoint> dagger_points_from(const JobValues& v, size_t n);  // throws std::runtime_error on a wrong size
+struct DaggerExpResult {
+    std::string env, expert;            // environment id, demonstrating expert
+    int seeds = 0, rounds = 0;          // S, R
+    int eval_episodes = 0;              // held-out episodes per point
+    double noise_sigma = 0;             // BC + noise's σ on the executed action
+    std::vector<DaggerPoint> points;    // (3·S·(R+1)) index (method·S + s)·(R+1) + round; method 0 DAgger, 1 BC,
+                                        //   2 BC + noise; round 0 is BC on the initial demos for all three
+    const DaggerPoint& at(int method, int s, int round) const {
+        return points.at(size_t((method * seeds + s) * (rounds + 1) + round));
+    }
+};
+// Jobs through run_sweep in out_dir/jobs/dagger; empty points on MPI ranks other than the report writer.
+DaggerExpResult measure_dagger(const ExperimentOptions& opt);
+ExperimentResult report_dagger(const DaggerExpResult& m, const ExperimentOptions& opt);
 
 // 4. Multimodal demonstrations: (a) on the toy, every observation has the two valid actions ±1; BC with MSE
 //    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on an environment, point_mass
@@ -251,7 +298,33 @@ NoiseResult measure_noise(const ExperimentOptions& opt);
 ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt);
 ExperimentResult run_noise(const ExperimentOptions& opt);
 
-// "compounding", "chunking", "dagger", "multimodal", "demos", "noise".
+// 5. Horizon: the seed says BC's cost grows ∝ T² and DAgger's ∝ T. The cost gap J(π̂) − J(π*) (cost = −reward,
+//    summed over the first T steps from the same held-out starts) and the fraction of failed episodes (the expert
+//    succeeds by T, the learner does not) against T ∈ {25, 50, 100, 200, 400, 800}, for BC and the seed's DAgger
+//    at equal labels; the exponent is the log-log slope of the gap per seed, with its interval over seeds. env:
+//    pendulum (default, swing-up expert) or any env with an expert. Writes horizon.{csv,gp,png,md}.
+ExperimentResult run_horizon(const ExperimentOptions& opt);
+
+struct HorizonSeed {  // one (method, training seed) job, per horizon: means over the held-out starts
+    std::vector<double> gap;     // J(π̂) − J(π*) over the first T steps
+    std::vector<double> failed;  // fraction of starts where the expert succeeds by T and the learner does not
+};
+JobValues to_values(const HorizonSeed& x);                    // gap, then failed
+HorizonSeed horizon_seed_from(const JobValues& v, size_t n);  // throws std::runtime_error on a wrong size
+struct HorizonResult {
+    std::string env, expert;              // environment id, demonstrating expert
+    int seeds = 0, starts = 0;            // S, held-out starts
+    double labels = 0;                    // expert labels each method trained on (DAgger's, mean over seeds)
+    std::vector<int> horizons;            // the T values, increasing
+    std::vector<double> expert_cost;      // (|T|) J(π*) over the first T steps, mean over starts
+    std::vector<double> expert_success;   // (|T|) fraction of starts the expert succeeds from by T
+    std::vector<HorizonSeed> runs;        // (2·S) index method·S + s, method 0 BC, 1 DAgger; empty off the writer
+    const HorizonSeed& at(int method, int s) const { return runs.at(size_t(method * seeds + s)); }
+};
+HorizonResult measure_horizon(const ExperimentOptions& opt);
+ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions& opt);
+
+// "compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise".
 const std::vector<std::string>& experiment_names();
 // Dispatches by name; throws std::invalid_argument("experiment 'x' is not one of ...") otherwise.
 ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt);

@@ -30,6 +30,12 @@ Stats stats_of(const std::vector<double>& x) {
     return s;
 }
 
+Stats clipped(Stats s, double lo, double hi) {
+    s.lo = std::clamp(s.lo, lo, hi);
+    s.hi = std::clamp(s.hi, lo, hi);
+    return s;
+}
+
 double t975(int df) {
     static const double table[30] = {12.706, 4.303, 3.182, 2.776, 2.571, 2.447, 2.365, 2.306, 2.262, 2.228,
                                      2.201,  2.179, 2.160, 2.145, 2.131, 2.120, 2.110, 2.101, 2.093, 2.086,
@@ -60,12 +66,15 @@ Verdict verdict_of(const Stats& d, double margin) {
 }
 
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
-                         const std::string& unit) {
+                         const std::string& unit, bool higher_is_better) {
     const std::string u = unit.empty() ? "" : " " + unit;
     const std::string diff = a + " − " + b + " = " + (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " +
                              num(d.lo, prec) + ", " + num(d.hi, prec) + "]" + u + ", paired over " +
                              std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
-    switch (verdict_of(d, margin)) {
+    Verdict v = verdict_of(d, margin);
+    if (!higher_is_better && v == Verdict::ABeatsB) v = Verdict::BBeatsA;
+    else if (!higher_is_better && v == Verdict::BBeatsA) v = Verdict::ABeatsB;
+    switch (v) {
         case Verdict::ABeatsB: return a + " beats " + b + ": " + diff;
         case Verdict::BBeatsA: return b + " beats " + a + ": " + diff;
         case Verdict::Match:
@@ -270,6 +279,16 @@ std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::str
     return s + "→" + out;
 }
 
+std::string job_key(const std::string& config, int seed) {
+    char b[16];
+    std::snprintf(b, sizeof b, "_s%03d", seed);
+    return config + b;
+}
+
+SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name) {
+    return {join_path(opt.out_dir, "jobs/" + name), opt.resume, opt.log};
+}
+
 void log(const ExperimentOptions& opt, const std::string& msg) {
     if (opt.log) opt.log(msg);
 }
@@ -313,7 +332,7 @@ std::string section_footer(const ExperimentResult& r, const ExperimentOptions& o
 }
 
 const std::vector<std::string>& experiment_names() {
-    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal", "demos", "noise"};
+    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise"};
     return names;
 }
 
@@ -322,9 +341,12 @@ ExperimentResult run_experiment(const std::string& name, const ExperimentOptions
     if (name == "chunking") return run_chunking(opt);
     if (name == "dagger") return run_dagger(opt);
     if (name == "multimodal") return run_multimodal(opt);
+    if (name == "horizon") return run_horizon(opt);
     if (name == "demos") return run_demos(opt);
     if (name == "noise") return run_noise(opt);
-    throw std::invalid_argument("experiment '" + name + "' is not one of compounding, chunking, dagger, multimodal, demos, noise, all");
+    std::string known;
+    for (const std::string& n : experiment_names()) known += n + ", ";
+    throw std::invalid_argument("experiment '" + name + "' is not one of " + known + "all");
 }
 
 std::string write_report(const std::string& out_dir, const std::vector<ExperimentResult>& results,

@@ -23,6 +23,8 @@ struct Stats {
     double mean = 0, std = 0, lo = 0, hi = 0;
 };
 Stats stats_of(const std::vector<double>& x);
+// s with its interval clipped to [lo, hi]: a rate's t interval over few seeds can run past 0 % or 100 %.
+Stats clipped(Stats s, double lo, double hi);
 // Student's t 0.975 quantile for df degrees of freedom (df >= 1; exact to 3 decimals, 1.96 beyond 1000).
 double t975(int df);
 
@@ -40,8 +42,10 @@ Verdict verdict_of(const Stats& d, double margin = 0);
 // The verdict in one sentence with its numbers, e.g. "DAgger beats BC: DAgger − BC = 12.0 [95% CI 5.1, 18.9]
 // points, paired over 10 seeds" / "... not established: ... (the interval includes 0)". `unit` follows the
 // numbers ("" for none); values are printed with `prec` decimals.
+// For a quantity where lower is better (an error, a cost), pass higher_is_better = false: then A beats B when
+// the interval of A − B lies below 0.
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
-                         const std::string& unit);
+                         const std::string& unit, bool higher_is_better = true);
 
 // Least-squares slope of y on x. Requires x.size() == y.size() >= 2 and x not constant; returns NaN otherwise.
 double fit_slope(const std::vector<double>& x, const std::vector<double>& y);
@@ -125,6 +129,10 @@ std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::str
 void check_options(const ExperimentOptions& opt);
 // opt.command if set, else "imitate experiment NAME --out DIR --seeds N" (+ " --env ID" when set, + " --quick").
 std::string command_line(const ExperimentOptions& opt, const std::string& name);
+// A sweep job's key: config + "_s" + the seed's index, zero-padded to 3 digits ("bc_H4_s007").
+std::string job_key(const std::string& config, int seed);
+// The sweep of experiment `name`: jobs in out_dir/jobs/<name>, opt.resume, opt.log.
+SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name);
 // Calls opt.log(msg) if set.
 void log(const ExperimentOptions& opt, const std::string& msg);
 // write_file_atomic(out_dir/name, text) and records the path in r.files.

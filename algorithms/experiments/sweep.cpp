@@ -16,6 +16,8 @@
 #include "algorithms/experiments/report.hpp"
 
 #ifdef IMITATE_HAVE_MPI
+#define OMPI_SKIP_MPICXX 1  // the C API only: the deprecated C++ bindings warn under -Wextra
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 #endif
 
