@@ -3,7 +3,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
 #include <stdexcept>
 
 #include "algorithms/evaluate.hpp"
@@ -112,17 +111,10 @@ ExperimentResult finish_report(ExperimentResult& out, const ExperimentOptions& o
 
 std::vector<JobValues> run_experiment_jobs(const std::vector<Job>& jobs, const ExperimentOptions& opt,
                                            const std::string& name) {
-    SweepOptions so;
-    so.dir = join_path(join_path(opt.out_dir, "jobs"), name);
-    so.resume = opt.resume;
+    SweepOptions so = sweep_options(opt, name);
     if (opt.log) so.log = [&](const std::string& line) { opt.log(name + ": " + line); };
     return run_sweep(jobs, so);
 }
 
-std::string job_key(const std::string& config, int s) {
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "_s%02d", s);
-    return config + buf;
-}
 
 }  // namespace imitate::experiments

@@ -84,7 +84,4 @@ ExperimentResult measured_run(const ExperimentOptions& opt, Measure measure, Rep
     return r;
 }
 
-// "job key" of configuration `config` and seed s: "<config>_s07".
-std::string job_key(const std::string& config, int s);
-
 }  // namespace imitate::experiments
