@@ -169,6 +169,11 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
         if (q.success.mean > sum[best].success.mean || (q.success.mean == sum[best].success.mean && q.ret.mean > sum[best].ret.mean))
             best = i;
     }
+    // Is the best σ distinguishable from its neighbours on the sweep?
+    for (int i : {best - 1, best + 1})
+        if (i > 0 && i < NS && best > 0)
+            claims.push_back("success: " + verdict(paired(rates(r.score[best]), rates(r.score[i])), "σ = " + num(c.sigmas[best], 2) + "× (the best)",
+                                                   "σ = " + num(c.sigmas[i], 2) + "×", "points", 100));
     out.table = tab.text();
     write_output(out, opt, "noise.csv", csv.str());
     write_output(out, opt, "noise_seeds.csv", seeds.str());
@@ -208,7 +213,7 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
           (S < 10 ? ", fewer than 10: the intervals are wide" : "") + "). Success is the mean of per-seed rates with a "
           "t 95% interval; the pooled-episode Wilson figure is beside it for reference only. The highest mean "
           "success is at σ = " + num(c.sigmas[best], 2) + "× (" + rate_ci(sum[best].success) + ").\n\n"
-          "**Comparisons** (paired per-seed differences against σ = 0):\n\n";
+          "**Comparisons** (paired per-seed differences against σ = 0, then the best σ against its neighbours):\n\n";
     for (const std::string& claim : claims) md += "- " + claim + ".\n";
     md += "\n**The clip.** The env clips the executed action to " + bound + ". Without noise the expert's actions sit "
           "at a bound in " + num(100 * sat0.mean, 1) + "% of steps; there a noise draw pushing outwards is cut off "
