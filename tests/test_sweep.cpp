@@ -62,7 +62,7 @@ TEST_CASE("sweep: results in job order, exact round trip, one file per job, same
         set_threads(threads);
         const std::string dir = fresh_dir("order_t" + std::to_string(threads));
         std::vector<std::string> lines;
-        SweepOptions opt{dir, false, [&](const std::string& m) { lines.push_back(m); }};
+        SweepOptions opt{dir, false, [&](const std::string& m) { lines.push_back(m); }, ""};
         const std::vector<JobValues> out = run_sweep(counting_jobs(n, runs), opt);
         REQUIRE(out.size() == size_t(n));
         for (int i = 0; i < n; ++i) CHECK(same_bits(out[i], values_of(i)));
@@ -83,11 +83,11 @@ TEST_CASE("sweep: resume runs only the missing and unreadable jobs and returns t
     const int n = 8;
     std::vector<std::atomic<int>> runs(n);
     const std::string dir = fresh_dir("resume");
-    const std::vector<JobValues> first = run_sweep(counting_jobs(n, runs), {dir, false, {}});
+    const std::vector<JobValues> first = run_sweep(counting_jobs(n, runs), {dir, false, {}, ""});
 
     // nothing missing: nothing runs
     for (auto& r : runs) r = 0;
-    const std::vector<JobValues> again = run_sweep(counting_jobs(n, runs), {dir, true, {}});
+    const std::vector<JobValues> again = run_sweep(counting_jobs(n, runs), {dir, true, {}, ""});
     for (auto& r : runs) CHECK(r == 0);
     for (int i = 0; i < n; ++i) CHECK(same_bits(again[i], first[i]));
 
@@ -98,7 +98,7 @@ TEST_CASE("sweep: resume runs only the missing and unreadable jobs and returns t
     write_file_atomic(dir + "/j05.txt", read_file(dir + "/j05.txt") + "1\n");
     write_file_atomic(dir + "/j06.txt", read_file(dir + "/j07.txt"));
     std::vector<std::string> lines;
-    const std::vector<JobValues> resumed = run_sweep(counting_jobs(n, runs), {dir, true, [&](const std::string& m) { lines.push_back(m); }});
+    const std::vector<JobValues> resumed = run_sweep(counting_jobs(n, runs), {dir, true, [&](const std::string& m) { lines.push_back(m); }, ""});
     for (int i = 0; i < n; ++i) CHECK_MESSAGE(runs[i] == (i == 1 || i == 3 || i == 5 || i == 6 ? 1 : 0), "job " << i);
     for (int i = 0; i < n; ++i) CHECK(same_bits(resumed[i], first[i]));
     REQUIRE(!lines.empty());
@@ -106,29 +106,38 @@ TEST_CASE("sweep: resume runs only the missing and unreadable jobs and returns t
 
     // without resume every job runs again, whatever is on disk
     for (auto& r : runs) r = 0;
-    run_sweep(counting_jobs(n, runs), {dir, false, {}});
+    run_sweep(counting_jobs(n, runs), {dir, false, {}, ""});
     for (auto& r : runs) CHECK(r == 1);
+
+    // files of another setting (another fingerprint) are not reused; files of this one are
+    for (auto& r : runs) r = 0;
+    run_sweep(counting_jobs(n, runs), {dir, true, {}, "budget=2"});
+    for (auto& r : runs) CHECK(r == 1);
+    CHECK(read_file(dir + "/j00.txt").rfind("# sweep job j00 [budget=2]: 8 values\n", 0) == 0);
+    run_sweep(counting_jobs(n, runs), {dir, true, {}, "budget=2"});
+    for (auto& r : runs) CHECK(r == 1);
+    CHECK_THROWS_AS(run_sweep(counting_jobs(n, runs), {dir, true, {}, "two\nlines"}), std::invalid_argument);
 }
 
 TEST_CASE("sweep: bad keys are refused; a failing job is named after the others wrote their files") {
     auto one = [] { return JobValues{1.0}; };
     const std::string dir = fresh_dir("errors");
-    CHECK_THROWS_WITH_AS(run_sweep({{"a", one}, {"a", one}}, {dir, false, {}}), "sweep: job key 'a' appears twice",
+    CHECK_THROWS_WITH_AS(run_sweep({{"a", one}, {"a", one}}, {dir, false, {}, ""}), "sweep: job key 'a' appears twice",
                          std::invalid_argument);
-    CHECK_THROWS_WITH_AS(run_sweep({{"../x", one}}, {dir, false, {}}),
+    CHECK_THROWS_WITH_AS(run_sweep({{"../x", one}}, {dir, false, {}, ""}),
                          "sweep: job key '../x' is not a file name of [A-Za-z0-9_.-]", std::invalid_argument);
-    CHECK_THROWS_AS(run_sweep({{"", one}}, {dir, false, {}}), std::invalid_argument);
-    CHECK_THROWS_AS(run_sweep({{"a", one}}, {"", false, {}}), std::invalid_argument);
+    CHECK_THROWS_AS(run_sweep({{"", one}}, {dir, false, {}, ""}), std::invalid_argument);
+    CHECK_THROWS_AS(run_sweep({{"a", one}}, {"", false, {}, ""}), std::invalid_argument);
 
     std::vector<Job> jobs{{"ok1", one}, {"bad", []() -> JobValues { throw std::runtime_error("diverged"); }}, {"ok2", one}};
-    CHECK_THROWS_WITH_AS(run_sweep(jobs, {dir, false, {}}), "sweep: job 'bad' failed: diverged", std::runtime_error);
+    CHECK_THROWS_WITH_AS(run_sweep(jobs, {dir, false, {}, ""}), "sweep: job 'bad' failed: diverged", std::runtime_error);
     CHECK(std::filesystem::exists(dir + "/ok1.txt"));
     CHECK(std::filesystem::exists(dir + "/ok2.txt"));
     CHECK(!std::filesystem::exists(dir + "/bad.txt"));
 
     // a job directory that cannot be created (a file is in the way)
     write_file_atomic(dir + "/file", "x");
-    CHECK_THROWS_AS(run_sweep({{"a", one}}, {dir + "/file/sub", false, {}}), std::runtime_error);
+    CHECK_THROWS_AS(run_sweep({{"a", one}}, {dir + "/file/sub", false, {}, ""}), std::runtime_error);
     // an empty sweep is fine
-    CHECK(run_sweep({}, {dir, false, {}}).empty());
+    CHECK(run_sweep({}, {dir, false, {}, ""}).empty());
 }

@@ -34,11 +34,7 @@ struct CompoundingConfig {
     int demo_episodes = 10;               // expert episodes BC (and DAgger's start) is trained on
     int starts = 100;                     // held-out start states, shared by every learner and the expert
     int steps = 0;                        // T: steps per rollout; 0: the env's horizon (Pendulum: 200)
-    long train_steps = 3000;              // gradient steps per training (BC, and every DAgger retraining)
-    std::vector<int> hidden{32, 32};      // hidden widths
-    int batch = 256;                      // minibatch size
-    float lr = 3e-3f;                     // Adam learning rate
-    bool normalize = true;                // normalise observations and actions with dataset statistics
+    TrainBudget train;                    // BC and every DAgger retraining: 3000 Adam steps, MLP 32×32, batch 256
     int dagger_rounds = 5;                // DAgger rounds, all on-policy (β = 0: the seed's DAgger, π̂_1 = BC)
     int dagger_episodes = 10;             // learner rollouts per DAgger round, every state labelled
     int fit_t0 = 1, fit_t1 = 10;          // log-log fit window of error(t), in steps (before any curve saturates)
@@ -49,7 +45,7 @@ static CompoundingConfig compounding_config(bool quick) {
     CompoundingConfig c;
     if (quick) {
         c.starts = 30;
-        c.train_steps = 400;
+        c.train.steps = 400;
         c.dagger_rounds = 2;
         c.dagger_episodes = 5;
     }
@@ -176,14 +172,7 @@ CompoundingResult measure_compounding(const ExperimentOptions& opt) {
     RolloutConfig rc;
     rc.episodes = c.starts;
     rc.steps = T;
-    Rng start_rng(derive_seed(opt.seed, 0xC0FFEE));
-    const std::unique_ptr<Env> starter = env.clone();
-    for (int i = 0; i < c.starts; ++i) {
-        starter->reset(start_rng);
-        std::vector<double> x(static_cast<size_t>(env.spec().state_dim));
-        starter->get_state(x.data());
-        rc.starts.push_back(std::move(x));
-    }
+    rc.starts = held_out_starts(env, c.starts, derive_seed(opt.seed, 0xC0FFEE));
     std::vector<std::shared_ptr<const Expert>> expert_of;
     std::vector<std::vector<Episode>> expert_eps;
     for (const std::string& name : m.experts) {
@@ -205,25 +194,13 @@ CompoundingResult measure_compounding(const ExperimentOptions& opt) {
                 jobs.push_back({job_key(m.experts[e] + "_" + method_name[meth], s), [&, meth, e, s] {
                     const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(e * S + s));  // BC's and DAgger's
                     const Dataset demos = collect_demos(env, expert_of[e], c.demo_episodes, derive_seed(base, 1));
-                    BCConfig bc;
-                    bc.steps = c.train_steps;
-                    bc.hidden = c.hidden;
-                    bc.batch = c.batch;
-                    bc.lr = c.lr;
-                    bc.normalize = c.normalize;
-                    bc.seed = derive_seed(base, 2);
+                    const BCConfig bc = c.train.bc(derive_seed(base, 2));
                     std::optional<Policy> pi;
                     if (meth == 0) {
                         pi = train_bc(demos, bc).policy;
                     } else {  // the seed's DAgger from the same demos: π̂_1 is exactly this seed's BC policy
-                        DAggerConfig dc;
-                        dc.rounds = c.dagger_rounds;
-                        dc.episodes_per_round = c.dagger_episodes;
-                        dc.schedule = BetaSchedule::None;
-                        dc.seed = derive_seed(base, 3);
-                        dc.bc = bc;
-                        dc.eval.episodes = 1;  // its own per-round evaluation is not used here
-                        pi = dagger(env, expert_of[e], demos, dc).policy;
+                        pi = dagger(env, expert_of[e], demos,
+                                    seed_dagger(c.dagger_rounds, c.dagger_episodes, derive_seed(base, 3), bc)).policy;
                     }
                     RolloutConfig lc = rc;
                     lc.expert = expert_of[e];
@@ -312,7 +289,6 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
     ExperimentResult r;
     r.name = "compounding";
     if (m.runs.empty()) return r;  // not the report writer
-    Timer timer;
     const EnvEntry& entry = find_env(m.env);
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;
@@ -482,26 +458,18 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
           " over the steps the learner ran.\n";
     const std::string budgets =
         "Demonstrations: " + std::to_string(c.demo_episodes) + " expert episodes (" + std::to_string(c.demo_episodes * T) +
-        " labels) per seed; " + mlp_text(env.spec().obs_dim, c.hidden, std::to_string(env.spec().act_dim)) + " with "
-        "normalisation, batch " + std::to_string(c.batch) + ", " + std::to_string(c.train_steps) +
-        " Adam steps (lr " + num(c.lr, 3) + ") per training. DAgger: " + std::to_string(c.dagger_rounds) + " rounds × " +
+        " labels) per seed; " + mlp_text(env.spec().obs_dim, c.train.hidden, std::to_string(env.spec().act_dim)) + " with "
+        "normalisation, batch " + std::to_string(c.train.batch) + ", " + std::to_string(c.train.steps) +
+        " Adam steps (lr " + num(c.train.lr, 3) + ") per training. DAgger: " + std::to_string(c.dagger_rounds) + " rounds × " +
         std::to_string(c.dagger_episodes) + " learner episodes (β = 0), retrained from scratch each round with the same "
         "step budget, so it ends with " + std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) * T) +
         " labels. Rollouts of " + std::to_string(T) + " steps from " + std::to_string(m.starts) + " held-out starts.";
-    md += "\n" + section_footer(r, opt, budgets, "compounding.gp", pngs);
-    r.markdown = md;
-    write_output(r, opt, "compounding.md", md);
-    r.wall_seconds = timer.wall();
-    r.cpu_seconds = timer.cpu();
+    finish_section(r, opt, md, budgets, "compounding.gp", pngs);
     return r;
 }
 
 ExperimentResult run_compounding(const ExperimentOptions& opt) {
-    Timer timer;
-    ExperimentResult r = report_compounding(measure_compounding(opt), opt);
-    r.wall_seconds = timer.wall();
-    r.cpu_seconds = timer.cpu();
-    return r;
+    return timed([&] { return report_compounding(measure_compounding(opt), opt); });
 }
 
 }  // namespace imitate::experiments

@@ -33,11 +33,7 @@ struct DaggerExpConfig {
     int episodes_per_round = 2;       // learner rollouts per round, every visited state labelled by the expert
     double noise_frac = 0.25;         // DART: std of the Gaussian noise on the executed action, as a fraction of
                                       //   the action's half-range (Pendulum: 0.25 · 2 = 0.5 N·m; |u| <= 2)
-    long train_steps = 3000;          // gradient steps per training, for every method and round
-    std::vector<int> hidden{32, 32};  // hidden widths
-    int batch = 256;                  // minibatch size
-    float lr = 3e-3f;                 // Adam learning rate
-    bool normalize = true;            // normalise observations and actions
+    TrainBudget train;                // every method and round: 3000 Adam steps, MLP 32×32, batch 256, lr 3e-3, normalised
     int eval_episodes = 100;          // held-out evaluation episodes per (seed, method, round)
 };
 
@@ -45,7 +41,7 @@ static DaggerExpConfig dagger_config(bool quick) {
     DaggerExpConfig c;
     if (quick) {
         c.rounds = 3;
-        c.train_steps = 300;
+        c.train.steps = 300;
         c.eval_episodes = 20;
     }
     return c;
@@ -99,14 +95,7 @@ DaggerExpResult measure_dagger(const ExperimentOptions& opt) {
     // rollouts from derive_seed(base, 3), training seeds derive_seed(base, 4) (round i > 0: derive_seed(that, i),
     // as dagger() does, so the three methods' round-0 policies coincide), evaluation starts derive_seed(base, 5).
     auto bc_config = [&](uint64_t base, int round) {
-        BCConfig bc;
-        bc.steps = c.train_steps;
-        bc.hidden = c.hidden;
-        bc.batch = c.batch;
-        bc.lr = c.lr;
-        bc.normalize = c.normalize;
-        bc.seed = round == 0 ? derive_seed(base, 4) : derive_seed(derive_seed(base, 4), static_cast<uint64_t>(round));
-        return bc;
+        return c.train.bc(round == 0 ? derive_seed(base, 4) : derive_seed(derive_seed(base, 4), static_cast<uint64_t>(round)));
     };
     auto eval_config = [&](uint64_t base) {
         EvalConfig e;
@@ -121,12 +110,7 @@ DaggerExpResult measure_dagger(const ExperimentOptions& opt) {
     for (int s = 0; s < S; ++s)
         jobs.push_back({job_key("dagger", s), [&, s] {
             const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
-            DAggerConfig dc;
-            dc.rounds = R;
-            dc.episodes_per_round = c.episodes_per_round;
-            dc.schedule = BetaSchedule::None;
-            dc.seed = derive_seed(base, 3);
-            dc.bc = bc_config(base, 0);
+            DAggerConfig dc = seed_dagger(R, c.episodes_per_round, derive_seed(base, 3), bc_config(base, 0));
             dc.eval = eval_config(base);
             const DAggerResult res = dagger(env, expert, collect_demos(env, expert, c.initial_episodes, derive_seed(base, 1)), dc);
             std::vector<DaggerPoint> p;
@@ -332,22 +316,16 @@ ExperimentResult report_dagger(const DaggerExpResult& m, const ExperimentOptions
     const std::string budgets =
         "Per seed: " + std::to_string(c.initial_episodes) + " initial demonstrations, " + std::to_string(R) + " rounds × " +
         std::to_string(c.episodes_per_round) + " episodes of " + (pendulum ? "" : "at most ") + std::to_string(spec.max_steps) +
-        " steps, every training from scratch with " + mlp_text(spec.obs_dim, c.hidden, std::to_string(spec.act_dim)) +
-        ", normalisation, batch " + std::to_string(c.batch) + ", " + std::to_string(c.train_steps) + " Adam steps (lr " +
-        num(c.lr, 3) + ") whatever the dataset size; " + std::to_string(E) +
+        " steps, every training from scratch with " + mlp_text(spec.obs_dim, c.train.hidden, std::to_string(spec.act_dim)) +
+        ", normalisation, batch " + std::to_string(c.train.batch) + ", " + std::to_string(c.train.steps) + " Adam steps (lr " +
+        num(c.train.lr, 3) + ") whatever the dataset size; " + std::to_string(E) +
         " held-out evaluation episodes per (seed, method, round), the same starts for all methods of a seed.";
-    md += "\n" + section_footer(r, opt, budgets, "dagger.gp", {"dagger.png"});
-    r.markdown = md;
-    write_output(r, opt, "dagger.md", md);
+    finish_section(r, opt, md, budgets, "dagger.gp", {"dagger.png"});
     return r;
 }
 
 ExperimentResult run_dagger(const ExperimentOptions& opt) {
-    Timer timer;
-    ExperimentResult r = report_dagger(measure_dagger(opt), opt);
-    r.wall_seconds = timer.wall();
-    r.cpu_seconds = timer.cpu();
-    return r;
+    return timed([&] { return report_dagger(measure_dagger(opt), opt); });
 }
 
 }  // namespace imitate::experiments

@@ -1,6 +1,7 @@
-// The seed program's four exercises as reproducible experiments: compounding error, action chunking,
-// DAgger and multimodal demonstrations. Each runs several training seeds in parallel (one OpenMP job per
-// (seed, configuration), seeds derived with derive_seed), reports every number with its spread, and writes
+// The seed program's exercises as reproducible experiments: compounding error, action chunking, DAgger,
+// multimodal demonstrations and the horizon. Each runs several training seeds as a sweep of (configuration,
+// seed) jobs (sweep.hpp: threads or MPI ranks, resumable; seeds derived with derive_seed), measures into a typed
+// result (measure_X) and reports it (report_X) with intervals over seeds, and writes
 // into the output directory a CSV, a gnuplot script, the PNG (if gnuplot is installed) and NAME.md, the
 // markdown section REPORT.md is assembled from. Results are identical for any thread count. Each experiment
 // runs on an environment of the table (envs/registry.hpp), its default or ExperimentOptions::env, and names it
@@ -49,17 +50,12 @@ struct ExperimentResult {
 // be written. CSV columns are listed in each .cpp's header. The demonstrator is the env's first expert, except
 // on pendulum, whose first ("pd") is the seed's weak one: there the swing-up expert (compounding: both).
 
-// 1. Compounding error of BC vs DAgger (5 rounds) against the expert's own trajectory from the same held-out
-//    starts. env: pendulum (default; the PD and the swing-up expert, error |angle_normalize(Δθ)| in rad) or any
-//    env with an expert (its first; error = Euclidean distance between learner and expert simulator states,
-//    Env::get_state, in the state's own units; after an episode terminates its final state stands). Writes
-//    compounding.{csv,gp,png,md} and compounding_disagreement.png. numbers, for key = <expert>_<method> (expert:
-//    the table's name, pendulum pd | swingup; method bc | dagger): key_error_t<t> for t in 1, T/10, T/4, T/2, T
-//    (T the env's horizon; pendulum 1, 20, 50, 100, 200: mean error after t steps); key_slope, key_slope_std
-//    (log-log growth over steps fit_t0..fit_t1, mean and std over seeds); key_growth, key_growth_std
-//    (error(T)/error(T/10) per seed); key_peak_t; key_disagreement (mean ‖clip(a_learner) − a_expert‖ over the
-//    learner's steps); key_success (the env's rule); and <expert>_expert_success, fit_t0, fit_t1, and on
-//    pendulum reference_slope (the slope a constant torque offset gives).
+// 1. Compounding error of BC vs the seed's DAgger (5 on-policy rounds) against the expert's own trajectory from
+//    the same held-out starts. env: pendulum (default; the PD and the swing-up expert, error |angle_normalize(Δθ)|
+//    in rad) or any env with an expert (its first; error = Euclidean distance between learner and expert
+//    simulator states, Env::get_state, in the state's own units; after an episode terminates its final state
+//    stands). Writes compounding.{csv,gp,png,md} and compounding_disagreement.png. run_compounding =
+//    report_compounding(measure_compounding(opt), opt); the typed per-seed values are in CompoundingResult.
 ExperimentResult run_compounding(const ExperimentOptions& opt);
 
 // What compounding measures, per (expert, method, training seed) job: means over the held-out starts.
@@ -131,15 +127,11 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt);
 ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOptions& opt);
 ExperimentResult run_chunking(const ExperimentOptions& opt);  // report_chunking(measure_chunking(opt), opt)
 
-// 3. DAgger vs BC on the same number of clean expert labels vs BC with noise injection (DART), per round.
-//    env: pendulum (default, swing-up expert) or any env with an expert. BC gets as many expert episodes as
-//    DAgger has labelled; labels_r<i> is DAgger's label count (its mean over seeds if episodes end early).
-//    Writes dagger.{csv,gp,png,md} and dagger_seeds.csv (one row per (round, seed)). numbers: labels_r<i>,
-//    <method>_r<i>_success (pooled) and _return (mean over seeds) for method in dagger, bc, noise and
-//    i = 0..rounds; <method>_gain_per_1k and _gain_per_1k_std (success points per 1000 expert labels from round
-//    0 to the last, over seeds); <method>_labels_to_90 (first label budget with pooled success >= 90%, NaN if
-//    none); <method>_seeds_above_90; rounds; final_advantage and _std (DAgger − BC success at the last round,
-//    paired over seeds, as a fraction).
+// 3. The seed's DAgger (β = 0, 5 on-policy rounds) vs BC on the same number of clean expert labels vs BC with
+//    noise injection (DART), per round. env: pendulum (default, swing-up expert) or any env with an expert. BC
+//    gets as many expert episodes as DAgger has labelled; the label axis is DAgger's count (its mean over seeds if
+//    episodes end early). Writes dagger.{csv,gp,png,md} and dagger_seeds.csv (one row per (round, seed)).
+//    run_dagger = report_dagger(measure_dagger(opt), opt); the typed per-seed values are in DaggerExpResult.
 ExperimentResult run_dagger(const ExperimentOptions& opt);
 
 // One policy's held-out evaluation in the dagger experiment.

@@ -26,10 +26,7 @@ struct HorizonConfig {
     int initial_episodes = 2;         // expert demonstrations D₀ (DAgger's start; BC gets as many labels in all)
     int rounds = 5;                   // DAgger rounds, all on-policy (β = 0)
     int episodes_per_round = 2;       // learner episodes per round, every state labelled
-    long train_steps = 3000;          // gradient steps per training
-    std::vector<int> hidden{32, 32};  // hidden widths
-    int batch = 256;                  // minibatch size
-    float lr = 3e-3f;                 // Adam learning rate
+    TrainBudget train;                // every training: 3000 Adam steps, MLP 32×32, batch 256, lr 3e-3, normalised
     int starts = 100;                 // held-out start states, shared by the expert and every learner
 };
 
@@ -37,7 +34,7 @@ static HorizonConfig horizon_config(bool quick) {
     HorizonConfig c;
     if (quick) {
         c.rounds = 2;
-        c.train_steps = 300;
+        c.train.steps = 300;
         c.starts = 20;
     }
     return c;
@@ -99,14 +96,7 @@ HorizonResult measure_horizon(const ExperimentOptions& opt) {
     RolloutConfig rc;
     rc.episodes = c.starts;
     rc.steps = Tmax;
-    Rng start_rng(derive_seed(opt.seed, 0x4051));
-    const std::unique_ptr<Env> starter = env.clone();
-    for (int i = 0; i < c.starts; ++i) {
-        starter->reset(start_rng);
-        std::vector<double> x(static_cast<size_t>(env.spec().state_dim));
-        starter->get_state(x.data());
-        rc.starts.push_back(std::move(x));
-    }
+    rc.starts = held_out_starts(env, c.starts, derive_seed(opt.seed, 0x4051));
     const std::vector<Episode> star = rollout_expert(env, expert, rc);
     for (int T : c.horizons) {
         double cost = 0, succ = 0;
@@ -122,13 +112,7 @@ HorizonResult measure_horizon(const ExperimentOptions& opt) {
         for (int s = 0; s < S; ++s)
             jobs.push_back({job_key(method_key[meth], s), [&, meth, s] {
                 const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
-                BCConfig bc;
-                bc.steps = c.train_steps;
-                bc.hidden = c.hidden;
-                bc.batch = c.batch;
-                bc.lr = c.lr;
-                bc.normalize = true;
-                bc.seed = derive_seed(base, 4);
+                const BCConfig bc = c.train.bc(derive_seed(base, 4));
                 std::optional<Policy> pi;
                 double labels = 0;
                 if (meth == 0) {  // BC on as many expert episodes as DAgger labels (nested with its D₀)
@@ -136,13 +120,7 @@ HorizonResult measure_horizon(const ExperimentOptions& opt) {
                     labels = double(d.size());
                     pi = train_bc(d, bc).policy;
                 } else {
-                    DAggerConfig dc;
-                    dc.rounds = c.rounds;
-                    dc.episodes_per_round = c.episodes_per_round;
-                    dc.schedule = BetaSchedule::None;
-                    dc.seed = derive_seed(base, 3);
-                    dc.bc = bc;
-                    dc.eval.episodes = 1;  // its per-round evaluation is not used here
+                    const DAggerConfig dc = seed_dagger(c.rounds, c.episodes_per_round, derive_seed(base, 3), bc);
                     DAggerResult res = dagger(env, expert, collect_demos(env, expert, c.initial_episodes, derive_seed(base, 1)), dc);
                     labels = double(res.data.size());
                     pi = std::move(res.policy);
@@ -192,6 +170,8 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
     if (m.runs.empty()) return r;  // not the report writer
     const HorizonConfig c = horizon_config(opt.quick);
     const bool pendulum = m.env == "pendulum";
+    const std::unique_ptr<Env> env_ptr = find_env(m.env).make();
+    const EnvSpec& spec = env_ptr->spec();
     const int S = m.seeds, nT = static_cast<int>(m.horizons.size());
 
     // 1. per method and T: gap and failures over seeds; per seed the exponent
@@ -287,7 +267,16 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
           "positive.\n\n";
     md += "- BC's exponent: " + ci(e_bc, 2) + " over " + std::to_string(e_bc.n) + " seeds: " + exponent_verdict(e_bc) + ".\n";
     md += "- DAgger's exponent: " + ci(e_dg, 2) + " over " + std::to_string(e_dg.n) + " seeds: " + exponent_verdict(e_dg) + ".\n";
-    md += "- exponents compared: " + verdict_text("BC's exponent", "DAgger's", paired(paired_bc, paired_dg), 0, 2, "") + ".\n";
+    {
+        const Stats d = paired(paired_bc, paired_dg);
+        const Verdict v = verdict_of(d);
+        md += "- exponents compared: " +
+              std::string(v == Verdict::ABeatsB   ? "BC's exponent is larger than DAgger's"
+                          : v == Verdict::BBeatsA ? "DAgger's exponent is larger than BC's"
+                          : v == Verdict::Match   ? "the exponents are the same on every seed"
+                                                  : "a difference between the exponents is not established") +
+              ": BC − DAgger = " + paired_text(d, 2, "") + ".\n";
+    }
     {
         std::vector<double> gb, gd;
         for (int s = 0; s < S; ++s) gb.push_back(m.at(0, s).gap[last]), gd.push_back(m.at(1, s).gap[last]);
@@ -296,9 +285,16 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
     md += "- why: between T = " + T_mid + " and " + T_last + " BC's gap grows by " + num(inc_late, 2) +
           " per step, against " + num(inc_mid, 2) + " per step between " + T_early + " and " + T_mid +
           " (a ratio of " + num(inc_mid != 0 ? inc_late / inc_mid : std::nan(""), 2) +
-          "; linear growth keeps it at 1, T² doubles it with each doubling of T). BC's failed fraction at T = " + T_last +
-          " minus that at T = " + T_early + ": " + verdict_text("failures at T = " + T_last, "at T = " + T_early, paired(fb_last, fb_early), 5.0, 1, "points") +
-          ". " +
+          "; linear growth keeps it at 1, T² doubles it with each doubling of T). From T = " + T_early + " to " + T_last +
+          " BC's failed fraction " + [&] {
+              const Stats d = paired(fb_last, fb_early);
+              const Verdict v = verdict_of(d, 5.0);
+              return std::string(v == Verdict::Match     ? "stays the same (within ±5 points)"
+                                 : v == Verdict::ABeatsB ? "grows"
+                                 : v == Verdict::BBeatsA ? "falls"
+                                                         : "changes by an amount not established") +
+                     ": " + paired_text(d, 1, "points");
+          }() + ". " +
           (std::abs(inc_mid) > 0 && inc_late / inc_mid < 1.5
                ? "The gap is paid per step by episodes that failed early and stay failed (" +
                      std::string(pendulum ? "a pole that never gets up costs about the same every step" : "a failed episode costs about the same every step") +
@@ -315,21 +311,15 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
         "Per seed: " + std::to_string(c.initial_episodes) + " initial demonstrations, DAgger " + std::to_string(c.rounds) +
         " rounds × " + std::to_string(c.episodes_per_round) + " learner episodes (β = 0), BC on " +
         std::to_string(c.initial_episodes + c.rounds * c.episodes_per_round) + " expert episodes; every training " +
-        std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) + ", batch " + std::to_string(c.batch) +
-        ", normalised), MLP hidden " + std::to_string(c.hidden[0]) + "×" + std::to_string(c.hidden.size()) + "; rollouts of " +
+        std::to_string(c.train.steps) + " Adam steps (lr " + num(c.train.lr, 3) + ", batch " + std::to_string(c.train.batch) +
+        ", normalised), " + mlp_text(spec.obs_dim, c.train.hidden, std::to_string(spec.act_dim)) + "; rollouts of " +
         T_last + " steps from " + std::to_string(m.starts) + " held-out starts.";
-    md += "\n" + section_footer(r, opt, budgets, "horizon.gp", {"horizon.png"});
-    r.markdown = md;
-    write_output(r, opt, "horizon.md", md);
+    finish_section(r, opt, md, budgets, "horizon.gp", {"horizon.png"});
     return r;
 }
 
 ExperimentResult run_horizon(const ExperimentOptions& opt) {
-    Timer timer;
-    ExperimentResult r = report_horizon(measure_horizon(opt), opt);
-    r.wall_seconds = timer.wall();
-    r.cpu_seconds = timer.cpu();
-    return r;
+    return timed([&] { return report_horizon(measure_horizon(opt), opt); });
 }
 
 }  // namespace imitate::experiments

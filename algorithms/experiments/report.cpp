@@ -56,6 +56,11 @@ Stats paired(const std::vector<double>& a, const std::vector<double>& b) {
     return stats_of(d);
 }
 
+std::string paired_text(const Stats& d, int prec, const std::string& unit) {
+    return (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " + num(d.lo, prec) + ", " + num(d.hi, prec) + "]" +
+           (unit.empty() ? "" : " " + unit) + ", paired over " + std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
+}
+
 Verdict verdict_of(const Stats& d, double margin) {
     if (d.n >= 1 && d.mean == 0 && d.std == 0) return Verdict::Match;  // identical on every seed
     if (d.n < 2 || !std::isfinite(d.lo) || !std::isfinite(d.hi)) return Verdict::NotEstablished;
@@ -68,9 +73,7 @@ Verdict verdict_of(const Stats& d, double margin) {
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
                          const std::string& unit, bool higher_is_better) {
     const std::string u = unit.empty() ? "" : " " + unit;
-    const std::string diff = a + " − " + b + " = " + (d.mean > 0 ? "+" : "") + num(d.mean, prec) + " [95% CI " +
-                             num(d.lo, prec) + ", " + num(d.hi, prec) + "]" + u + ", paired over " +
-                             std::to_string(d.n) + " seed" + (d.n == 1 ? "" : "s");
+    const std::string diff = a + " − " + b + " = " + paired_text(d, prec, unit);
     Verdict v = verdict_of(d, margin);
     if (!higher_is_better && v == Verdict::ABeatsB) v = Verdict::BBeatsA;
     else if (!higher_is_better && v == Verdict::BBeatsA) v = Verdict::ABeatsB;
@@ -286,7 +289,10 @@ std::string job_key(const std::string& config, int seed) {
 }
 
 SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name) {
-    return {join_path(opt.out_dir, "jobs/" + name), opt.resume, opt.log};
+    const std::string fingerprint = name + " env=" + (opt.env.empty() ? "default" : opt.env) + " seed=" +
+                                    std::to_string(opt.seed) + " seeds=" + std::to_string(opt.seeds) +
+                                    (opt.quick ? " quick" : "");
+    return {join_path(opt.out_dir, "jobs/" + name), opt.resume, opt.log, fingerprint};
 }
 
 void log(const ExperimentOptions& opt, const std::string& msg) {
@@ -311,6 +317,54 @@ void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::
         }
     }
     if (!r.plotted) log(opt, r.name + ": no PNG rendered; render with: " + render_hint(opt.out_dir, script));
+}
+
+BCConfig TrainBudget::bc(uint64_t seed) const {
+    BCConfig b;
+    b.steps = steps;
+    b.hidden = hidden;
+    b.batch = batch;
+    b.lr = lr;
+    b.normalize = normalize;
+    b.seed = seed;
+    return b;
+}
+
+DAggerConfig seed_dagger(int rounds, int episodes, uint64_t seed, const BCConfig& bc) {
+    DAggerConfig dc;
+    dc.rounds = rounds;
+    dc.episodes_per_round = episodes;
+    dc.schedule = BetaSchedule::None;
+    dc.seed = seed;
+    dc.bc = bc;
+    dc.eval.episodes = 1;
+    return dc;
+}
+
+std::vector<std::vector<double>> held_out_starts(const Env& env, int n, uint64_t seed) {
+    Rng rng(seed);
+    const std::unique_ptr<Env> e = env.clone();
+    std::vector<std::vector<double>> starts;
+    for (int i = 0; i < n; ++i) {
+        e->reset(rng);
+        starts.emplace_back(static_cast<size_t>(env.spec().state_dim));
+        e->get_state(starts.back().data());
+    }
+    return starts;
+}
+
+void finish_section(ExperimentResult& r, const ExperimentOptions& opt, const std::string& md, const std::string& budgets,
+                    const std::string& script, const std::vector<std::string>& pngs) {
+    r.markdown = md + "\n" + section_footer(r, opt, budgets, script, pngs);
+    write_output(r, opt, r.name + ".md", r.markdown);
+}
+
+ExperimentResult timed(const std::function<ExperimentResult()>& run) {
+    Timer timer;
+    ExperimentResult r = run();
+    r.wall_seconds = timer.wall();
+    r.cpu_seconds = timer.cpu();
+    return r;
 }
 
 std::string section_footer(const ExperimentResult& r, const ExperimentOptions& opt, const std::string& budgets,

@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/bc.hpp"
+#include "algorithms/dagger.hpp"
 #include "algorithms/experiments/experiments.hpp"
 #include "envs/registry.hpp"
 
@@ -42,6 +44,8 @@ Verdict verdict_of(const Stats& d, double margin = 0);
 // The verdict in one sentence with its numbers, e.g. "DAgger beats BC: DAgger − BC = 12.0 [95% CI 5.1, 18.9]
 // points, paired over 10 seeds" / "... not established: ... (the interval includes 0)". `unit` follows the
 // numbers ("" for none); values are printed with `prec` decimals.
+// A paired difference's numbers: "+2.5 [95% CI 1.6, 3.4] points, paired over 4 seeds" (unit "" for none).
+std::string paired_text(const Stats& d, int prec, const std::string& unit);
 // For a quantity where lower is better (an error, a cost), pass higher_is_better = false: then A beats B when
 // the interval of A − B lies below 0.
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
@@ -123,6 +127,23 @@ std::shared_ptr<const Expert> shared_expert(const ExpertEntry& x);
 // "MLP S→h1→…→O" for a network from obs_dim through `hidden` to `out` outputs.
 std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::string& out);
 
+// The training budget an experiment states once: MLP widths, minibatch, Adam's rate, normalisation and a fixed
+// number of gradient steps, whatever the dataset size.
+struct TrainBudget {
+    long steps = 3000;                // gradient steps per training
+    std::vector<int> hidden{32, 32};  // hidden widths
+    int batch = 256;                  // minibatch size
+    float lr = 3e-3f;                 // Adam learning rate
+    bool normalize = true;            // normalise observations and actions with dataset statistics
+    BCConfig bc(uint64_t seed) const;  // a BCConfig with these settings and `seed`
+};
+// The seed's DAgger as the experiments run it: BetaSchedule::None (π̂_1 trained on the initial demos, the learner
+// drives every round), `rounds` rounds of `episodes` learner episodes from `seed`, each training as `bc`; its
+// per-round evaluation is one episode (the experiments evaluate the final policy themselves).
+DAggerConfig seed_dagger(int rounds, int episodes, uint64_t seed, const BCConfig& bc);
+// n held-out start states: env's reset drawn in sequence from Rng(seed), as simulator states for RolloutConfig::starts.
+std::vector<std::vector<double>> held_out_starts(const Env& env, int n, uint64_t seed);
+
 // ------------------------------------------------------------------------------------------ experiment glue
 // Throws std::invalid_argument("experiment: --seeds ...") for seeds < 1 and
 // std::invalid_argument("experiment: --out ...") if out_dir is not an existing directory.
@@ -131,7 +152,8 @@ void check_options(const ExperimentOptions& opt);
 std::string command_line(const ExperimentOptions& opt, const std::string& name);
 // A sweep job's key: config + "_s" + the seed's index, zero-padded to 3 digits ("bc_H4_s007").
 std::string job_key(const std::string& config, int seed);
-// The sweep of experiment `name`: jobs in out_dir/jobs/<name>, opt.resume, opt.log.
+// The sweep of experiment `name`: jobs in out_dir/jobs/<name>, opt.resume, opt.log, and a fingerprint of what
+// the values depend on (name, env, experiment seed, seeds, quick), so --resume never reuses another setting's jobs.
 SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name);
 // Calls opt.log(msg) if set.
 void log(const ExperimentOptions& opt, const std::string& msg);
@@ -141,6 +163,11 @@ void write_output(ExperimentResult& r, const ExperimentOptions& opt, const std::
 // r.files and sets r.plotted; logs the render hint otherwise.
 void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::string& script,
                   const std::vector<std::string>& pngs);
+// Ends a section: md + the footer below becomes r.markdown and is written to out_dir/<r.name>.md.
+void finish_section(ExperimentResult& r, const ExperimentOptions& opt, const std::string& md, const std::string& budgets,
+                    const std::string& script, const std::vector<std::string>& pngs);
+// run() with its wall and process CPU time recorded in the result (run_X = measure, then report).
+ExperimentResult timed(const std::function<ExperimentResult()>& run);
 // The markdown lines every section ends with: budgets, the command, the files, the plot image links (or
 // the render hint when there are no PNGs).
 std::string section_footer(const ExperimentResult& r, const ExperimentOptions& opt, const std::string& budgets,

@@ -88,9 +88,14 @@ bool safe_key(const std::string& k) {
     return true;
 }
 
+// The first line of a job's file: its key, the sweep's fingerprint (if any) and the value count follow.
+std::string job_head(const std::string& key, const std::string& fingerprint) {
+    return "# sweep job " + key + (fingerprint.empty() ? "" : " [" + fingerprint + "]") + ": ";
+}
+
 // The file of a job: a header line naming the key and the count, then one %.17g value per line (round trip).
-std::string job_text(const std::string& key, const JobValues& v) {
-    std::string s = "# sweep job " + key + ": " + std::to_string(v.size()) + " values\n";
+std::string job_text(const std::string& head, const JobValues& v) {
+    std::string s = head + std::to_string(v.size()) + " values\n";
     for (double x : v) {
         char b[40];
         std::snprintf(b, sizeof b, "%.17g\n", x);
@@ -99,8 +104,8 @@ std::string job_text(const std::string& key, const JobValues& v) {
     return s;
 }
 
-// Parses job_text's output for `key`; false (and v untouched) for a missing, foreign or malformed file.
-bool parse_job(const std::string& path, const std::string& key, JobValues& v) {
+// Parses job_text's output with this head; false (and v untouched) for a missing, foreign or malformed file.
+bool parse_job(const std::string& path, const std::string& head, JobValues& v) {
     std::error_code ec;
     if (!std::filesystem::is_regular_file(path, ec)) return false;
     std::string text;
@@ -109,7 +114,6 @@ bool parse_job(const std::string& path, const std::string& key, JobValues& v) {
     } catch (const std::exception&) {
         return false;
     }
-    const std::string head = "# sweep job " + key + ": ";
     if (text.compare(0, head.size(), head) != 0) return false;
     const char* p = text.c_str() + head.size();
     char* end = nullptr;
@@ -147,7 +151,10 @@ std::vector<JobValues> run_sweep(const std::vector<Job>& jobs, const SweepOption
     if (!std::filesystem::is_directory(opt.dir))
         throw std::runtime_error("sweep: cannot create the job directory '" + opt.dir + "'" +
                                  (ec ? ": " + ec.message() : std::string()));
+    if (opt.fingerprint.find_first_of("\n]") != std::string::npos)
+        throw std::invalid_argument("sweep: the fingerprint must be one line without ']'");
     auto path_of = [&](size_t i) { return join_path(opt.dir, jobs[i].key + ".txt"); };
+    auto head_of = [&](size_t i) { return job_head(jobs[i].key, opt.fingerprint); };
     auto say = [&](const std::string& m) {
         if (opt.log && is_report_writer()) opt.log(m);
     };
@@ -157,7 +164,7 @@ std::vector<JobValues> run_sweep(const std::vector<Job>& jobs, const SweepOption
     std::vector<char> missing(jobs.size(), 1);
     if (opt.resume && rank_of() == 0) {
         JobValues scratch;
-        for (size_t i = 0; i < jobs.size(); ++i) missing[i] = !parse_job(path_of(i), jobs[i].key, scratch);
+        for (size_t i = 0; i < jobs.size(); ++i) missing[i] = !parse_job(path_of(i), head_of(i), scratch);
     }
     broadcast(missing);
     std::vector<int> todo;  // missing jobs in job order; rank r runs todo[r], todo[r + N], ...
@@ -175,7 +182,7 @@ std::vector<JobValues> run_sweep(const std::vector<Job>& jobs, const SweepOption
         run_jobs(static_cast<int>(mine.size()), [&](int k) {
             const int i = mine[k];
             try {
-                write_file_atomic(path_of(i), job_text(jobs[i].key, jobs[i].run()));
+                write_file_atomic(path_of(i), job_text(head_of(i), jobs[i].run()));
             } catch (const std::exception& e) {
                 throw std::runtime_error("sweep: job '" + jobs[i].key + "' failed: " + e.what());
             }
@@ -196,7 +203,7 @@ std::vector<JobValues> run_sweep(const std::vector<Job>& jobs, const SweepOption
     if (!is_report_writer()) return {};
     std::vector<JobValues> out(jobs.size());
     for (size_t i = 0; i < jobs.size(); ++i)
-        if (!parse_job(path_of(i), jobs[i].key, out[i]))
+        if (!parse_job(path_of(i), head_of(i), out[i]))
             throw std::runtime_error("sweep: " + path_of(i) + ": missing or unreadable after the sweep");
     return out;
 }

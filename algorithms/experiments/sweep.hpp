@@ -26,6 +26,8 @@ struct SweepOptions {
     std::string dir;                  // where job files go (created if missing), e.g. out_dir/jobs/chunking
     bool resume = false;              // keep jobs whose file exists and parses; run only the missing ones
     std::function<void(const std::string&)> log;  // progress lines ("job 12/40 done: bc_H4_s07"), optional
+    std::string fingerprint;          // one line naming what the values depend on besides the key (budgets, seeds,
+                                      //   env); stored in each job file, and resume reruns a file whose differs
 };
 
 // Runs every job that is missing (all of them unless opt.resume), this process's share of them under MPI,
