@@ -383,7 +383,8 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
         std::to_string(c.batch) + ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) +
         ") for every H; " + std::to_string(c.eval_episodes) + " held-out evaluation episodes per (seed, cell), the same "
         "starts for every cell and for the demonstrator. Success is `" + r.env_id + "`'s rule: " + env->spec().success + ".";
-    return finish_report(out, opt, md, budgets, {"chunking.png"});
+    finish_section(out, opt, md, budgets, "chunking.gp", {"chunking.png"});
+    return out;
 }
 
 ExperimentResult run_chunking(const ExperimentOptions& opt) { return measured_run(opt, measure_chunking, report_chunking); }

@@ -101,13 +101,8 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                             return train_bc(d, bc).policy;
                         }
                         const int parts = std::min(N, c.dagger_parts), per = N / parts;
-                        DAggerConfig dc;
-                        dc.rounds = parts - 1;
-                        dc.episodes_per_round = per;
-                        dc.schedule = BetaSchedule::None;  // the seed's DAgger: π̂_1 trained on D0 drives from round 1
-                        dc.seed = derive_seed(base, 4);
-                        dc.bc = bc;
-                        dc.eval.episodes = 1;  // the rounds' own evaluations are not used here
+                        // the seed's DAgger (β = 0 from round 1: π̂_1 trained on D0 drives every round)
+                        const DAggerConfig dc = seed_dagger(parts - 1, per, derive_seed(base, 4), bc);
                         const Dataset d0 = collect_demos(*env, expert, N - per * (parts - 1), derive_seed(base, 1));
                         DAggerResult res = dagger(*env, expert, d0, dc);
                         labels = double(res.data.size());
@@ -244,7 +239,8 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
         ") per training (every DAgger round retrains from scratch with the same budget); " +
         std::to_string(c.eval_episodes) + " held-out evaluation episodes per (N, method, seed). Success is `" + r.env_id +
         "`'s rule: " + env->spec().success + ".";
-    return finish_report(out, opt, md, budgets, {"demos.png"});
+    finish_section(out, opt, md, budgets, "demos.gp", {"demos.png"});
+    return out;
 }
 
 ExperimentResult run_demos(const ExperimentOptions& opt) { return measured_run(opt, measure_demos, report_demos); }

@@ -691,7 +691,8 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
         " expert episodes per seed, normalised observations and actions, " + std::to_string(c.pm_steps) +
         " gradient steps for every head and H (windows at every index, padding masked), " + std::to_string(c.pm_eval) +
         " evaluation episodes per (seed, row, test distribution).";
-    return finish_report(out, opt, md, budgets, pngs);
+    finish_section(out, opt, md, budgets, "multimodal.gp", pngs);
+    return out;
 }
 
 ExperimentResult run_multimodal(const ExperimentOptions& opt) {

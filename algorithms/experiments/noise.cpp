@@ -230,7 +230,8 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
         std::to_string(c.batch) + ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) + "); " +
         std::to_string(c.eval_episodes) + " held-out evaluation episodes per (σ, seed), the same starts for every σ. "
         "Success is `" + r.env_id + "`'s rule: " + env->spec().success + ".";
-    return finish_report(out, opt, md, budgets, {"noise.png"});
+    finish_section(out, opt, md, budgets, "noise.gp", {"noise.png"});
+    return out;
 }
 
 ExperimentResult run_noise(const ExperimentOptions& opt) { return measured_run(opt, measure_noise, report_noise); }

@@ -102,13 +102,6 @@ double mean_squared_jerk(const std::vector<Episode>& eps, const std::vector<floa
     return n ? sum / n : std::nan("");
 }
 
-ExperimentResult finish_report(ExperimentResult& out, const ExperimentOptions& opt, const std::string& md,
-                               const std::string& budgets, const std::vector<std::string>& pngs) {
-    out.markdown = md + "\n" + section_footer(out, opt, budgets, out.name + ".gp", pngs);
-    write_output(out, opt, out.name + ".md", out.markdown);
-    return out;
-}
-
 std::vector<JobValues> run_experiment_jobs(const std::vector<Job>& jobs, const ExperimentOptions& opt,
                                            const std::string& name) {
     SweepOptions so = sweep_options(opt, name);

@@ -66,22 +66,14 @@ double mean_squared_jerk(const std::vector<Episode>& eps, const std::vector<floa
 std::vector<JobValues> run_experiment_jobs(const std::vector<Job>& jobs, const ExperimentOptions& opt,
                                            const std::string& name);
 
-// Ends a report_*: md + section_footer(out, opt, budgets, NAME.gp, pngs) becomes out.markdown and is written
-// to out_dir/NAME.md (NAME = out.name); returns out.
-ExperimentResult finish_report(ExperimentResult& out, const ExperimentOptions& opt, const std::string& md,
-                               const std::string& budgets, const std::vector<std::string>& pngs);
-
-// An experiment's run_*: report(measure(opt), opt), with the wall and CPU time of both; under MPI only the
-// report writer reports (the other ranks return a result with the name and times only).
+// An experiment's run_*: timed (report.hpp) report(measure(opt), opt); under MPI only the report writer reports
+// (the other ranks return an empty result with the times).
 template <class Measure, class Report>
 ExperimentResult measured_run(const ExperimentOptions& opt, Measure measure, Report report) {
-    const Timer timer;
-    const auto measured = measure(opt);
-    ExperimentResult r;
-    if (is_report_writer()) r = report(measured, opt);
-    r.wall_seconds = timer.wall();
-    r.cpu_seconds = timer.cpu();
-    return r;
+    return timed([&] {
+        const auto measured = measure(opt);
+        return is_report_writer() ? report(measured, opt) : ExperimentResult{};
+    });
 }
 
 }  // namespace imitate::experiments
