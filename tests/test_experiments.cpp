@@ -5,6 +5,7 @@
 // experiment on another environment, and a clear refusal of one it cannot use.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <filesystem>
 #include <map>
@@ -15,6 +16,7 @@
 #include "algorithms/evaluate.hpp"
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
+#include "algorithms/experiments/scores.hpp"
 #include "engine/threads.hpp"
 #include "envs/point_mass.hpp"
 #include "helpers.hpp"
@@ -121,6 +123,24 @@ ExperimentResult run_both_thread_counts(ExperimentResult (*run)(const Experiment
     return r2;
 }
 
+// The same for an experiment's measure_* and report_*: returns the 2-thread run's typed result.
+template <class Measure, class Report>
+auto measure_both_thread_counts(Measure measure, Report report, const std::string& name, const std::string& csv) {
+    const int saved = get_threads();
+    set_threads(2);
+    const std::string d2 = out_dir(name);
+    const auto r2 = measure(quick(d2));
+    report(r2, quick(d2));
+    if (!short_run()) {
+        set_threads(1);
+        const std::string d1 = out_dir(name + "_t1");
+        report(measure(quick(d1)), quick(d1));
+        CHECK(read_file(d1 + "/" + csv) == read_file(d2 + "/" + csv));
+    }
+    set_threads(saved);
+    return r2;
+}
+
 }  // namespace
 
 TEST_CASE("stats: mean, sample std, Student-t interval; slope; t quantiles") {
@@ -209,8 +229,9 @@ TEST_CASE("bimodal toy: two valid actions per observation; evaluate_modes scores
 // sanitizers): skipped in the sanitizer pass; test_heads runs the same heads' code there in short form.
 TEST_CASE("multimodal (quick): MSE averages the toy's modes, GMM / tokens / diffusion sample both; same bytes at 1 and 2 threads" *
           doctest::skip(short_run())) {
-    const ExperimentResult r = run_both_thread_counts(run_multimodal, "multimodal", "multimodal.csv");
+    const MultimodalResult r = measure_both_thread_counts(measure_multimodal, report_multimodal, "multimodal", "multimodal.csv");
     const std::string dir = std::string(IMITATE_BUILD_DIR) + "/test_experiments/multimodal";
+    const ExperimentResult out = report_multimodal(r, quick(dir));
     CHECK(read_file(dir + "/multimodal_point_mass.csv") == read_file(dir + "_t1/multimodal_point_mass.csv"));
     const ParsedCsv c = parse_csv(dir + "/multimodal.csv");
     for (const char* k : {"mse", "gmm", "tokens", "cvae", "cvae_z0", "diffusion", "diffusion_ddim"}) {
@@ -218,27 +239,41 @@ TEST_CASE("multimodal (quick): MSE averages the toy's modes, GMM / tokens / diff
         CHECK(c.col(std::string(k) + "_fraction") >= 0);
     }
     check_sane(c);
+    REQUIRE(r.row_keys.size() == 7);
+    auto mean_of = [&](int q, double ModeStats::*f) {
+        double m = 0;
+        for (const ModeStats& x : r.toy[q]) m += x.*f / r.toy[q].size();
+        return m;
+    };
     // (a) the toy's headline: MSE's predictions sit between the modes ...
-    CHECK(std::abs(r.numbers.at("mse_mean_action")) < 0.3);
-    CHECK(r.numbers.at("mse_valid_fraction") < 0.01);
+    CHECK(std::abs(mean_of(0, &ModeStats::mean_action)) < 0.3);
+    CHECK(mean_of(0, &ModeStats::valid_fraction) < 0.01);
     // ... the mixture, the tokens and diffusion (DDPM) sample valid actions from both modes in balance.
     for (const char* k : {"gmm", "tokens", "diffusion"}) {
         INFO(k);
-        CHECK(r.numbers.at(std::string(k) + "_valid_fraction") >= 0.95);
-        CHECK(r.numbers.at(std::string(k) + "_mode_balance") >= 0.4);
-        CHECK(r.numbers.at(std::string(k) + "_mode_balance") <= 0.6);
+        const int q = static_cast<int>(std::find(r.row_keys.begin(), r.row_keys.end(), k) - r.row_keys.begin());
+        CHECK(mean_of(q, &ModeStats::valid_fraction) >= 0.95);
+        CHECK(mean_of(q, &ModeStats::mode_balance) >= 0.4);
+        CHECK(mean_of(q, &ModeStats::mode_balance) <= 0.6);
     }
-    // (b) the point mass at the quick budget is a smoke test (the headline is the next test case): sane rates, the
-    // expert always succeeds and passes on both sides.
+    // (b) the point mass at the quick budget is a smoke test (the headline is the next test case): sane rates;
+    // the expert, scored on held-out starts of the demonstrations' band, always succeeds and passes on both
+    // sides; the wider band is a second test distribution.
     const ParsedCsv p = parse_csv(dir + "/multimodal_point_mass.csv");
-    CHECK(p.rows.size() == 7);  // one H (quick) × 7 rows
+    CHECK(p.rows.size() == 2 * 7);  // two test distributions × one H (quick) × 7 rows
     check_sane(p);
-    CHECK(r.numbers.at("pm_expert_success") == 1.0);
-    CHECK(r.numbers.at("pm_expert_left") > 0.2);
-    CHECK(r.numbers.at("pm_expert_right") > 0.2);
+    REQUIRE(r.tests.size() == 2);
+    int ok = 0, left = 0, right = 0, n = 0;
+    for (const PathStats& e : r.expert[0]) ok += e.successes, left += e.left, right += e.right, n += e.episodes;
+    CHECK(n == 2 * 30);
+    CHECK(ok == n);
+    CHECK(left > 0.2 * n);
+    CHECK(right > 0.2 * n);
+    CHECK(r.expert[1][0].episodes == 30);
     for (const char* f : {"multimodal.gp", "multimodal.md", "multimodal_paths.gp", "multimodal_paths_H4.csv"})
         CHECK(std::filesystem::exists(dir + "/" + f));
-    CHECK(r.markdown.find("imitate experiment multimodal") != std::string::npos);
+    CHECK(out.markdown.find("imitate experiment multimodal") != std::string::npos);
+    CHECK(out.markdown.find("a wider band") != std::string::npos);
 }
 
 TEST_CASE("multimodal headline on the point mass: a distributional head clearly beats MSE (H = 8, fixed seed)" *
@@ -296,24 +331,73 @@ TEST_CASE("compounding (quick): BC's error grows; same bytes at 1 and 2 threads"
     CHECK(fit_slope(lt, le) < 3.0);
 }
 
-TEST_CASE("chunking (quick): every cell sane, H = 1 identical across modes; same bytes at 1 and 2 threads") {
-    const ExperimentResult r = run_both_thread_counts(run_chunking, "chunking", "chunking.csv");
-    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/chunking/chunking.csv");
+TEST_CASE("mean squared jerk: the third difference of the clipped executed actions") {
+    // a(t) = t³/100 has third difference 6/100 everywhere: jerk² = 0.0036; a quadratic has none; clipping
+    // to [−1, 1] turns a ramp past the bound into a kink.
+    Episode e;
+    e.executed.resize(6, 2);
+    e.observations.resize(6, 1);
+    for (int t = 0; t < 6; ++t) e.executed(t, 0) = float(t * t * t) / 100, e.executed(t, 1) = float(t * t) / 100;
+    CHECK(mean_squared_jerk(e, {-10, -10}, {10, 10}) == doctest::Approx(0.0036).epsilon(1e-4));
+    for (int t = 0; t < 6; ++t) e.executed(t, 0) = 0.5f * t, e.executed(t, 1) = 0;
+    // clipped: 0, 0.5, 1, 1, 1, 1 -> third differences 1 − 3 + 1.5 − 0 = −0.5, 1 − 3 + 3 − 0.5 = 0.5, 0: mean 0.5/3
+    CHECK(mean_squared_jerk(e, {-1, -1}, {1, 1}) == doctest::Approx(0.5 / 3));
+    e.executed.resize(3, 2), e.observations.resize(3, 1);
+    CHECK(std::isnan(mean_squared_jerk(e, {-1, -1}, {1, 1})));
+}
+
+TEST_CASE("chunking (quick): every cell sane, the k and m sweeps, jerk measured; same bytes at 1 and 2 threads") {
+    run_both_thread_counts(run_chunking, "chunking", "chunking_seeds.csv");
+    const std::string dir = std::string(IMITATE_BUILD_DIR) + "/test_experiments/chunking";
+    const ParsedCsv c = parse_csv(dir + "/chunking.csv");
     REQUIRE(c.rows.size() == 5);
     for (const char* m : {"open", "receding", "ensemble"})
-        for (const char* q : {"_k", "_success", "_lo", "_hi", "_return_mean", "_return_std"})
+        for (const char* q : {"_k", "_success", "_lo", "_hi", "_pooled", "_return_mean", "_jerk_mean"})
             CHECK(c.col(std::string(m) + q) >= 0);
     check_sane(c);
-    CHECK(c.rows[0][c.col("open_success")] == c.rows[0][c.col("receding_success")]);
-    CHECK(c.rows[0][c.col("open_success")] == c.rows[0][c.col("ensemble_success")]);
-    CHECK(c.rows[0][c.col("open_return_mean")] == c.rows[0][c.col("ensemble_return_mean")]);
     CHECK(c.rows[4][c.col("receding_k")] == 8);  // ⌈16/2⌉
-    const double best = r.numbers.at("best_H");
-    CHECK((best == 1 || best == 2 || best == 4 || best == 8 || best == 16));
-    CHECK(r.numbers.at("best_success") >= r.numbers.at("open_H1_success"));
-    const ParsedCsv per_seed = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/chunking/chunking_seeds.csv");
-    CHECK(per_seed.rows.size() == 5 * 2);  // (H, seed)
-    check_sane(per_seed);
+    // cells: H = 1 once, then per H > 1 open, receding k = 1..H−1 and the quick run's 3 ensemble weights
+    const ParsedCsv cells = parse_csv(dir + "/chunking_cells.csv");
+    CHECK(cells.rows.size() == 1 + (2 + 3) + (4 + 3) + (8 + 3) + (16 + 3));
+    check_sane(cells);
+    for (const auto& row : cells.rows) CHECK(row[cells.col("jerk_mean")] >= 0);
+    const ParsedCsv per_seed = parse_csv(dir + "/chunking_seeds.csv");
+    CHECK(per_seed.rows.size() == cells.rows.size() * 2);  // (cell, seed)
+    const std::string md = read_file(dir + "/chunking.md");
+    CHECK(md.find("H = 8 open loop − H = 1 = ") != std::string::npos);  // the paired comparisons are printed
+    CHECK(md.find("jerk: H = 8 ensemble − H = 8 open loop = ") != std::string::npos);
+}
+
+TEST_CASE("noise (quick): the clip shrinks the executed noise; same bytes at 1 and 2 threads") {
+    run_both_thread_counts(run_noise, "noise", "noise_seeds.csv");
+    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/noise/noise.csv");
+    REQUIRE(c.rows.size() == 3);  // σ ∈ {0, 0.25, 1} × 2 N·m
+    check_sane(c);
+    CHECK(c.rows[0][c.col("clipped_fraction")] == 0);
+    CHECK(c.rows[0][c.col("effective_std")] == 0);
+    CHECK(c.rows[0][c.col("diff_mean")] == 0);  // σ = 0 against itself
+    CHECK(c.rows[0][c.col("saturated_fraction")] > 0.05);  // the swing-up expert pumps at the bound
+    for (int i = 1; i < 3; ++i) {
+        CHECK(c.rows[i][c.col("nominal_std")] == doctest::Approx(c.rows[i][c.col("sigma")]).epsilon(0.1));
+        CHECK(c.rows[i][c.col("effective_std")] < c.rows[i][c.col("nominal_std")]);
+        CHECK(c.rows[i][c.col("effective_std")] > 0);
+    }
+    CHECK(c.rows[2][c.col("clipped_fraction")] > c.rows[1][c.col("clipped_fraction")]);
+}
+
+TEST_CASE("demos (quick): equal labels per method, DAgger with one episode is BC; same bytes at 1 and 2 threads") {
+    run_both_thread_counts(run_demos, "demos", "demos_seeds.csv");
+    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/demos/demos.csv");
+    REQUIRE(c.rows.size() == 3);  // N ∈ {1, 5, 20}
+    check_sane(c);
+    for (const auto& row : c.rows) {
+        CHECK(row[c.col("bc_labels")] == 200 * row[c.col("N")]);  // Pendulum's episodes all run 200 steps
+        CHECK(row[c.col("noise_labels")] == row[c.col("bc_labels")]);
+        CHECK(row[c.col("dagger_labels")] == row[c.col("bc_labels")]);
+        CHECK(row[c.col("bc_error_mean")] >= 0);
+    }
+    CHECK(c.rows[0][c.col("dagger_success")] == c.rows[0][c.col("bc_success")]);
+    CHECK(c.rows[0][c.col("dagger_error_mean")] == c.rows[0][c.col("bc_error_mean")]);
 }
 
 TEST_CASE("dagger (quick): DAgger at least as good as BC on the same labels") {

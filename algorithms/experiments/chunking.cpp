@@ -1,15 +1,19 @@
-// Experiment 2, action chunking (ACT, Zhao et al. 2023): predict H actions per query and execute them
-// open loop, receding horizon (the first k = ⌈H/2⌉, then re-plan) or with the temporal ensemble (query every
-// step, average all predictions for this step with weights exp(−m·i)). Longer chunks smooth the policy and
-// shorten the effective horizon over which errors compound, but open loop reacts to the state only every H
-// steps. Every H trains with the same number of gradient steps on the same swing-up demonstrations (windows
-// at every index, stride 1, padding masked), so only H and the execution mode change. Pendulum by default;
-// --env runs it on any environment with an expert (its first; Pendulum's swing-up).
+// Experiment 2, action chunking (ACT, Zhao et al. 2023): predict H actions per query and execute them open
+// loop, receding horizon (the first k, then re-plan) or with the temporal ensemble (query every step, average
+// all predictions for this step with weights exp(−m·i), i = 0 the oldest). Longer chunks are said to give
+// "temporal consistency" (smoother actions) and to shorten the horizon over which errors compound, but open
+// loop reacts to the state only every H steps. Every H trains with the same gradient steps on the same
+// demonstrations (windows at every index, stride 1, padding masked); then k sweeps 1..H, m sweeps
+// ensemble_ms, and each cell records success, return and the mean squared jerk of the executed actions.
+// Pendulum by default (swing-up expert); --env runs it on any environment with an expert.
 //
-// chunking.csv: H, then per mode (open, receding, ensemble): <mode>_k (actions executed per query; ensemble:
-// 1), <mode>_successes, <mode>_episodes, <mode>_success, <mode>_lo, <mode>_hi (Wilson 95% over the pooled
-// episodes), <mode>_success_std (over seeds), <mode>_return_mean, <mode>_return_std (over seeds' mean returns).
-// chunking_seeds.csv: H, seed, <mode>_success, <mode>_return per mode: one row per (H, seed).
+// chunking.csv: H, then per mode of the main table (open, receding k = ⌈H/2⌉, ensemble m = main_m): <mode>_k,
+//   <mode>_success, _lo, _hi (mean of the per-seed rates, t 95% over seeds, clamped to [0, 1]), <mode>_pooled,
+//   _pooled_lo, _pooled_hi (pooled episodes, Wilson 95%), <mode>_return_mean, _return_half, <mode>_jerk_mean,
+//   _jerk_half (mean and t 95% half-width over seeds).
+// chunking_cells.csv: cell, H, mode (0 open, 1 receding, 2 ensemble), k, m, m_index (in ensemble_ms; −1), success, lo, hi, pooled,
+//   pooled_lo, pooled_hi, return_mean, return_half, jerk_mean, jerk_half: every cell.
+// chunking_seeds.csv: cell, H, mode, k, m, seed, success, return, jerk: one row per (cell, seed).
 #include <algorithm>
 #include <cmath>
 #include <stdexcept>
@@ -18,270 +22,371 @@
 #include "algorithms/evaluate.hpp"
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
+#include "algorithms/experiments/scores.hpp"
 #include "algorithms/noise_injection.hpp"
 
 namespace imitate::experiments {
 
-struct ChunkingConfig {
-    std::vector<int> horizons{1, 2, 4, 8, 16};  // H values
-    int demo_episodes = 10;                    // expert episodes per seed (Pendulum: swing-up)
-    long train_steps = 3000;                   // gradient steps for every H (the same budget)
-    std::vector<int> hidden{32, 32};           // hidden widths
-    int batch = 256;                           // minibatch size
-    float lr = 3e-3f;                          // Adam learning rate
-    bool normalize = true;                     // normalise observations and actions
-    int eval_episodes = 100;                   // evaluation episodes per (seed, H, mode), held-out starts
-    double ensemble_m = 0.01;                  // temporal-ensemble weight decay
-};
-
-static ChunkingConfig chunking_config(bool quick) {
+ChunkingConfig chunking_config(bool quick) {
     ChunkingConfig c;
     if (quick) {
-        c.demo_episodes = 10;
+        c.ensemble_ms = {-1, 0.01, 1};
         c.train_steps = 300;
         c.eval_episodes = 20;
     }
     return c;
 }
 
-static const char* mode_key[3] = {"open", "receding", "ensemble"};
-static int receding_k(int H) { return (H + 1) / 2; }  // ⌈H/2⌉
+static int receding_k(int H) { return (H + 1) / 2; }  // ⌈H/2⌉, the main table's receding mode
 
-ExperimentResult run_chunking(const ExperimentOptions& opt) {
+// The cells of one H, in a fixed order: open loop (k = H), receding k = 1..H−1, then the ensemble per m.
+// At H = 1 the three modes are one controller: only open loop is run.
+static std::vector<ChunkExec> cells_of(int H, const ChunkingConfig& c) {
+    std::vector<ChunkExec> v{{H, Exec::Open, H, 0.0}};
+    if (H == 1) return v;
+    for (int k = 1; k < H; ++k) v.push_back({H, Exec::Receding, k, 0.0});
+    for (double m : c.ensemble_ms) v.push_back({H, Exec::Ensemble, 1, m});
+    return v;
+}
+
+static void check_config(const ChunkingConfig& c) {
+    if (std::find(c.horizons.begin(), c.horizons.end(), 1) == c.horizons.end() ||
+        std::find(c.horizons.begin(), c.horizons.end(), c.compare_H) == c.horizons.end() ||
+        std::find(c.ensemble_ms.begin(), c.ensemble_ms.end(), c.main_m) == c.ensemble_ms.end())
+        throw std::invalid_argument("chunking: horizons must hold 1 and compare_H, ensemble_ms must hold main_m");
+}
+
+// ------------------------------------------------------------------ measuring
+ChunkingResult measure_chunking(const ExperimentOptions& opt) {
     check_options(opt);
-    Timer timer;
-    const ChunkingConfig c = chunking_config(opt.quick);
+    ChunkingResult r;
+    r.config = chunking_config(opt.quick);
+    const ChunkingConfig& c = r.config;
+    check_config(c);
     const EnvEntry& entry = experiment_env(opt, "chunking", "pendulum");
-    const std::unique_ptr<Env> env_ptr = entry.make();
-    const Env& env = *env_ptr;
-    const bool pendulum = entry.id == "pendulum";
     const ExpertEntry& demo_expert = demonstrator(entry);
-    const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
-    const std::string who = pendulum ? "swing-up" : entry.id + " (expert: " + demo_expert.name + ")";  // in titles
+    r.env_id = entry.id, r.expert_name = demo_expert.name, r.seeds = opt.seeds;
     const int S = opt.seeds, NH = static_cast<int>(c.horizons.size());
-    ExperimentResult r;
-    r.name = "chunking";
-    log(opt, "chunking on " + entry.id + " (expert " + demo_expert.name + "): H ∈ {1,2,4,8,16} × 3 execution modes × " +
-                 std::to_string(S) + " seeds");
-
-    // 1. per seed: expert demonstrations, shared by every H (a paired comparison)
-    std::vector<Dataset> demos(S);
-    double demo_rows = 0;  // mean over seeds (Pendulum: demo_episodes × 200)
-    for (int s = 0; s < S; ++s) {
-        demos[s] = collect_demos(env, expert, c.demo_episodes, derive_seed(derive_seed(opt.seed, static_cast<uint64_t>(s)), 1));
-        demo_rows += double(demos[s].size()) / S;
+    std::vector<std::vector<ChunkExec>> by_h;
+    for (int H : c.horizons) {
+        by_h.push_back(cells_of(H, c));
+        r.cells.insert(r.cells.end(), by_h.back().begin(), by_h.back().end());
     }
+    log(opt, "chunking on " + entry.id + " (expert " + demo_expert.name + "): " + std::to_string(r.cells.size()) +
+                 " cells (H, execution) × " + std::to_string(S) + " seeds");
 
-    // 2. one job per (H, seed): train with the fixed step budget, evaluate the three execution modes on the
-    //    seed's held-out starts (the same starts for every H and mode)
-    std::vector<EvalResult> ev(static_cast<size_t>(NH * S * 3));  // index (h·S + s)·3 + mode
-    run_jobs(NH * S, [&](int j) {
-        const int h = j / S, s = j % S, H = c.horizons[h];
-        const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
-        BCConfig bc;
-        bc.chunk = H;
-        bc.stride = 1;
-        bc.steps = c.train_steps;
-        bc.hidden = c.hidden;
-        bc.batch = c.batch;
-        bc.lr = c.lr;
-        bc.normalize = c.normalize;
-        bc.seed = derive_seed(derive_seed(opt.seed, 1000 + static_cast<uint64_t>(j)), 2);
-        const Policy pi = train_bc(demos[s], bc).policy;
-        for (int m = 0; m < 3; ++m) {
-            EvalConfig e;
-            e.episodes = c.eval_episodes;
-            e.seed = derive_seed(base, 3);
-            e.exec.mode = m == 0 ? Exec::Open : m == 1 ? Exec::Receding : Exec::Ensemble;
-            e.exec.receding_k = receding_k(H);
-            e.exec.ensemble_m = c.ensemble_m;
-            ev[(h * S + s) * 3 + m] = evaluate(env, pi.as_batch_policy(), H, e);
+    // Seed s: demonstrations derive_seed(base, 1), held-out starts derive_seed(base, 3), shared by every H
+    // and cell (a paired comparison); the network's seed per H.
+    auto base_of = [&](int s) { return derive_seed(opt.seed, static_cast<uint64_t>(s)); };
+    std::vector<Job> jobs;
+    // 1. one job per (H, seed), longest H first: demonstrations, BC with the fixed step budget, every cell of H
+    for (int h = NH - 1; h >= 0; --h)
+        for (int s = 0; s < S; ++s)
+            jobs.push_back({job_key("H" + std::to_string(c.horizons[h]), s), [&, h, s] {
+                const std::unique_ptr<Env> env = entry.make();
+                const EnvSpec& spec = env->spec();
+                const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base_of(s), 1));
+                BCConfig bc;
+                bc.chunk = c.horizons[h];
+                bc.stride = 1;
+                bc.steps = c.train_steps;
+                bc.hidden = c.hidden;
+                bc.batch = c.batch;
+                bc.lr = c.lr;
+                bc.normalize = true;
+                bc.seed = derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h]));
+                const Policy policy = train_bc(demos, bc).policy;
+                const BatchPolicy pi = policy.as_batch_policy();
+                JobValues v{double(demos.size())};
+                for (const ChunkExec& x : by_h[h]) {
+                    EvalConfig e;
+                    e.episodes = c.eval_episodes;
+                    e.seed = derive_seed(base_of(s), 3);
+                    e.exec = {x.mode, x.mode == Exec::Open ? 1 : x.k, x.mode == Exec::Ensemble ? x.m : 0.01};
+                    const std::vector<Episode> eps = rollout(*env, pi, eval_rollout_config(e, x.H));
+                    append_score(v, score_of(eps, mean_squared_jerk(eps, spec.act_low, spec.act_high)));
+                }
+                return v;
+            }});
+    // 2. one job per seed: the demonstrator itself on the same held-out starts (its success and smoothness)
+    for (int s = 0; s < S; ++s)
+        jobs.push_back({job_key("expert", s), [&, s] {
+            const std::unique_ptr<Env> env = entry.make();
+            RolloutConfig rc;
+            rc.episodes = c.eval_episodes;
+            rc.seed = derive_seed(base_of(s), 3);
+            const std::vector<Episode> eps = rollout_expert(*env, shared_expert(demo_expert), rc);
+            JobValues v;
+            append_score(v, score_of(eps, mean_squared_jerk(eps, env->spec().act_low, env->spec().act_high)));
+            return v;
+        }});
+    const std::vector<JobValues> values = run_experiment_jobs(jobs, opt, "chunking");
+    if (values.empty()) return r;  // not the report writer (MPI)
+
+    // 3. the values back into the typed result: cell offsets per H, in the order of r.cells
+    r.score.assign(r.cells.size(), std::vector<SeedScore>(S));
+    r.expert.resize(S);
+    std::vector<size_t> first(NH, 0);
+    for (int h = 1; h < NH; ++h) first[h] = first[h - 1] + by_h[h - 1].size();
+    size_t j = 0;
+    for (int h = NH - 1; h >= 0; --h)
+        for (int s = 0; s < S; ++s, ++j) {
+            size_t pos = 1;
+            r.demo_rows += values[j].at(0) / S;
+            for (size_t q = 0; q < by_h[h].size(); ++q) r.score[first[h] + q][s] = score_at(values[j], pos);
         }
-    });
+    for (int s = 0; s < S; ++s, ++j) {
+        size_t pos = 0;
+        r.expert[s] = score_at(values[j], pos);
+    }
+    return r;
+}
 
-    // 3. cells (H, mode): pooled episodes → Wilson interval; per-seed rates and mean returns → mean ± std
-    Csv csv;
-    csv.header = {"H"};
+// ------------------------------------------------------------------ reporting
+static const char* mode_key[3] = {"open", "receding", "ensemble"};
+static int mode_index(Exec m) { return m == Exec::Open ? 0 : m == Exec::Receding ? 1 : 2; }
+
+// The index of the cell (H, mode, k or m) in r.cells; -1 if absent. At H = 1 every mode is the open cell.
+static int find_cell(const ChunkingResult& r, int H, int mode, double km) {
+    for (size_t i = 0; i < r.cells.size(); ++i) {
+        const ChunkExec& x = r.cells[i];
+        if (x.H != H) continue;
+        if (H == 1 || (mode == 0 && x.mode == Exec::Open) || (mode == 1 && x.mode == Exec::Receding && x.k == int(km)) ||
+            (mode == 2 && x.mode == Exec::Ensemble && x.m == km))
+            return static_cast<int>(i);
+    }
+    return -1;
+}
+// The main table's cell of (H, mode): open, receding ⌈H/2⌉ (H = 2: k = 1), ensemble main_m.
+static int main_cell(const ChunkingResult& r, int H, int mode) {
+    return find_cell(r, H, mode, mode == 1 ? receding_k(H) : r.config.main_m);
+}
+
+static std::string cell_name(const ChunkExec& x) {
+    const std::string H = "H = " + std::to_string(x.H);
+    if (x.H == 1) return H;
+    if (x.mode == Exec::Open) return H + " open loop";
+    if (x.mode == Exec::Receding) return H + " receding k = " + std::to_string(x.k);
+    return H + " ensemble m = " + num(x.m, 2);
+}
+
+ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOptions& opt) {
+    const ChunkingConfig& c = r.config;
+    const EnvEntry& entry = experiment_env(opt, "chunking", "pendulum");
+    const std::unique_ptr<Env> env = entry.make();
+    const bool pendulum = r.env_id == "pendulum";
+    const int S = r.seeds, NC = static_cast<int>(r.cells.size());
+    ExperimentResult out;
+    out.name = "chunking";
+    std::vector<SeedSummary> sum;
+    for (const auto& cell : r.score) sum.push_back(seed_summary(cell));
+    const SeedSummary expert = seed_summary(r.expert);
+    const int h1 = find_cell(r, 1, 0, 0);
+    auto succ = [&](int i) { return rates(r.score[i]); };
+    auto jerk = [&](int i) { return extras(r.score[i]); };
+    auto half = [](const Stats& s) { return s.hi - s.mean; };
+
+    // 1. CSVs: the main table, every cell, every (cell, seed)
+    Csv csv{{"H"}, {}};
     for (const char* m : mode_key)
-        for (const char* q : {"_k", "_successes", "_episodes", "_success", "_lo", "_hi", "_success_std", "_return_mean", "_return_std"})
+        for (const char* q : {"_k", "_success", "_lo", "_hi", "_pooled", "_pooled_lo", "_pooled_hi", "_return_mean",
+                              "_return_half", "_jerk_mean", "_jerk_half"})
             csv.header.push_back(std::string(m) + q);
-    Table tab{{"H", "execution", "success [Wilson 95%]", "success per seed (mean ± std)",
-               "Δ vs H = 1, paired over seeds [95% CI]", "return (mean ± std over seeds)"},
-              {}};
-    auto seed_rates = [&](int h, int m) {
-        std::vector<double> v;
-        for (int s = 0; s < S; ++s) v.push_back(ev[(h * S + s) * 3 + m].success_rate);
-        return v;
+    Csv cells{{"cell", "H", "mode", "k", "m", "m_index", "success", "lo", "hi", "pooled", "pooled_lo", "pooled_hi", "return_mean",
+               "return_half", "jerk_mean", "jerk_half"}, {}};
+    Csv seeds{{"cell", "H", "mode", "k", "m", "seed", "success", "return", "jerk"}, {}};
+    auto cell_values = [&](int i) {
+        const SeedSummary& m = sum[i];
+        return std::vector<double>{std::max(0.0, m.success.mean), std::max(0.0, m.success.lo), std::min(1.0, m.success.hi),
+                                   m.pooled, m.pooled_lo, m.pooled_hi, m.ret.mean, half(m.ret), m.extra.mean, half(m.extra)};
     };
-    const int h1 = static_cast<int>(std::find(c.horizons.begin(), c.horizons.end(), 1) - c.horizons.begin());
-    auto paired_vs_h1 = [&](int h, int m) {  // per seed: success(H, mode) − success(H = 1), in points
-        std::vector<double> d;
-        if (h1 == NH) return Stats{};
-        const std::vector<double> a = seed_rates(h, m), b = seed_rates(h1, 0);
-        for (int s = 0; s < S; ++s) d.push_back(100 * (a[s] - b[s]));
-        return stats_of(d);
-    };
-    int best_h = 0, best_m = 0;
-    double best_rate = -1, best_ret = -1e300;
-    std::vector<int> best_h_mode(3, 0);
-    std::vector<double> best_rate_mode(3, -1), best_ret_mode(3, -1e300);
-    for (int h = 0; h < NH; ++h) {
-        const int H = c.horizons[h];
+    for (int H : c.horizons) {
         std::vector<double> row{double(H)};
         for (int m = 0; m < 3; ++m) {
-            int k = 0, n = 0;
-            std::vector<double> rates, rets;
-            for (int s = 0; s < S; ++s) {
-                const EvalResult& e = ev[(h * S + s) * 3 + m];
-                k += e.successes;
-                n += e.episodes;
-                rates.push_back(e.success_rate);
-                rets.push_back(e.mean_return);
-            }
-            const auto [lo, hi] = wilson_interval(k, n);
-            const double rate = double(k) / n;
-            const Stats sr = stats_of(rates), rt = stats_of(rets);
-            const int kexec = m == 0 ? H : m == 1 ? receding_k(H) : 1;
-            row.insert(row.end(), {double(kexec), double(k), double(n), rate, lo, hi, sr.std, rt.mean, rt.std});
-            const std::string key = std::string(mode_key[m]) + "_H" + std::to_string(H);
-            r.numbers[key + "_success"] = rate;
-            r.numbers[key + "_lo"] = lo;
-            r.numbers[key + "_hi"] = hi;
-            r.numbers[key + "_return"] = rt.mean;
-            r.numbers[key + "_return_std"] = rt.std;
-            const std::string mode_name = m == 0 ? "open loop (all " + std::to_string(H) + ")"
-                                          : m == 1 ? "receding (k = " + std::to_string(receding_k(H)) + ")"
-                                                   : "temporal ensemble";
-            const Stats d = paired_vs_h1(h, m);
-            tab.rows.push_back({std::to_string(H), mode_name, pct_ci(rate, lo, hi), pm(100 * sr.mean, 100 * sr.std, 1) + "%",
-                                H == 1 ? "—" : num(d.mean, 1) + " [" + num(d.lo, 1) + ", " + num(d.hi, 1) + "]",
-                                pm(rt.mean, rt.std, 1)});
-            // sweet spot: highest pooled success, ties broken by mean return
-            auto better = [&](double r1, double ret1, double r0, double ret0) { return r1 > r0 || (r1 == r0 && ret1 > ret0); };
-            if (better(rate, rt.mean, best_rate, best_ret)) best_rate = rate, best_ret = rt.mean, best_h = H, best_m = m;
-            if (better(rate, rt.mean, best_rate_mode[m], best_ret_mode[m]))
-                best_rate_mode[m] = rate, best_ret_mode[m] = rt.mean, best_h_mode[m] = H;
+            const int i = main_cell(r, H, m);
+            row.push_back(H == 1 ? 1 : r.cells[i].k);
+            const std::vector<double> v = cell_values(i);
+            row.insert(row.end(), v.begin(), v.end());
         }
         csv.rows.push_back(row);
     }
-    r.numbers["best_H"] = best_h;
-    r.numbers["best_mode"] = best_m;
-    r.numbers["best_success"] = best_rate;
-    for (int m = 0; m < 3; ++m) r.numbers[std::string(mode_key[m]) + "_best_H"] = best_h_mode[m];
-    r.table = tab.text();
-    write_output(r, opt, "chunking.csv", csv.str());
-    Csv seeds_csv{{"H", "seed", "open_success", "receding_success", "ensemble_success", "open_return", "receding_return",
-                   "ensemble_return"},
-                  {}};
-    for (int h = 0; h < NH; ++h)
-        for (int s = 0; s < S; ++s) {
-            std::vector<double> row{double(c.horizons[h]), double(s)};
-            for (int m = 0; m < 3; ++m) row.push_back(ev[(h * S + s) * 3 + m].success_rate);
-            for (int m = 0; m < 3; ++m) row.push_back(ev[(h * S + s) * 3 + m].mean_return);
-            seeds_csv.rows.push_back(row);
-        }
-    write_output(r, opt, "chunking_seeds.csv", seeds_csv.str());
-
-    // 4. plot: success vs H (log2 axis), one line per mode with Wilson error bars, single seeds as hollow
-    //    circles; modes nudged sideways
-    auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
-    std::string gp = gnuplot_preamble("chunking.png", 1100, 600);
-    gp += "set title 'Action chunking on " + who + ": success vs chunk length H (" + std::to_string(S) + " seeds × " +
-          std::to_string(c.eval_episodes) + " episodes per point)'\n"
-          "set xlabel 'chunk length H (actions per prediction; log scale)'\n"
-          "set ylabel 'success rate (bars: Wilson 95%, pooled; circles: single seeds)'\n"
-          "set logscale x 2\nset xrange [0.8:" + std::to_string(int(c.horizons.back() * 1.25)) + "]\nset yrange [-0.02:1.02]\n"
-          "set key outside right top\n";
-    const char* color[3] = {"#d62728", "#2ca02c", "#1f77b4"};
-    const char* title[3] = {"open loop", "receding k = ⌈H/2⌉", "temporal ensemble (m = 0.01)"};
-    const double nudge[3] = {0.94, 1.0, 1.06};
-    gp += "plot ";
-    for (int m = 0; m < 3; ++m) {
-        const std::string k = mode_key[m];
-        const std::string x = "($1*" + num(nudge[m], 2) + ")";
-        gp += std::string(m ? ", \\\n     " : "") + "'chunking.csv' skip 1 using " + x + ":" + col(k + "_success") + ":" +
-              col(k + "_lo") + ":" + col(k + "_hi") + " with yerrorlines lw 2 pt 7 lc rgb '" + color[m] + "' title '" +
-              title[m] + "'";
+    for (int i = 0; i < NC; ++i) {
+        const ChunkExec& x = r.cells[i];
+        const auto mi = std::find(c.ensemble_ms.begin(), c.ensemble_ms.end(), x.m) - c.ensemble_ms.begin();
+        std::vector<double> row{double(i), double(x.H), double(mode_index(x.mode)), double(x.k), x.m,
+                                x.mode == Exec::Ensemble ? double(mi) : -1.0};
+        const std::vector<double> v = cell_values(i);
+        row.insert(row.end(), v.begin(), v.end());
+        cells.rows.push_back(row);
+        for (int s = 0; s < S; ++s)
+            seeds.rows.push_back({double(i), double(x.H), double(mode_index(x.mode)), double(x.k), x.m, double(s),
+                                  r.score[i][s].rate(), r.score[i][s].ret, r.score[i][s].extra});
     }
-    for (int m = 0; m < 3; ++m)
-        gp += ", \\\n     'chunking_seeds.csv' skip 1 using ($1*" + num(nudge[m], 2) + "):" +
-              std::to_string(seeds_csv.col(std::string(mode_key[m]) + "_success")) + " with points pt 6 ps 1.0 lc rgb '" +
-              color[m] + "' " + (m == 0 ? "title 'single seeds'" : "notitle");
-    gp += "\n";
-    write_output(r, opt, "chunking.gp", gp);
-    render_plots(r, opt, "chunking.gp", {"chunking.png"});
+    write_output(out, opt, "chunking.csv", csv.str());
+    write_output(out, opt, "chunking_cells.csv", cells.str());
+    write_output(out, opt, "chunking_seeds.csv", seeds.str());
 
-    // 5. the report section
-    const std::string best_key = std::string(mode_key[best_m]) + "_H" + std::to_string(best_h);
-    const int best_hi = static_cast<int>(std::find(c.horizons.begin(), c.horizons.end(), best_h) - c.horizons.begin());
-    const Stats gain = paired_vs_h1(best_hi, best_m);
-    r.numbers["best_gain_vs_H1"] = gain.mean;
-    r.numbers["best_gain_vs_H1_lo"] = gain.lo;
-    r.numbers["best_gain_vs_H1_hi"] = gain.hi;
-    const char* best_name[3] = {"open loop", "receding", "temporal ensemble"};
-    // The robust part of the picture: cells that fail for every seed.
-    std::string dead;
-    for (int h = 0; h < NH; ++h)
-        for (int m = 0; m < 3; ++m) {
-            const std::vector<double> v = seed_rates(h, m);
-            if (*std::max_element(v.begin(), v.end()) < 0.05)
-                dead += std::string(dead.empty() ? "" : ", ") + "H = " + std::to_string(c.horizons[h]) + " " + best_name[m];
+    // 2. the main table: per H the three modes, seed-level success with the pooled figure beside it
+    Table tab{{"H", "execution", "success, mean over seeds [t 95%]", "pooled episodes [Wilson 95%]",
+               "Δ success vs H = 1, paired (points) [95%]", "return [t 95%]", "mean squared jerk [t 95%]"}, {}};
+    for (int H : c.horizons)
+        for (int m = 0; m < (H == 1 ? 1 : 3); ++m) {
+            const int i = main_cell(r, H, m);
+            const SeedSummary& q = sum[i];
+            const std::string how = H == 1 ? "one action per query (all modes)"
+                                    : m == 0 ? "open loop (all " + std::to_string(H) + ")"
+                                    : m == 1 ? "receding (k = " + std::to_string(r.cells[i].k) + ")"
+                                             : "temporal ensemble (m = " + num(c.main_m, 2) + ")";
+            tab.rows.push_back({std::to_string(H), how, rate_ci(q.success), pct_ci(q.pooled, q.pooled_lo, q.pooled_hi),
+                                H == 1 ? "—" : diff_text(paired(succ(i), succ(h1)), 100), ci_text(q.ret, 1, 1),
+                                ci_text(q.extra, 1, 4)});
         }
-    int long_m = 0;  // the best mode at the longest H
-    for (int m = 1; m < 3; ++m)
-        if (stats_of(seed_rates(NH - 1, m)).mean > stats_of(seed_rates(NH - 1, long_m)).mean) long_m = m;
-    const double long_rate = stats_of(seed_rates(NH - 1, long_m)).mean;
-    std::string md = "## 2. Action chunking: the sweet spot of H (`" + entry.id + "`)\n\n";
+    tab.rows.push_back({"—", "the demonstrator (" + r.expert_name + "), same starts", rate_ci(expert.success),
+                        pct_ci(expert.pooled, expert.pooled_lo, expert.pooled_hi), "—", ci_text(expert.ret, 1, 1),
+                        ci_text(expert.extra, 1, 4)});
+    out.table = tab.text();
+
+    // 3. the sweeps: success (mean over seeds) for every k at every H; success and jerk for every m
+    const int Hmax = *std::max_element(c.horizons.begin(), c.horizons.end());
+    Table ks{{"H"}, {}};
+    for (int k = 1; k <= Hmax; ++k) ks.header.push_back("k = " + std::to_string(k));
+    for (int H : c.horizons) {
+        std::vector<std::string> row{std::to_string(H)};
+        for (int k = 1; k <= Hmax; ++k) {
+            const int i = k > H ? -1 : k == H ? find_cell(r, H, 0, 0) : find_cell(r, H, 1, k);
+            row.push_back(i < 0 ? "" : num(100 * sum[i].success.mean, 0) + "%");
+        }
+        ks.rows.push_back(row);
+    }
+    Table ms{{"H"}, {}};
+    for (double m : c.ensemble_ms) ms.header.push_back("m = " + num(m, 2) + ": success, jerk");
+    for (int H : c.horizons) {
+        if (H == 1) continue;
+        std::vector<std::string> row{std::to_string(H)};
+        for (double m : c.ensemble_ms) {
+            const int i = find_cell(r, H, 2, m);
+            row.push_back(num(100 * sum[i].success.mean, 0) + "%, " + num(sum[i].extra.mean, 4));
+        }
+        ms.rows.push_back(row);
+    }
+
+    // 4. the comparisons, each a paired per-seed difference (success in points, jerk in (action units)²)
+    const int H = c.compare_H, open = main_cell(r, H, 0), rec = main_cell(r, H, 1), ens = main_cell(r, H, 2);
+    int best = 0;  // highest mean success over seeds, ties by mean return
+    for (int i = 1; i < NC; ++i)
+        if (sum[i].success.mean > sum[best].success.mean ||
+            (sum[i].success.mean == sum[best].success.mean && sum[i].ret.mean > sum[best].ret.mean))
+            best = i;
+    const std::string sH = "H = " + std::to_string(H);
+    std::vector<std::string> claims{
+        verdict(paired(succ(open), succ(h1)), sH + " open loop", "H = 1", "points", 100),
+        verdict(paired(succ(rec), succ(open)), sH + " receding k = " + std::to_string(r.cells[rec].k), sH + " open loop", "points", 100),
+        verdict(paired(succ(ens), succ(open)), sH + " ensemble", sH + " open loop", "points", 100),
+        verdict(paired(succ(best), succ(h1)), "the best cell (" + cell_name(r.cells[best]) + ")", "H = 1", "points", 100),
+        difference_text("jerk", paired(jerk(open), jerk(h1)), sH + " open loop", "H = 1", "", 4),
+        difference_text("jerk", paired(jerk(ens), jerk(h1)), sH + " ensemble", "H = 1", "", 4),
+        difference_text("jerk", paired(jerk(ens), jerk(open)), sH + " ensemble", sH + " open loop", "", 4),
+        difference_text("jerk", paired(jerk(h1), extras(r.expert)), "H = 1", "the demonstrator", "", 4),
+    };
+    // the k sweep at compare_H: which k is best, against open loop
+    int best_k = open;
+    for (int k = 1; k < H; ++k) {
+        const int i = find_cell(r, H, 1, k);
+        if (sum[i].success.mean > sum[best_k].success.mean) best_k = i;
+    }
+    if (best_k != open)
+        claims.push_back(verdict(paired(succ(best_k), succ(open)), sH + " receding k = " + std::to_string(r.cells[best_k].k),
+                                 sH + " open loop", "points", 100));
+
+    // 5. plots: (a) success vs H per mode, (b) jerk vs H per mode, (c) success vs k per H, (d) success vs m per H
+    const std::string scol = std::to_string(cells.col("success")), lcol = std::to_string(cells.col("lo")),
+                      hcol = std::to_string(cells.col("hi")), jcol = std::to_string(cells.col("jerk_mean"));
+    std::string gp = gnuplot_preamble("chunking.png", 1400, 900);
+    gp += "set multiplot layout 2,2 title 'Action chunking on " + r.env_id + " (" + r.expert_name + "): " + std::to_string(S) +
+          " seeds × " + std::to_string(c.eval_episodes) + " episodes per cell; bars: t 95% over seeds'\n"
+          "set key top right\nset logscale x 2\nset xrange [0.8:" + std::to_string(int(Hmax * 1.25)) + "]\n";
+    const char* color[3] = {"#d62728", "#2ca02c", "#1f77b4"};
+    auto col = [&](const std::string& name) { return std::to_string(csv.col(name)); };
+    const std::string titles[3] = {"open loop", "receding k = ⌈H/2⌉", "ensemble m = " + num(c.main_m, 2)};
+    for (int panel = 0; panel < 2; ++panel) {
+        gp += panel == 0 ? "set title 'success vs chunk length H'\nset ylabel 'success rate'\nset yrange [-0.02:1.02]\n"
+                         : "set title 'smoothness: mean squared jerk of the executed actions'\nset ylabel 'jerk²'\n"
+                           "set autoscale y\nset logscale y\n";
+        gp += "set xlabel 'chunk length H'\nplot ";
+        for (int m = 0; m < 3; ++m) {
+            const std::string k = mode_key[m], x = "($1*" + num(0.94 + 0.06 * m, 2) + ")";
+            const std::string y = panel == 0 ? col(k + "_success") + ":" + col(k + "_lo") + ":" + col(k + "_hi")
+                                             : col(k + "_jerk_mean");
+            gp += std::string(m ? ", " : "") + "'chunking.csv' skip 1 using " + x + ":" + y + " with " +
+                  (panel == 0 ? "yerrorlines" : "linespoints") + " lw 2 pt 7 lc rgb '" + color[m] + "' title '" + titles[m] + "'";
+        }
+        gp += "\n";
+    }
+    gp += "unset logscale y\nset yrange [-0.02:1.02]\nset ylabel 'success rate'\n"
+          "set title 'receding: success vs actions executed per query k'\nset xlabel 'k (k = H: open loop)'\nplot ";
+    for (size_t h = 0; h < c.horizons.size(); ++h)
+        gp += std::string(h ? ", " : "") + "'chunking_cells.csv' skip 1 using (($2 == " + std::to_string(c.horizons[h]) +
+              " && $3 < 2) ? $4 : NaN):" + scol + ":" + lcol + ":" + hcol + " with yerrorlines lw 2 title 'H = " +
+              std::to_string(c.horizons[h]) + "'";
+    // (d): x is the position of m in ensemble_ms (column m_index), labelled with the m values
+    std::string tics;
+    for (size_t i = 0; i < c.ensemble_ms.size(); ++i)
+        tics += std::string(i ? ", " : "") + "'" + num(c.ensemble_ms[i], 2) + "' " + std::to_string(i);
+    gp += "\nunset logscale x\nset xrange [-0.3:" + num(c.ensemble_ms.size() - 0.7, 1) + "]\nset xtics (" + tics +
+          ")\nset title 'temporal ensemble: success vs m (weights exp(−m·i), i = 0 the oldest)'\n"
+          "set xlabel 'm (< 0: the newest plan weighs most)'\nplot ";
+    const std::string mi = std::to_string(cells.col("m_index"));
+    std::string sep;
+    for (int Hh : c.horizons)
+        if (Hh > 1) {
+            gp += sep + "'chunking_cells.csv' skip 1 using (($2 == " + std::to_string(Hh) + " && $3 == 2) ? $" + mi +
+                  " : NaN):" + scol + ":" + lcol + ":" + hcol + " with yerrorlines lw 2 title 'H = " + std::to_string(Hh) + "'";
+            sep = ", ";
+        }
+    gp += "\nunset multiplot\n";
+    write_output(out, opt, "chunking.gp", gp);
+    render_plots(out, opt, "chunking.gp", {"chunking.png"});
+
+    // 6. the report section
+    std::string md = "## 2. Action chunking: H, the execution horizon k, the ensemble weight m, and smoothness (`" +
+                     r.env_id + "`)\n\n";
     md += "A policy that predicts H actions per query was trained for each H ∈ {";
-    for (int h = 0; h < NH; ++h) md += (h ? ", " : "") + std::to_string(c.horizons[h]);
+    for (size_t h = 0; h < c.horizons.size(); ++h) md += (h ? ", " : "") + std::to_string(c.horizons[h]);
     md += "} with the same " + std::to_string(c.train_steps) + " gradient steps on the same " +
-          (pendulum ? "swing-up demonstrations" : "demonstrations of `" + entry.id + "`'s expert `" + demo_expert.name + "`") + ", "
-          "then executed open loop, receding horizon (k = ⌈H/2⌉) or with the temporal ensemble. The sweet spot "
-          "(computed: highest pooled success, ties by return) is **H = " + std::to_string(best_h) + ", " +
-          best_name[best_m] + "**, at " + pct_ci(best_rate, r.numbers[best_key + "_lo"], r.numbers[best_key + "_hi"]) +
-          " success against " + pct_ci(r.numbers["open_H1_success"], r.numbers["open_H1_lo"], r.numbers["open_H1_hi"]) +
-          " for single-step BC (H = 1)";
-    if (best_h == 1)
-        md += ".";
-    else
-        md += "; paired by seed the difference is " + num(gain.mean, 1) + " points [95% CI " + num(gain.lo, 1) + ", " +
-              num(gain.hi, 1) + "], " +
-              (gain.lo > 0 ? "so the gain is real at this seed count."
-                           : "which includes 0: with " + std::to_string(S) + " seeds the gain is not established.");
-    md += " Per mode the best H is " + std::to_string(best_h_mode[0]) + " (open loop), " + std::to_string(best_h_mode[1]) +
-          " (receding) and " + std::to_string(best_h_mode[2]) + " (ensemble)." +
-          (dead.empty() ? std::string() : " Failing for every seed (< 5% success each): " + dead + ".") +
-          " At the longest chunk, H = " + std::to_string(c.horizons.back()) + ", the best mode is " + best_name[long_m] +
-          " (" + num(100 * long_rate, 1) + "%). The case for chunks is that they average the demonstrator's "
-          "consecutive actions into one smooth plan and consult the policy less often, so fewer of its errors "
-          "compound. The cost is that a plan executed blind for H steps cannot react to the state" +
-          (pendulum ? ", and the swing-up's torque switches sign with every swing: long open-loop chunks miss the "
-                      "switch, and so does the ensemble, "
-                    : ": long open-loop chunks miss what happens meanwhile, and so does the ensemble, ") +
-          "which with m = 0.01 weights the last H plans for this step almost equally, so its action rests on "
-          "observations (H − 1)/2 steps old on average; re-planning every ⌈H/2⌉ steps halves that blindness. At "
-          "H = 1 the three modes are the same controller and give identical numbers, a built-in check." +
-          (pendulum ? " A single seed's success tends to be all-or-nothing (a cloned swing-up pumps correctly from "
-                      "every start or from almost none), so the spread over seeds is large"
-                    : " The spread over seeds can be large") +
-          ": the Wilson interval pools episodes and understates it, the paired per-seed column and the circles in "
-          "the plot do not. Success is `" + entry.id + "`'s rule: " + env.spec().success + ".\n\n";
-    md += tab.markdown() + "\n";
-    const int A = env.spec().act_dim;
-    const std::string budgets = "Per seed: " + std::to_string(c.demo_episodes) + " " + (pendulum ? "swing-up expert" : who) +
-                                " episodes (" + num(demo_rows, 0) + " steps), windows at every index (stride 1, "
-                                "padding past the episode's end masked), " +
-                                mlp_text(env.spec().obs_dim, c.hidden, A == 1 ? "H" : std::to_string(A) + "·H") +
-                                " with normalisation, batch " + std::to_string(c.batch) +
-                                ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) + ") for every H; " +
-                                std::to_string(c.eval_episodes) + " held-out evaluation episodes per (seed, H, mode), "
-                                "pooled over seeds (" + std::to_string(S * c.eval_episodes) + " per cell).";
-    md += "\n" + section_footer(r, opt, budgets, "chunking.gp", {"chunking.png"});
-    r.markdown = md;
-    write_output(r, opt, "chunking.md", md);
-    r.wall_seconds = timer.wall();
-    r.cpu_seconds = timer.cpu();
-    return r;
+          (pendulum ? "swing-up demonstrations" : "demonstrations of `" + r.env_id + "`'s expert `" + r.expert_name + "`") +
+          " per seed, then executed open loop, receding horizon with every k from 1 to H − 1, and with the temporal "
+          "ensemble for every m in {";
+    for (size_t i = 0; i < c.ensemble_ms.size(); ++i) md += (i ? ", " : "") + num(c.ensemble_ms[i], 2);
+    md += "}. The unit of replication is the training seed (" + std::to_string(S) +
+          (S < 10 ? " seeds: fewer than 10, so the intervals are wide" : " seeds") +
+          "): success is the mean of the per-seed rates with a Student-t 95% interval; the pooled-episode Wilson "
+          "interval is printed beside it only for reference (it treats " + std::to_string(S * c.eval_episodes) +
+          " episodes as independent and understates the spread between seeds). Smoothness is the mean squared jerk "
+          "of the executed (clipped) actions: the third difference a(t+3) − 3a(t+2) + 3a(t+1) − a(t), squared, "
+          "averaged over steps and episodes. At H = 1 the three modes are one controller.\n\n"
+          "**Comparisons** (paired per-seed differences, success in points, jerk in (action unit)²):\n\n";
+    for (const std::string& claim : claims) md += "- " + claim + ".\n";
+    md += "\nThe seed's claim of temporal consistency says chunked execution is smoother; the jerk rows above test it "
+          "directly. Open loop executes a plan blind for H steps, so the action jumps where one chunk ends and the "
+          "next begins; the ensemble averages overlapping plans, which smooths the executed sequence but rests each "
+          "action on observations up to H − 1 steps old" +
+          std::string(pendulum ? " (the swing-up's torque switches sign with every swing: stale plans miss the switch)." : ".") +
+          "\n\n";
+    md += tab.markdown() + "\n**Receding horizon**: success (mean over seeds) for every k ≤ H (k = H is open loop):\n\n" +
+          ks.markdown() + "\n**Temporal ensemble**: success (mean over seeds) and mean squared jerk for every m:\n\n" +
+          ms.markdown() + "\n";
+    const int A = env->spec().act_dim;
+    const std::string budgets =
+        "Per seed: " + std::to_string(c.demo_episodes) + " " + (pendulum ? "swing-up expert" : r.expert_name) + " episodes (" +
+        num(r.demo_rows, 0) + " steps), windows at every index (stride 1, padding masked), " +
+        mlp_text(env->spec().obs_dim, c.hidden, A == 1 ? "H" : std::to_string(A) + "·H") + " with normalisation, batch " +
+        std::to_string(c.batch) + ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) +
+        ") for every H; " + std::to_string(c.eval_episodes) + " held-out evaluation episodes per (seed, cell), the same "
+        "starts for every cell and for the demonstrator. Success is `" + r.env_id + "`'s rule: " + env->spec().success + ".";
+    finish_section(out, opt, md, budgets, "chunking.gp", {"chunking.png"});
+    return out;
 }
+
+ExperimentResult run_chunking(const ExperimentOptions& opt) { return measured_run(opt, measure_chunking, report_chunking); }
 
 }  // namespace imitate::experiments

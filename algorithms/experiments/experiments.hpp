@@ -18,6 +18,7 @@
 #include "algorithms/policy.hpp"
 #include "engine/rng.hpp"
 #include "envs/registry.hpp"
+#include "envs/rollout.hpp"
 
 namespace imitate::experiments {
 
@@ -80,12 +81,51 @@ CompoundingResult measure_compounding(const ExperimentOptions& opt);
 // Statistics over seeds, paired DAgger − BC comparisons, CSV, gnuplot, markdown (writes the files).
 ExperimentResult report_compounding(const CompoundingResult& m, const ExperimentOptions& opt);
 
-// 2. Action chunking: H × execution mode (open, receding k = ⌈H/2⌉, temporal ensemble m = 0.01), same
-//    gradient-step budget for every H. env: pendulum (default, swing-up expert) or any env with an expert. Writes chunking.{csv,gp,png,md} and chunking_seeds.csv (one row per
-//    (H, seed)). numbers: <mode>_H<H>_success, _lo, _hi (pooled, Wilson), _return, _return_std (over seeds) for
-//    mode in open, receding, ensemble; best_H, best_mode (0 open, 1 receding, 2 ensemble), best_success,
-//    best_gain_vs_H1 with _lo and _hi (paired over seeds, points), <mode>_best_H.
-ExperimentResult run_chunking(const ExperimentOptions& opt);
+// One training seed's evaluation of one configuration (scores.hpp summarises them over seeds).
+struct SeedScore {
+    double successes = 0, episodes = 0;  // its evaluation episodes (the env's success rule)
+    double ret = 0;                      // mean return over them
+    double extra = 0;                    // the experiment's own measure (jerk, compounding error, ...)
+    double rate() const { return episodes > 0 ? successes / episodes : 0.0; }
+};
+
+// 2. Action chunking: H × execution (open loop; receding with every k in 1..H−1; temporal ensemble with every
+//    m of ensemble_ms), the same gradient-step budget for every H, and the smoothness of the executed actions
+//    (mean squared jerk, scores.hpp). env: pendulum (default, swing-up expert) or any env with an expert.
+//    measure_chunking runs one job per (H, seed) and one per seed for the expert on the same held-out starts;
+//    report_chunking writes chunking.{csv,gp,png,md}, chunking_cells.csv (every cell over seeds) and
+//    chunking_seeds.csv (one row per (cell, seed)); every comparison it states is a paired per-seed difference.
+struct ChunkingConfig {
+    std::vector<int> horizons{1, 2, 4, 8, 16};  // H values
+    std::vector<double> ensemble_ms{-1, -0.1, 0, 0.01, 0.1, 1};  // ensemble weights exp(−m·i), i = 0 the oldest
+    double main_m = 0.01;                      // the ensemble of the main table (ACT's)
+    int compare_H = 8;                         // the H of the headline comparisons (must be in horizons)
+    int demo_episodes = 10;                    // expert episodes per seed (Pendulum: swing-up)
+    long train_steps = 3000;                   // gradient steps for every H (the same budget)
+    std::vector<int> hidden{32, 32};           // hidden widths
+    int batch = 256;                           // minibatch size
+    float lr = 3e-3f;                          // Adam learning rate
+    int eval_episodes = 100;                   // evaluation episodes per (seed, cell), held-out starts
+};
+ChunkingConfig chunking_config(bool quick);
+struct ChunkExec {
+    int H = 1;                 // chunk length the policy was trained with
+    Exec mode = Exec::Open;    // open loop (k = H), receding (k < H) or ensemble (m)
+    int k = 1;                 // actions executed per query (ensemble: 1)
+    double m = 0;              // ensemble weight (ensemble only)
+};
+struct ChunkingResult {
+    ChunkingConfig config;
+    std::string env_id, expert_name;            // the environment and its demonstrator
+    int seeds = 0;
+    std::vector<ChunkExec> cells;               // every configuration evaluated, grouped by H
+    std::vector<std::vector<SeedScore>> score;  // [cell][seed]; extra = mean squared jerk of executed actions
+    std::vector<SeedScore> expert;              // [seed] the demonstrator on the same starts (extra = jerk)
+    double demo_rows = 0;                       // mean demonstration rows per seed
+};
+ChunkingResult measure_chunking(const ExperimentOptions& opt);
+ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOptions& opt);
+ExperimentResult run_chunking(const ExperimentOptions& opt);  // report_chunking(measure_chunking(opt), opt)
 
 // 3. The seed's DAgger (β = 0, 5 on-policy rounds) vs BC on the same number of clean expert labels vs BC with
 //    noise injection (DART), per round. env: pendulum (default, swing-up expert) or any env with an expert. BC
@@ -121,15 +161,134 @@ ExperimentResult report_dagger(const DaggerExpResult& m, const ExperimentOptions
 //    regresses to their mean, the heads in heads() of multimodal.cpp sample; (b) on an environment, point_mass
 //    (default; envs/point_mass.hpp: the expert passes an obstacle on the left or the right at random) or any env
 //    with an expert (e.g. push), BC per head and per chunk length H (1 and 8; --quick: 4), rollouts from
-//    held-out starts. Writes multimodal.{csv,gp,png,md}, multimodal_point_mass.csv,
-//    multimodal_point_mass_seeds.csv (the env part, whatever the env) and, on point_mass only, multimodal_paths.gp
-//    and per H multimodal_paths_H<H>.{csv,png}. numbers, for each table row <row> (mse, gmm, tokens, cvae,
-//    cvae_z0, diffusion, diffusion_ddim): toy <row>_valid_fraction and _std, <row>_mode_balance and _std (NaN if
-//    nothing is valid), <row>_mean_action and _std, <row>_std_action (all over seeds); env pm_H<H>_<row>_success,
-//    _lo, _hi (pooled, Wilson 95%), _success_std (over seeds), _collision (the env terminated the episode without
-//    success: on the point mass, the obstacle), and on point_mass _left, _right (fractions of all episodes, by
-//    passing_side); the same for the demonstrations as pm_expert_*.
+//    held-out starts: on the point mass from two test distributions, the demonstrations' own start band and a
+//    wider one (pm_wide_halfwidth); elsewhere the env's reset. The demonstrator is scored on the same held-out
+//    starts. measure_multimodal runs one job per (head, seed) on the toy, per (H, head, seed) on the env and per
+//    seed for the demonstrator; report_multimodal writes multimodal.{csv,gp,png,md}, multimodal_point_mass.csv,
+//    multimodal_point_mass_seeds.csv (the env part, whatever the env) and, on point_mass only,
+//    multimodal_paths.gp and per H multimodal_paths_H<H>.{csv,png}.
+struct MultimodalConfig {
+    // (a) the toy; gradient steps are per head (heads() in multimodal.cpp): they converge at different speeds
+    int obs_dim = 3;                  // S of the toy observations
+    int rows = 2000;                  // training rows per seed
+    int episode_len = 100;            // rows per episode (episode_ends every episode_len rows)
+    int test_rows = 1000;             // fresh observations each head is scored on, per seed
+    double eps = 0.1;                 // a sampled action is valid within eps of +1 or −1
+    int bins = 31;                    // histogram bins of width 0.1 over [lo, hi), centred on 0 and ±1
+    double lo = -1.55, hi = 1.55;     // histogram range
+    // (b) the point mass (or --env); the same budget for every head
+    int pm_demos = 50;                // expert demonstrations per seed (point mass: about 35 steps each)
+    long pm_steps = 2000;             // gradient steps per head
+    std::vector<int> pm_chunks{1, 8};  // H values: actions per query, executed open loop (a policy per H)
+    int env_seeds = 0;                // > 0: the env part runs min(--seeds, env_seeds) seeds (a time budget); 0: all
+    int pm_eval = 100;                // evaluation episodes per (seed, row, test distribution)
+    double pm_wide_halfwidth = 0.3;   // point mass: the wider test band, x0 ~ U(−w, w) (the demos': ±0.05)
+    int pm_paths = 10;                // paths per (seed, row) drawn in the plot
+    // both
+    std::vector<int> hidden{64, 64};  // hidden widths
+    int batch = 256;                  // minibatch size
+    float lr = 1e-3f;                 // Adam learning rate
+    bool quick = false;               // use each head's quick toy budget
+};
+MultimodalConfig multimodal_config(bool quick);
+
+// One (row, seed, test distribution) of rollouts: counts, and the first few paths for the plot (point mass).
+struct PathStats {
+    int episodes = 0, successes = 0, collisions = 0, left = 0, right = 0;  // collisions: ended without success
+    std::vector<MatD> shown;   // (T_i+1,2): the start, then the position after every step
+    std::vector<int> outcome;  // per shown path: 1 goal, 2 collision, 0 time limit
+};
+
+// The toy's scores of one sampler (evaluate_modes below).
+struct ModeStats {
+    long n = 0;                 // sampled actions (first action dimension, one per observation)
+    double valid_fraction = 0;  // fraction within eps of +1 or −1
+    double mode_balance = 0;    // among valid ones, the fraction near +1 (NaN if none is valid); ½ is balanced
+    double mean_action = 0, std_action = 0;  // of the sampled actions (population std)
+    std::vector<double> actions;             // the sampled actions, for histograms
+};
+struct MultimodalResult {
+    MultimodalConfig config;
+    std::string env_id, expert_name;
+    int seeds = 0, env_seeds = 0;                   // the toy's seeds; the env part's (its first env_seeds)
+    std::vector<std::string> row_keys, row_labels;  // the table rows (a head and its readout), in order
+    std::vector<long> row_toy_steps;                // gradient steps on the toy per row
+    std::vector<std::string> tests;                 // the env part's test distributions, in words
+    std::vector<std::vector<ModeStats>> toy;        // [row][seed]
+    std::vector<std::vector<double>> toy_actions;   // [seed] the toy's demonstrated actions
+    std::vector<PathStats> demos;                   // [env seed] the demonstrations themselves (their own starts)
+    std::vector<std::vector<PathStats>> expert;     // [test][env seed] the demonstrator on the held-out starts
+    std::vector<std::vector<std::vector<PathStats>>> paths;  // [test][chunk·rows + row][env seed]
+};
+MultimodalResult measure_multimodal(const ExperimentOptions& opt);
+ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOptions& opt);
 ExperimentResult run_multimodal(const ExperimentOptions& opt);
+
+// 5. Learning curves: success and compounding error against the number of expert demonstrations (episodes)
+//    for BC, BC with noise injection (DART, σ = noise_sigma × the action half-range) and DAgger at the same
+//    number of expert labels (the N episodes' worth split into min(N, 5) equal parts: D0, then on-policy
+//    rounds of the seed's DAgger, β = 0 from round 1).
+//    env: pendulum (default, swing-up expert) or any env with an expert. One job per (N, method, seed).
+//    report_demos writes demos.{csv,gp,png,md} and demos_seeds.csv.
+struct DemosConfig {
+    std::vector<int> demos{1, 2, 5, 10, 20, 50, 100};  // N: expert episodes (their labels for every method)
+    double noise_sigma = 0.25;      // BC + noise: σ as a fraction of the action half-range
+    int dagger_parts = 5;           // DAgger splits N episodes into min(N, parts): D0 and parts − 1 rounds
+    long train_steps = 2000;        // gradient steps per training (every method, every DAgger round)
+    std::vector<int> hidden{32, 32};  // hidden widths
+    int batch = 256;                // minibatch size
+    float lr = 3e-3f;               // Adam learning rate
+    int eval_episodes = 50;         // held-out evaluation episodes per (N, method, seed)
+};
+DemosConfig demos_config(bool quick);
+struct DemosResult {
+    DemosConfig config;
+    std::string env_id, expert_name;
+    int seeds = 0;
+    // [method][N index][seed], method 0 BC, 1 BC + noise, 2 DAgger (N = 1: no round, DAgger is BC on D0):
+    // extra = compounding error, the mean over steps of the distance between the learner's and the expert's
+    // states from the same start (Pendulum: |angle_normalize(Δθ)|, rad; else the Euclidean distance).
+    std::vector<std::vector<std::vector<SeedScore>>> score;
+    std::vector<std::vector<std::vector<double>>> labels;  // [method][N index][seed] expert labels trained on
+};
+DemosResult measure_demos(const ExperimentOptions& opt);
+ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt);
+ExperimentResult run_demos(const ExperimentOptions& opt);
+
+// 6. Noise injection (DART) with σ swept: BC on demonstrations collected with N(0, σ²) added to the executed
+//    action (labels stay clean), σ = sigmas × the action half-range; success and return against σ = 0
+//    (paired per seed), and what the clip does to the noise: the fraction of noisy actions outside the bounds,
+//    and the std and mean of the noise the env executed, clip(a + n) − clip(a). env: pendulum (default) or any
+//    env with an expert. One job per (σ, seed). report_noise writes noise.{csv,gp,png,md} and noise_seeds.csv.
+struct NoiseConfig {
+    std::vector<double> sigmas{0, 0.1, 0.25, 0.5, 1.0, 2.0};  // σ as fractions of the action half-range
+    int demo_episodes = 3;          // expert episodes per seed (the same starts for every σ)
+    long train_steps = 2000;        // gradient steps per training
+    std::vector<int> hidden{32, 32};  // hidden widths
+    int batch = 256;                // minibatch size
+    float lr = 3e-3f;               // Adam learning rate
+    int eval_episodes = 100;        // held-out evaluation episodes per (σ, seed)
+};
+NoiseConfig noise_config(bool quick);
+// What the clip did to one seed's noisy demonstrations (all action dimensions pooled).
+struct ClipStats {
+    double clipped = 0;     // fraction of executed actions a + n outside [low, high]
+    double saturated = 0;   // fraction of the expert's clean actions at a bound (|a| within 1e-3 of it)
+    double nominal = 0;     // std of the drawn noise n = executed − clean
+    double effective = 0;   // std of the executed noise clip(a + n) − clip(a)
+    double mean = 0;        // mean of the executed noise (one-sided clipping makes it non-zero)
+};
+struct NoiseResult {
+    NoiseConfig config;
+    std::string env_id, expert_name;
+    int seeds = 0;
+    double half_range = 0;                         // of action dimension 0 (σ's unit)
+    std::vector<std::vector<SeedScore>> score;     // [σ index][seed]
+    std::vector<std::vector<ClipStats>> clip;      // [σ index][seed]
+};
+NoiseResult measure_noise(const ExperimentOptions& opt);
+ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt);
+ExperimentResult run_noise(const ExperimentOptions& opt);
 
 // 5. Horizon: the seed says BC's cost grows ∝ T² and DAgger's ∝ T. The cost gap J(π̂) − J(π*) (cost = −reward,
 //    summed over the first T steps from the same held-out starts) and the fraction of failed episodes (the expert
@@ -157,7 +316,7 @@ struct HorizonResult {
 HorizonResult measure_horizon(const ExperimentOptions& opt);
 ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions& opt);
 
-// "compounding", "chunking", "dagger", "multimodal", "horizon".
+// "compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise".
 const std::vector<std::string>& experiment_names();
 // Dispatches by name; throws std::invalid_argument("experiment 'x' is not one of ...") otherwise.
 ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt);
@@ -182,13 +341,6 @@ using ActionSampler = std::function<void(const Mat& obs, Mat& out, Rng& rng)>;
 // (the MSE head has none: its deterministic output, drawing nothing). Keeps its own copy of the policy.
 ActionSampler policy_sampler(const Policy& policy);
 
-struct ModeStats {
-    long n = 0;                 // sampled actions (first action dimension, one per observation)
-    double valid_fraction = 0;  // fraction within eps of +1 or −1
-    double mode_balance = 0;    // among valid ones, the fraction near +1 (NaN if none is valid); ½ is balanced
-    double mean_action = 0, std_action = 0;  // of the sampled actions (population std)
-    std::vector<double> actions;             // the sampled actions, for histograms
-};
 // Samples one action per row of obs with `sample` and rng, and scores it against the modes ±1.
 // Requires eps > 0; throws std::invalid_argument if the sampler's output is not (B, >=1).
 ModeStats evaluate_modes(const ActionSampler& sample, const Mat& obs, Rng& rng, double eps = 0.1);
