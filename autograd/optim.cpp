@@ -25,13 +25,6 @@ void Adam::step() {
                     cfg.weight_decay, t);
 }
 
-void Adam::update(const ParamBlock& b) {
-    Param& p = *params[static_cast<size_t>(b.param)];
-    const Eigen::Index o = b.offset;
-    adam_update(p.value.data() + o, p.grad.data() + o, m[b.param].data() + o, v[b.param].data() + o, b.size, cfg.lr,
-                cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay, t);
-}
-
 std::vector<ParamBlock> param_blocks(const std::vector<Param*>& params, Eigen::Index max_size) {
     std::vector<ParamBlock> blocks;
     for (size_t i = 0; i < params.size(); ++i)

@@ -17,7 +17,7 @@ struct AdamConfig {
 };
 
 // A run of at most `size` elements of parameter `param` (an index into a parameter list), from `offset` in
-// its storage: the unit of work when one step's gradient sum and update are spread over threads. The cut
+// its storage: the unit of work when a data-parallel step's gradient sum is spread over threads. The cut
 // is a pure function of the shapes, so every element is updated by the same arithmetic on any thread count.
 struct ParamBlock {
     int param = 0;
@@ -37,10 +37,6 @@ struct Adam {
     Adam(std::vector<Param*> params, AdamConfig cfg = {});
     // One update of every parameter from its accumulated gradient.
     void step();
-    // The same update split in parts: begin_step() once, then update(b) for blocks b covering every element
-    // (param_blocks(params)), in any order or on any threads; equal to step() bit for bit.
-    void begin_step() { ++t; }
-    void update(const ParamBlock& b);
     // step() only if `loss` and every gradient are finite; otherwise counts the refusal, leaves the
     // parameters untouched and returns false. Throws std::runtime_error after cfg.max_refusals refusals
     // in a row ("training diverged: N consecutive non-finite steps").
