@@ -23,37 +23,42 @@ static double real_row_count(const Mat& mask) {
     return rows;
 }
 
-// The minibatch's loss in parts (data parallelism): the head's loss of each part's rows, times the part's
-// share of the terms the head averages over: elements of the mask (mse, tokens, diffusion) or real rows
-// (gmm). The CVAE head averages its two terms over different counts and is not cut. Buffers are
-// allocated once.
-struct PartedLoss {
-    DataParallelStep step;
-    std::vector<Mat> x, y, m;  // each part's rows of the minibatch
-
-    PartedLoss(const std::vector<Param*>& params, int P, Eigen::Index B, Eigen::Index S, Eigen::Index HA)
-        : step(params, P), x(P), y(P), m(P) {
-        for (int p = 0; p < P; ++p) {
-            const Eigen::Index n = part_begin(B, P, p + 1) - part_begin(B, P, p);
-            x[p].resize(n, S), y[p].resize(n, HA), m[p].resize(n, HA);
-        }
+BCStep::BCStep(Policy& pi, Eigen::Index B) {
+    // CVAE averages its two loss terms over different counts (elements, rows): its minibatch is not cut
+    const int P = pi.cfg.head.kind == HeadKind::CVAE ? 1 : batch_parts(B);
+    if (P == 1) return;
+    parted.emplace(pi.parameters(), P);
+    const Eigen::Index S = pi.cfg.obs_dim, HA = Eigen::Index(pi.cfg.act_dim) * pi.cfg.chunk;
+    x.resize(P), y.resize(P), m.resize(P);
+    for (int p = 0; p < P; ++p) {
+        const Eigen::Index n = part_begin(B, P, p + 1) - part_begin(B, P, p);
+        x[p].resize(n, S), y[p].resize(n, HA), m[p].resize(n, HA);
     }
+}
 
-    float run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& head_rng) {
-        const bool by_rows = pi.cfg.head.kind == HeadKind::GMM;
-        const double whole = by_rows ? real_row_count(mb) : double(mb.sum());
-        for (int p = 0; p < step.parts(); ++p) {
-            const Eigen::Index r0 = part_begin(xb.rows(), step.parts(), p), n = x[p].rows();
-            x[p] = xb.middleRows(r0, n), y[p] = yb.middleRows(r0, n), m[p] = mb.middleRows(r0, n);
-        }
-        const uint64_t step_seed = head_rng.next_u64();  // part p's noise: derive_seed(step_seed, p)
-        return step.run([&](Tape<float>& tape, int p) {
-            const double mine = by_rows ? real_row_count(m[p]) : double(m[p].sum());
-            Rng rng(derive_seed(step_seed, static_cast<uint64_t>(p)));
-            return scale(pi.loss(tape, x[p], y[p], m[p], rng), static_cast<float>(whole > 0 ? mine / whole : 0.0));
-        });
+float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& head_rng) {
+    if (!parted) {  // one tape: head mse is the masked MSE of net(xb) and yb
+        tape.reset();
+        Var<float> loss = pi.loss(tape, xb, yb, mb, head_rng);
+        tape.backward(loss);
+        return loss.value()(0, 0);
     }
-};
+    // parts: each part's loss is the head's loss of its rows times its share of the terms the head averages
+    // over: elements of the mask (mse, tokens, diffusion) or real rows (gmm)
+    const bool by_rows = pi.cfg.head.kind == HeadKind::GMM;
+    const double whole = by_rows ? real_row_count(mb) : double(mb.sum());
+    const int P = parted->parts();
+    for (int p = 0; p < P; ++p) {
+        const Eigen::Index r0 = part_begin(xb.rows(), P, p), n = x[p].rows();
+        x[p] = xb.middleRows(r0, n), y[p] = yb.middleRows(r0, n), m[p] = mb.middleRows(r0, n);
+    }
+    const uint64_t step_seed = head_rng.next_u64();  // part p's noise: derive_seed(step_seed, p)
+    return parted->run([&](Tape<float>& t, int p) {
+        const double mine = by_rows ? real_row_count(m[p]) : double(m[p].sum());
+        Rng rng(derive_seed(step_seed, static_cast<uint64_t>(p)));
+        return scale(pi.loss(t, x[p], y[p], m[p], rng), static_cast<float>(whole > 0 ? mine / whole : 0.0));
+    });
+}
 
 BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch, const Policy* warm_start) {
     if (data.observations.rows() == 0) throw std::invalid_argument("bc: the dataset is empty");
@@ -102,10 +107,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     Mat xb(B, S), yb(B, HA), mb(B, HA);
     std::vector<Eigen::Index> perm(N);
     std::iota(perm.begin(), perm.end(), 0);
-    Tape<float> tape;
-    const int parts = pi.cfg.head.kind == HeadKind::CVAE ? 1 : batch_parts(B);
-    std::optional<PartedLoss> parted;
-    if (parts > 1) parted.emplace(opt.params, parts, B, S, HA);
+    BCStep step(pi, B);
     const long steps_per_epoch = (N + B - 1) / B;
     const long total = cfg.steps > 0 ? cfg.steps : steps_per_epoch * cfg.epochs;
 
@@ -124,15 +126,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
                 if (r < n) mb.row(r) = w.mask.row(src);
                 else mb.row(r).setZero();
             }
-            float l;
-            if (parted) {
-                l = parted->run(pi, xb, yb, mb, head_rng);
-            } else {
-                tape.reset();
-                Var<float> loss = pi.loss(tape, xb, yb, mb, head_rng);  // head mse: masked MSE of net(xb) and yb
-                l = loss.value()(0, 0);
-                tape.backward(loss);
-            }
+            const float l = step.run(pi, xb, yb, mb, head_rng);
             if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);
             opt.guarded_step(l);
             opt.zero_grad();

@@ -3,9 +3,12 @@
 // head (algorithms/heads/), maximum likelihood of the chunk under the head's distribution.
 #pragma once
 #include <functional>
+#include <optional>
+#include <vector>
 
 #include "algorithms/dataset.hpp"
 #include "algorithms/policy.hpp"
+#include "autograd/data_parallel.hpp"
 
 namespace imitate {
 
@@ -35,6 +38,23 @@ struct BCResult {
 
 // Called after each epoch with its index (0-based) and mean loss; the seed prints every 20th.
 using EpochCallback = std::function<void(int epoch, float loss)>;
+
+// One minibatch's loss and gradient as train_bc computes them (bench/bench_heads times it): a minibatch of
+// 256 rows or more runs as parts on both cores (autograd/data_parallel.hpp), each part's loss weighted by its
+// share of the terms the head averages over, so the parts add up to the minibatch's loss and gradient; a
+// smaller one (and the CVAE head, whose two terms average over different counts) on one tape. Buffers are
+// allocated once, by the constructor and the first step.
+struct BCStep {
+    // pi's parameters and the minibatch size B that every call will use.
+    BCStep(Policy& pi, Eigen::Index B);
+    // Adds d(loss)/dθ into every parameter's grad (+=) and returns the minibatch loss; x (B,S), y and mask (B,H·A).
+    // head_rng: the heads' noise (CVAE ε, diffusion steps).
+    float run(Policy& pi, const Mat& x, const Mat& y, const Mat& mask, Rng& head_rng);
+
+    Tape<float> tape;                        // the one tape (small minibatches)
+    std::optional<DataParallelStep> parted;  // the parts (minibatches of 256 rows or more)
+    std::vector<Mat> x, y, m;                // each part's rows of the minibatch
+};
 
 // Trains a fresh policy on `data` (or continues from *warm_start, keeping its normalisation and head).
 // Requires a non-empty dataset, batch >= 1, lr > 0, head settings in range (validate_head); throws

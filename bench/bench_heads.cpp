@@ -7,6 +7,7 @@
 
 #include <cmath>
 
+#include "algorithms/bc.hpp"
 #include "algorithms/heads/diffusion.hpp"
 #include "algorithms/policy.hpp"
 #include "autograd/autograd.hpp"
@@ -31,18 +32,17 @@ struct Trainer {
     Policy pi;
     Mat x, y, m;
     Adam opt;
-    Tape<float> tape;
-    Trainer(HeadKind k, int B, int H) : pi(seed_config(k, H), rng), x(B, 3), y(B, H), m(Mat::Ones(B, H)), opt(pi.parameters()) {
+    BCStep bc;  // the step train_bc takes: parts on both cores at this batch (algorithms/bc.hpp)
+    Trainer(HeadKind k, int B, int H)
+        : pi(seed_config(k, H), rng), x(B, 3), y(B, H), m(Mat::Ones(B, H)), opt(pi.parameters()), bc(pi, B) {
         for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.uniform(-1, 1));
         for (Eigen::Index b = 0; b < B; ++b) y.row(b).setConstant(rng.uniform() < 0.5 ? -1.0f : 1.0f);
     }
     float step() {
-        tape.reset();
-        Var<float> loss = pi.loss(tape, x, y, m, head_rng);
-        tape.backward(loss);
+        const float l = bc.run(pi, x, y, m, head_rng);
         opt.step();
         opt.zero_grad();
-        return loss.value()(0, 0);
+        return l;
     }
 };
 
