@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Fuzzes the file readers with libFuzzer + ASan + UBSan: tests/fuzz/fuzz_safetensors.cpp always,
 # tests/fuzz/fuzz_npz.cpp (algorithms/io/dataset_npz.cpp), and the C interface
-# (tests/fuzz/fuzz_c_api.cpp: imitate_policy_open/predict/sample on the safetensors seeds). Each runs for -runs=20000 or 60 s,
+# (tests/fuzz/fuzz_c_api.cpp: imitate_policy_open/predict/sample on the safetensors seeds). Each runs for -runs=$FUZZ_RUNS (default 6000) or 30 s,
 # whichever comes first, from a temporary copy of the committed seed files; any crash, sanitizer report or
 # leak fails the test and leaves the input in <build>/fuzz/<fuzzer>-crash-*. SKIP without clang++/libFuzzer.
 # Usage: test_fuzz.sh <source_dir> <build_dir>     (FUZZ_CXX overrides the compiler, FUZZ_SECONDS the budget)
@@ -10,7 +10,8 @@ src=$1
 build=$2
 out=$build/fuzz
 cxx=${FUZZ_CXX:-clang++}
-seconds=${FUZZ_SECONDS:-60}
+seconds=${FUZZ_SECONDS:-30}
+runs=${FUZZ_RUNS:-6000}  # CI's time budget (.ci/run under 15 min); raise both for a longer campaign
 mkdir -p "$out/obj"
 
 # .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1: fuzzing is slow there, and fuzz_npz would link that
@@ -69,9 +70,9 @@ fuzz() {
     local corpus
     corpus=$(mktemp -d "$out/corpus_$name.XXXXXX")
     for seed in "${seeds[@]}"; do cp "$seed" "$corpus/"; done
-    echo "$name: $(ls "$corpus" | wc -l) seeds, -runs=20000 -max_total_time=$seconds"
+    echo "$name: $(ls "$corpus" | wc -l) seeds, -runs=$runs -max_total_time=$seconds"
     local rc=0
-    UBSAN_OPTIONS=print_stacktrace=1 "$out/$name" -runs=20000 -max_total_time="$seconds" -max_len=4096 \
+    UBSAN_OPTIONS=print_stacktrace=1 "$out/$name" -runs="$runs" -max_total_time="$seconds" -max_len=4096 \
         -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$out/$name-" "$corpus" \
         >"$out/$name.log" 2>&1 || rc=$?
     rm -rf "$corpus"

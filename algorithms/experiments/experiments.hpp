@@ -9,7 +9,6 @@
 #pragma once
 #include <cstdint>
 #include <functional>
-#include <map>
 #include <string>
 #include <vector>
 
@@ -35,11 +34,10 @@ struct ExperimentOptions {
 };
 
 struct ExperimentResult {
-    std::string name;                       // compounding | chunking | dagger | multimodal
+    std::string name;                       // the experiment's name (experiment_names())
     std::string markdown;                   // the report section: lesson with the computed numbers, table, plot
                                             //   link, budgets, the command
     std::string table;                      // the main table as plain text, for a terminal
-    std::map<std::string, double> numbers;  // headline numbers; keys listed at each run_* below
     std::vector<std::string> files;         // paths written, in order
     bool plotted = false;                   // gnuplot rendered the PNG(s)
     double wall_seconds = 0, cpu_seconds = 0;  // this experiment's wall time and process CPU time (all threads)
