@@ -16,20 +16,13 @@
 
 namespace imitate {
 
-// Rows with at least one real (mask 1) element.
-static double real_row_count(const Mat& mask) {
-    double rows = 0;
-    for (Eigen::Index r = 0; r < mask.rows(); ++r) rows += mask.row(r).maxCoeff() > 0;
-    return rows;
-}
-
 BCStep::BCStep(Policy& pi, Eigen::Index B) {
     // CVAE averages its two loss terms over different counts (elements, rows): its minibatch is not cut
     const int P = pi.cfg.head.kind == HeadKind::CVAE ? 1 : batch_parts(B);
     if (P == 1) return;
     parted.emplace(pi.parameters(), P);
     const Eigen::Index S = pi.cfg.obs_dim, HA = Eigen::Index(pi.cfg.act_dim) * pi.cfg.chunk;
-    x.resize(P), y.resize(P), m.resize(P);
+    x.resize(P), y.resize(P), m.resize(P), w.resize(P + 1);
     for (int p = 0; p < P; ++p) {
         const Eigen::Index n = part_begin(B, P, p + 1) - part_begin(B, P, p);
         x[p].resize(n, S), y[p].resize(n, HA), m[p].resize(n, HA);
@@ -46,7 +39,7 @@ float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& 
     // parts: each part's loss is the head's loss of its rows times its share of the terms the head averages
     // over: elements of the mask (mse, tokens, diffusion) or real rows (gmm)
     const bool by_rows = pi.cfg.head.kind == HeadKind::GMM;
-    const double whole = by_rows ? real_row_count(mb) : double(mb.sum());
+    const double whole = by_rows ? real_rows(mb, w.back()) : double(mb.sum());  // real_rows: heads/head.hpp
     const int P = parted->parts();
     for (int p = 0; p < P; ++p) {
         const Eigen::Index r0 = part_begin(xb.rows(), P, p), n = x[p].rows();
@@ -54,7 +47,7 @@ float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& 
     }
     const uint64_t step_seed = head_rng.next_u64();  // part p's noise: derive_seed(step_seed, p)
     return parted->run([&](Tape<float>& t, int p) {
-        const double mine = by_rows ? real_row_count(m[p]) : double(m[p].sum());
+        const double mine = by_rows ? real_rows(m[p], w[p]) : double(m[p].sum());
         Rng rng(derive_seed(step_seed, static_cast<uint64_t>(p)));
         return scale(pi.loss(t, x[p], y[p], m[p], rng), static_cast<float>(whole > 0 ? mine / whole : 0.0));
     });

@@ -54,6 +54,7 @@ struct BCStep {
     Tape<float> tape;                        // the one tape (small minibatches)
     std::optional<DataParallelStep> parted;  // the parts (minibatches of 256 rows or more)
     std::vector<Mat> x, y, m;                // each part's rows of the minibatch
+    std::vector<Mat> w;                      // real_rows' row weights: one per part, then the minibatch's
 };
 
 // Trains a fresh policy on `data` (or continues from *warm_start, keeping its normalisation and head).
