@@ -2,6 +2,7 @@
 #include "envs/env.hpp"
 
 #include <charconv>
+#include <cmath>
 #include <cstdio>
 
 namespace imitate {
@@ -37,6 +38,12 @@ std::string setting_text(double v) {
     char b[32];
     const auto r = std::to_chars(b, b + sizeof b, v);  // the shortest text that reads back as v
     return std::string(b, r.ptr);
+}
+
+double Env::state_distance(const double* a, const double* b) const {
+    double sq = 0;
+    for (int i = 0; i < spec().state_dim; ++i) sq += (a[i] - b[i]) * (a[i] - b[i]);
+    return std::sqrt(sq);
 }
 
 std::vector<float> Env::reset(uint64_t seed) {

@@ -33,6 +33,8 @@ struct EnvSpec {
     int max_steps = 0;                    // horizon T: the episode is truncated on the T-th step
     int success_window = 1;               // success: at_goal() held after each of the last W steps
     std::string success;                  // the success rule in words
+    std::string distance = "‖Δstate‖";    // Env::state_distance in words, e.g. "|angle_normalize(Δθ)|"
+    std::string distance_unit = "state units";  // its unit, e.g. "rad", "m"
     std::vector<std::pair<std::string, std::string>> settings;  // name = value of every setting, in order
 
     // {"id": ..., "obs_dim": ..., "act_dim": ..., "state_dim": ..., "max_steps": ..., "settings": {...}}:
@@ -92,6 +94,12 @@ public:
     virtual bool at_goal() const = 0;
     // Distance to the goal in the task's own unit (|θ| rad, metres): the evaluation's "final error".
     virtual double goal_error() const = 0;
+    // How far apart two states (get_state's, state_dim values each) are, in the task's own unit: what the
+    // experiments measure as the learner's drift from the expert's path (spec().distance says what it is).
+    // Default: the Euclidean distance between the state vectors. An env whose state holds angles or velocities
+    // overrides it (Pendulum: |angle_normalize(Δθ)| in rad; reacher: between the fingertips; push: the pusher's
+    // and the block's positions, in metres). Symmetric, >= 0, 0 for equal states.
+    virtual double state_distance(const double* a, const double* b) const;
     // Appends the current state's drawing (robot, goal, obstacles) to `scene`, setting its view rectangle.
     virtual void draw(Scene& scene) const = 0;
 

@@ -53,6 +53,8 @@ Pendulum::Pendulum(const PendulumConfig& cfg) : cfg_(cfg) {
     spec_.max_steps = cfg.max_steps;
     spec_.success_window = kSuccessWindow;
     spec_.success = "|theta| < 0.1 rad after each of the last 50 steps";
+    spec_.distance = "|angle_normalize(Δθ)|";
+    spec_.distance_unit = "rad";
     auto num = setting_text;
     spec_.settings = {{"g", num(cfg.g)},   {"max_speed", num(cfg.max_speed)}, {"max_torque", num(cfg.max_torque)},
                       {"dt", num(cfg.dt)}, {"m", num(cfg.m)},                 {"l", num(cfg.l)}};
@@ -120,6 +122,8 @@ void Pendulum::get_state(double* state) const {
 }
 
 bool Pendulum::at_goal() const { return std::fabs(angle_normalize(th_)) < kUprightAngle; }
+
+double Pendulum::state_distance(const double* a, const double* b) const { return std::fabs(angle_normalize(a[0] - b[0])); }
 
 double Pendulum::goal_error() const { return std::fabs(angle_normalize(th_)); }
 

@@ -103,6 +103,7 @@ public:
     void get_state(double* state) const override;
     bool at_goal() const override;
     double goal_error() const override;  // |angle_normalize(θ)|, rad
+    double state_distance(const double* a, const double* b) const override;  // |angle_normalize(θ_a − θ_b)|, rad
     void draw(Scene& scene) const override;
 
     double theta() const { return th_; }         // never wrapped: may leave [-π, π)

@@ -51,6 +51,8 @@ PointMass::PointMass(const PointMassConfig& cfg) : cfg_(cfg) {
     spec_.max_steps = cfg.max_steps;
     spec_.success_window = 1;
     spec_.success = "reaches the goal disc without entering the obstacle";
+    spec_.distance = "‖Δ(x, y)‖";  // the state is the position: the default Euclidean distance
+    spec_.distance_unit = "position units";
     auto num = setting_text;
     spec_.settings = {{"dt", num(cfg.dt)},
                       {"max_speed", num(cfg.max_speed)},

@@ -59,6 +59,21 @@ TEST_CASE("every environment's spec agrees with its observations, states and bou
             ex->act(*env, obs.data(), act.data());
             if (env->step(act.data()).terminated) break;
         }
+        // state_distance: a unit, 0 from a state to itself, symmetric, > 0 between the start and 10 steps on
+        CHECK_FALSE(sp.distance.empty());
+        CHECK_FALSE(sp.distance_unit.empty());
+        std::vector<double> s0(sp.state_dim), s1(sp.state_dim);
+        env->reset(rng);
+        env->get_state(s0.data());
+        for (int t = 0; t < 10; ++t) {
+            env->observe(obs.data());
+            ex->act(*env, obs.data(), act.data());
+            env->step(act.data());
+        }
+        env->get_state(s1.data());
+        CHECK(env->state_distance(s0.data(), s0.data()) == 0.0);
+        CHECK(env->state_distance(s0.data(), s1.data()) == env->state_distance(s1.data(), s0.data()));
+        CHECK(env->state_distance(s0.data(), s1.data()) > 0.0);
     }
 }
 
@@ -189,6 +204,8 @@ TEST_CASE("Pendulum's spec is Pendulum-v1's spaces, and its identity records its
     CHECK(sp.obs_high == std::vector<float>{1.0f, 1.0f, 8.0f});
     CHECK(sp.max_steps == 200);
     CHECK(sp.success_window == 50);
+    const double a[2] = {3.1, 0.5}, b[2] = {-3.1, -4.0};  // 0.083 rad apart across ±π; θ̇ does not count
+    CHECK(p.state_distance(a, b) == doctest::Approx(2 * 3.141592653589793 - 6.2));
     PendulumConfig moon;
     moon.g = 1.62;
     CHECK(Pendulum(moon).spec().identity() != sp.identity());  // another gravity is another environment

@@ -348,6 +348,38 @@ TEST_CASE("mujoco: out-of-range actions are clipped to the box") {
     }
 }
 
+TEST_CASE("mujoco: state_distance is where the task is: reacher's fingertips, push's pusher and block") {
+    // reacher: against the stretched arm (q1 = q2 = 0, fingertip at (0.21, 0)), the distance is MuJoCo's own
+    // fingertip site's distance from (0.21, 0); a full turn of the shoulder and the target's position change nothing
+    auto r = reacher_entry().make();
+    std::vector<double> s(8), zero(8, 0.0);
+    for (int i = 0; i < 5; ++i) {
+        Rng rng(100 + i);
+        r->reset(rng);
+        const float a[2] = {0.8f, -0.6f};
+        for (int k = 0; k < 10; ++k) r->step(a);
+        r->get_state(s.data());
+        const auto& re = dynamic_cast<const ReacherEnv&>(*r);
+        CHECK(r->state_distance(s.data(), zero.data()) == doctest::Approx(std::hypot(re.tip_x() - 0.21, re.tip_y())).epsilon(1e-9));
+        std::vector<double> turned = s;
+        turned[0] += 2 * 3.141592653589793, turned[2] += 0.05, turned[5] += 3.0;
+        CHECK(r->state_distance(s.data(), turned.data()) < 1e-12);
+    }
+    CHECK(r->spec().distance_unit == "m");
+    // push: only the planar positions of the pusher and the block count
+    auto p = push_entry().make();
+    std::vector<double> a(12), b(12);
+    Rng rng(7);
+    p->reset(rng);
+    p->get_state(a.data());
+    b = a;
+    b[4] += 0.01, b[5] += 1.0, b[8] += 2.0;  // block height, yaw, block velocity
+    CHECK(p->state_distance(a.data(), b.data()) == 0.0);
+    b[0] += 0.03, b[3] += 0.04;              // pusher x, block y
+    CHECK(p->state_distance(a.data(), b.data()) == doctest::Approx(0.05));
+    CHECK(p->state_distance(b.data(), a.data()) == p->state_distance(a.data(), b.data()));
+}
+
 TEST_CASE("mujoco: draw() shows the robot, the target or goal and the obstacle inside the view") {
     for (const EnvEntry& e : {reacher_entry(), push_entry()}) {
         CAPTURE(e.id);

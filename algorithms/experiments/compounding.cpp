@@ -1,9 +1,9 @@
 // Experiment 1, compounding error (Ross & Bagnell 2010): a cloned policy makes small errors, which carry it to
 // states the expert never showed, where its errors are larger. We measure it directly: learner and expert
-// start from the same held-out states, and error(t) is the distance between their states after t steps:
-// on Pendulum |angle_normalize(θ_learner(t) − θ_expert(t))| (rad), on any other env the Euclidean distance
-// between the simulator states (Env::get_state, the state's own units; an episode that terminated keeps its
-// final state). Along the learner's own path the expert labels every state, which gives the action
+// start from the same held-out states, and error(t) is the distance between their states after t steps,
+// Env::state_distance: on Pendulum |angle_normalize(θ_learner(t) − θ_expert(t))| (rad), on reacher between the
+// fingertips (m), on push between the pusher and block positions (m); an episode that terminated keeps its
+// final state. Along the learner's own path the expert labels every state, which gives the action
 // disagreement ‖clip(a_learner) − a_expert‖ (Pendulum: torque, N·m). BC on 10 expert episodes vs DAgger after
 // 5 rounds (started from the same 10 episodes), for the seed's PD expert and the swing-up expert on Pendulum,
 // for the env's first expert elsewhere (--env).
@@ -87,8 +87,7 @@ static const double* state_after(const Episode& e, int t) {
 static CompoundingSeed measure_seed(const Env& env, const std::vector<Episode>& learner, const std::vector<Episode>& expert,
                                     int T) {
     const EnvSpec& sp = env.spec();
-    const bool pendulum = sp.id == "pendulum";
-    const int D = sp.state_dim, A = sp.act_dim;
+    const int A = sp.act_dim;
     CompoundingSeed c;
     c.error.assign(T, 0.0);
     std::vector<double> dis_sum(T, 0.0), dis_n(T, 0.0);
@@ -96,15 +95,7 @@ static CompoundingSeed measure_seed(const Env& env, const std::vector<Episode>& 
     for (size_t i = 0; i < learner.size(); ++i) {
         const Episode &l = learner[i], &x = expert[i];
         for (int t = 1; t <= T; ++t) {
-            const double *sl = state_after(l, t), *se = state_after(x, t);
-            double e = 0;
-            if (pendulum) {
-                e = std::abs(angle_normalize(sl[0] - se[0]));  // θ, wrapped
-            } else {
-                for (int d = 0; d < D; ++d) e += (sl[d] - se[d]) * (sl[d] - se[d]);
-                e = std::sqrt(e);
-            }
-            c.error[t - 1] += e;
+            c.error[t - 1] += env.state_distance(state_after(l, t), state_after(x, t));  // Pendulum: |Δθ| wrapped
         }
         for (int t = 0; t < l.length(); ++t) {
             double sq = 0;
@@ -375,7 +366,7 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
     gp += "set multiplot layout 2," + std::to_string(E) + " title 'Compounding error" + (pendulum ? "" : " on " + m.env) +
           ": learner vs expert from the same " + std::to_string(m.starts) + " held-out starts (" + std::to_string(S) +
           " training seeds)'\n"
-          "set xlabel '" + xlabel + "'\nset ylabel '" + (pendulum ? "error |Δθ(t)| (rad)" : "error ‖Δstate(t)‖") +
+          "set xlabel '" + xlabel + "'\nset ylabel '" + (pendulum ? "error |Δθ(t)| (rad)" : "error " + env.spec().distance + " (" + env.spec().distance_unit + ")") +
           "'\nset xrange [1:" + std::to_string(T) + "]\n";
     for (int e = 0; e < E; ++e)
         gp += "set title '" + expert_label(entry, m.experts[e]) + ": error vs timestep'\n" + panel(e, "_error", false);
@@ -403,8 +394,8 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
     std::string md = "## 1. Compounding error: how far the clone drifts from the expert's path (`" + m.env + "`)\n\n";
     md += "Learner and expert start from the same " + std::to_string(m.starts) + " held-out states; error(t) is " +
           (pendulum ? std::string("|angle_normalize(θ_learner(t) − θ_expert(t))| in rad")
-                    : std::string("the Euclidean distance between the learner's and the expert's simulator states "
-                                  "(Env::get_state, in the state's own units; an episode the env ended keeps its final state)")) +
+                    : env.spec().distance + " between the learner's and the expert's states, in " + env.spec().distance_unit +
+                          " (Env::state_distance; an episode the env ended keeps its final state)") +
           " after t steps. **The unit is the training seed**: each of the " + std::to_string(S) + " seeds' curves is "
           "averaged over the starts (which all seeds share, so starts are not independent replicates), and every band "
           "and interval below is a Student-t 95% interval over those per-seed values (clipped at 0 for distances). DAgger is the seed's algorithm: "
@@ -441,11 +432,13 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
     } else {
         md += "**Early growth.** Over " + window + " the log-log slope of error(t) is " + slope_of(0, 0) + " for BC and " +
               slope_of(0, 1) + " for DAgger. After " + std::to_string(T) + " steps BC is off by " +
-              ci(ser[0].err[T - 1], 3) + ", " + ci(ser[0].growth, 1) + "× its error after " + std::to_string(te) +
-              " steps; DAgger by " + ci(ser[1].err[T - 1], 3) + ". Success by the env's rule: " + env.spec().success + ".\n\n";
+              ci(ser[0].err[T - 1], 3) + " " + env.spec().distance_unit + ", " + ci(ser[0].growth, 1) + "× its error after " +
+              std::to_string(te) + " steps; DAgger by " + ci(ser[1].err[T - 1], 3) + " " + env.spec().distance_unit +
+              ". BC's mean error peaks at t = " + std::to_string(ser[0].peak_t) + ". Success by the env's rule: " +
+              env.spec().success + ".\n\n";
     }
     for (int e = 0; e < E; ++e)
-        md += comparisons(m, ser, e, expert_label(entry, m.experts[e]), pendulum ? "rad" : "",
+        md += comparisons(m, ser, e, expert_label(entry, m.experts[e]), env.spec().distance_unit,
                           pendulum ? "N·m" : "");
     md += "DAgger holds " + std::to_string(ratio) + "× BC's labels here; experiment 3 compares the two at equal labels.\n\n";
     md += tab.markdown() + "\n";
@@ -457,14 +450,32 @@ ExperimentResult report_compounding(const CompoundingResult& m, const Experiment
                                : "‖clip(a_learner) − a_expert(s_learner)‖ (clipped to the env's action bounds)") +
           " over the steps the learner ran.\n";
     const std::string budgets =
-        "Demonstrations: " + std::to_string(c.demo_episodes) + " expert episodes (" + std::to_string(c.demo_episodes * T) +
+        "Demonstrations: " + std::to_string(c.demo_episodes) + " expert episodes (" + (pendulum ? "" : "at most ") + std::to_string(c.demo_episodes * T) +
         " labels) per seed; " + mlp_text(env.spec().obs_dim, c.train.hidden, std::to_string(env.spec().act_dim)) + " with "
         "normalisation, batch " + std::to_string(c.train.batch) + ", " + std::to_string(c.train.steps) +
         " Adam steps (lr " + num(c.train.lr, 3) + ") per training. DAgger: " + std::to_string(c.dagger_rounds) + " rounds × " +
         std::to_string(c.dagger_episodes) + " learner episodes (β = 0), retrained from scratch each round with the same "
-        "step budget, so it ends with " + std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) * T) +
+        "step budget, so it ends with " + (pendulum ? "" : "at most ") + std::to_string((c.demo_episodes + c.dagger_rounds * c.dagger_episodes) * T) +
         " labels. Rollouts of " + std::to_string(T) + " steps from " + std::to_string(m.starts) + " held-out starts.";
     finish_section(r, opt, md, budgets, "compounding.gp", pngs);
+
+    // 5. the seed's claims this tests: BC's drift compounds (grows along the episode); DAgger reduces it
+    for (int e = 0; e < E; ++e) {
+        const Series &bc = ser[e * 2], &dg = ser[e * 2 + 1];
+        const std::string where = "`" + m.env + "`" + (E > 1 ? ", " + expert_label(entry, m.experts[e]) : "") + ", section 1";
+        const Stats& g = bc.growth;
+        r.claims.push_back(claim_line(
+            "Compounding error: BC's drift from the expert's path grows along the episode", where,
+            g.n < 2 ? "not established" : g.lo > 1 ? "held" : g.hi < 1 ? "did not hold" : "not established",
+            "BC's error after " + std::to_string(T) + " steps is " + ci(g, 1) + "× its error after " + std::to_string(te) +
+                " steps (t 95% over " + std::to_string(S) + " seeds; the claim needs the interval above 1)"));
+        const Stats d = paired(dg.err_end, bc.err_end);
+        r.claims.push_back(claim_line(
+            "DAgger's fix: DAgger drifts less than BC", where, claim_status(verdict_of(d), Verdict::BBeatsA),
+            "error after " + std::to_string(T) + " steps, " +
+                verdict_text("DAgger", "BC", d, 0, 3, env.spec().distance_unit, false) + " (DAgger holds " +
+                std::to_string(ratio) + "× BC's labels here)"));
+    }
     return r;
 }
 

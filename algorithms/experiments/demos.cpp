@@ -1,4 +1,4 @@
-// Experiment 5, learning curves: how success and compounding error improve with the number of expert
+// Experiment 6, learning curves: how success and compounding error improve with the number of expert
 // demonstrations N, for BC, BC with noise injection (DART) and DAgger given the same number of expert labels.
 // BC trains on N clean expert episodes; BC + noise on N episodes demonstrated with N(0, σ²) added to the
 // executed action; DAgger splits the N episodes' worth of labels into min(N, parts) equal parts: D0 expert
@@ -21,12 +21,12 @@
 #include "algorithms/experiments/report.hpp"
 #include "algorithms/experiments/scores.hpp"
 #include "algorithms/noise_injection.hpp"
-#include "envs/pendulum.hpp"
 
 namespace imitate::experiments {
 
-DemosConfig demos_config(bool quick) {
+DemosConfig demos_config(bool quick, const std::string& env) {
     DemosConfig c;
+    if (env == "push") c.eval_episodes = 20;  // learner and expert rollouts per (N, method, seed) (experiments.hpp: budgets)
     if (quick) {
         c.demos = {1, 5, 20};
         c.train_steps = 300;
@@ -45,15 +45,13 @@ static Eigen::VectorXd state_after(const Episode& e, int t) {
 }
 
 // Compounding error: per episode the mean over t = 1..T of the distance between the learner's and the
-// expert's state after step t from the same start, then the mean over episodes. Pendulum: |angle_normalize(Δθ)|.
-static double trajectory_error(const std::vector<Episode>& learner, const std::vector<Episode>& expert, int T, bool pendulum) {
+// expert's state after step t from the same start (Env::state_distance: Pendulum |angle_normalize(Δθ)|, reacher
+// the fingertips, push the pusher and block positions), then the mean over episodes.
+static double trajectory_error(const Env& env, const std::vector<Episode>& learner, const std::vector<Episode>& expert, int T) {
     double sum = 0;
     for (size_t i = 0; i < learner.size(); ++i) {
         double e = 0;
-        for (int t = 1; t <= T; ++t) {
-            const Eigen::VectorXd d = state_after(learner[i], t) - state_after(expert[i], t);
-            e += pendulum ? std::abs(angle_normalize(d(0))) : d.norm();
-        }
+        for (int t = 1; t <= T; ++t) e += env.state_distance(state_after(learner[i], t).data(), state_after(expert[i], t).data());
         sum += e / T;
     }
     return learner.empty() ? 0.0 : sum / learner.size();
@@ -63,13 +61,12 @@ static double trajectory_error(const std::vector<Episode>& learner, const std::v
 DemosResult measure_demos(const ExperimentOptions& opt) {
     check_options(opt);
     DemosResult r;
-    r.config = demos_config(opt.quick);
-    const DemosConfig& c = r.config;
     const EnvEntry& entry = experiment_env(opt, "demos", "pendulum");
+    r.config = demos_config(opt.quick, entry.id);
+    const DemosConfig& c = r.config;
     const ExpertEntry& demo_expert = demonstrator(entry);
     r.env_id = entry.id, r.expert_name = demo_expert.name, r.seeds = opt.seeds;
     const int S = opt.seeds, NN = static_cast<int>(c.demos.size());
-    const bool pendulum = entry.id == "pendulum";
     log(opt, "demos on " + entry.id + " (expert " + demo_expert.name + "): " + std::to_string(NN) +
                  " demonstration counts × 3 methods × " + std::to_string(S) + " seeds");
 
@@ -116,7 +113,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                     const std::vector<Episode> reference = rollout_expert(*env, expert, rc);
                     const int T = rc.steps > 0 ? rc.steps : spec.max_steps;
                     JobValues v{labels};
-                    append_score(v, score_of(learner, trajectory_error(learner, reference, T, pendulum)));
+                    append_score(v, score_of(learner, trajectory_error(*env, learner, reference, T)));
                     return v;
                 }});
     const std::vector<JobValues> values = run_experiment_jobs(jobs, opt, "demos");
@@ -139,7 +136,6 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
 ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt) {
     const DemosConfig& c = r.config;
     const std::unique_ptr<Env> env = experiment_env(opt, "demos", "pendulum").make();
-    const bool pendulum = r.env_id == "pendulum";
     const int S = r.seeds, NN = static_cast<int>(c.demos.size());
     ExperimentResult out;
     out.name = "demos";
@@ -150,7 +146,7 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
         for (const char* q : {"_labels", "_success", "_lo", "_hi", "_pooled", "_error_mean", "_error_low", "_error_high"})
             csv.header.push_back(std::string(m) + q);
     Csv seeds{{"N", "method", "seed", "labels", "success", "return", "error"}, {}};
-    const std::string err_unit = pendulum ? "rad" : "state units";
+    const std::string err_unit = env->spec().distance_unit;
     Table tab{{"N demos", "method", "expert labels", "success, mean over seeds [t 95%]", "pooled episodes [Wilson 95%]",
                "compounding error (" + err_unit + ") [t 95%]", "Δ success vs BC, paired (points) [95%]"}, {}};
     std::vector<std::string> claims;
@@ -216,7 +212,7 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
     write_output(out, opt, "demos.gp", gp);
     render_plots(out, opt, "demos.gp", {"demos.png"});
 
-    std::string md = "## 5. Learning curves: success and compounding error against the number of demonstrations (`" +
+    std::string md = "## 6. Learning curves: success and compounding error against the number of demonstrations (`" +
                      r.env_id + "`)\n\n";
     md += "For N ∈ {";
     for (int n = 0; n < NN; ++n) md += (n ? ", " : "") + std::to_string(c.demos[n]);
@@ -226,8 +222,8 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
           "expert episodes, then rounds that roll out the learner and have the expert label what it visited (the "
           "seed's DAgger: β = 0 from round 1, π̂₁ trained on D0 drives every round). Each method's policy is evaluated on " +
           std::to_string(c.eval_episodes) + " held-out starts per seed; the compounding error is the mean over the "
-          "episode of the distance between the learner's state and the expert's from the same start" +
-          (pendulum ? " (|angle_normalize(Δθ)|, rad)" : "") + ". Intervals are over " + std::to_string(S) +
+          "episode of the distance between the learner's state and the expert's from the same start (" +
+          env->spec().distance + ", " + err_unit + "). Intervals are over " + std::to_string(S) +
           " training seeds (t 95%" + (S < 10 ? "; fewer than 10 seeds: wide" : "") + "); the pooled-episode Wilson "
           "figure stands beside them for reference only. First N whose mean success reaches 90%: " + reach + ".\n\n"
           "**Comparisons** (paired per-seed differences against BC at the same N):\n\n";
@@ -238,7 +234,8 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
         std::to_string(c.batch) + ", " + std::to_string(c.train_steps) + " Adam steps (lr " + num(c.lr, 3) +
         ") per training (every DAgger round retrains from scratch with the same budget); " +
         std::to_string(c.eval_episodes) + " held-out evaluation episodes per (N, method, seed). Success is `" + r.env_id +
-        "`'s rule: " + env->spec().success + ".";
+        "`'s rule: " + env->spec().success + "." +
+        env_budget_note(r.env_id, c.eval_episodes, demos_config(opt.quick).eval_episodes, "evaluation episodes per (N, method, seed)");
     finish_section(out, opt, md, budgets, "demos.gp", {"demos.png"});
     return out;
 }

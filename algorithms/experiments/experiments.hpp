@@ -38,11 +38,16 @@ struct ExperimentResult {
     std::string markdown;                   // the report section: lesson with the computed numbers, table, plot
                                             //   link, budgets, the command
     std::string table;                      // the main table as plain text, for a terminal
+    std::vector<std::string> claims;        // the seed's claims this experiment tests, one claim_line (report.hpp)
+                                            //   each; write_report lists them all at the end of REPORT.md
     std::vector<std::string> files;         // paths written, in order
     bool plotted = false;                   // gnuplot rendered the PNG(s)
     double wall_seconds = 0, cpu_seconds = 0;  // this experiment's wall time and process CPU time (all threads)
 };
 
+// Budgets: each experiment's config is the same on every env except `push`, whose step costs 65 µs (contacts;
+// 12× reacher's, 2000× the pendulum's): there the configs evaluate fewer episodes per cell (X_config(quick, "push")),
+// so that `imitate experiment all --env push` stays near 5 minutes on 2 cores; every report states its budget.
 // Every run_* requires seeds >= 1, an existing out_dir and an env it can use (one of the table with at least
 // one expert); throws std::invalid_argument naming the option otherwise, std::runtime_error if a file cannot
 // be written. CSV columns are listed in each .cpp's header. The demonstrator is the env's first expert, except
@@ -50,9 +55,9 @@ struct ExperimentResult {
 
 // 1. Compounding error of BC vs the seed's DAgger (5 on-policy rounds) against the expert's own trajectory from
 //    the same held-out starts. env: pendulum (default; the PD and the swing-up expert, error |angle_normalize(Δθ)|
-//    in rad) or any env with an expert (its first; error = Euclidean distance between learner and expert
-//    simulator states, Env::get_state, in the state's own units; after an episode terminates its final state
-//    stands). Writes compounding.{csv,gp,png,md} and compounding_disagreement.png. run_compounding =
+//    in rad) or any env with an expert (its first; error = Env::state_distance between learner and expert
+//    states, in spec().distance_unit: reacher's fingertips, push's pusher and block, in m; after an episode
+//    terminates its final state stands). Writes compounding.{csv,gp,png,md} and compounding_disagreement.png. run_compounding =
 //    report_compounding(measure_compounding(opt), opt); the typed per-seed values are in CompoundingResult.
 ExperimentResult run_compounding(const ExperimentOptions& opt);
 
@@ -105,7 +110,7 @@ struct ChunkingConfig {
     float lr = 3e-3f;                          // Adam learning rate
     int eval_episodes = 100;                   // evaluation episodes per (seed, cell), held-out starts
 };
-ChunkingConfig chunking_config(bool quick);
+ChunkingConfig chunking_config(bool quick, const std::string& env = "");
 struct ChunkExec {
     int H = 1;                 // chunk length the policy was trained with
     Exec mode = Exec::Open;    // open loop (k = H), receding (k < H) or ensemble (m)
@@ -188,7 +193,7 @@ struct MultimodalConfig {
     float lr = 1e-3f;                 // Adam learning rate
     bool quick = false;               // use each head's quick toy budget
 };
-MultimodalConfig multimodal_config(bool quick);
+MultimodalConfig multimodal_config(bool quick, const std::string& env = "");
 
 // One (row, seed, test distribution) of rollouts: counts, and the first few paths for the plot (point mass).
 struct PathStats {
@@ -222,7 +227,7 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt);
 ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOptions& opt);
 ExperimentResult run_multimodal(const ExperimentOptions& opt);
 
-// 5. Learning curves: success and compounding error against the number of expert demonstrations (episodes)
+// 6. Learning curves: success and compounding error against the number of expert demonstrations (episodes)
 //    for BC, BC with noise injection (DART, σ = noise_sigma × the action half-range) and DAgger at the same
 //    number of expert labels (the N episodes' worth split into min(N, 5) equal parts: D0, then on-policy
 //    rounds of the seed's DAgger, β = 0 from round 1).
@@ -238,14 +243,14 @@ struct DemosConfig {
     float lr = 3e-3f;               // Adam learning rate
     int eval_episodes = 50;         // held-out evaluation episodes per (N, method, seed)
 };
-DemosConfig demos_config(bool quick);
+DemosConfig demos_config(bool quick, const std::string& env = "");
 struct DemosResult {
     DemosConfig config;
     std::string env_id, expert_name;
     int seeds = 0;
     // [method][N index][seed], method 0 BC, 1 BC + noise, 2 DAgger (N = 1: no round, DAgger is BC on D0):
     // extra = compounding error, the mean over steps of the distance between the learner's and the expert's
-    // states from the same start (Pendulum: |angle_normalize(Δθ)|, rad; else the Euclidean distance).
+    // states from the same start (Env::state_distance, in spec().distance_unit: Pendulum rad, reacher and push m).
     std::vector<std::vector<std::vector<SeedScore>>> score;
     std::vector<std::vector<std::vector<double>>> labels;  // [method][N index][seed] expert labels trained on
 };
@@ -253,7 +258,7 @@ DemosResult measure_demos(const ExperimentOptions& opt);
 ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt);
 ExperimentResult run_demos(const ExperimentOptions& opt);
 
-// 6. Noise injection (DART) with σ swept: BC on demonstrations collected with N(0, σ²) added to the executed
+// 7. Noise injection (DART) with σ swept: BC on demonstrations collected with N(0, σ²) added to the executed
 //    action (labels stay clean), σ = sigmas × the action half-range; success and return against σ = 0
 //    (paired per seed), and what the clip does to the noise: the fraction of noisy actions outside the bounds,
 //    and the std and mean of the noise the env executed, clip(a + n) − clip(a). env: pendulum (default) or any
@@ -267,7 +272,7 @@ struct NoiseConfig {
     float lr = 3e-3f;               // Adam learning rate
     int eval_episodes = 100;        // held-out evaluation episodes per (σ, seed)
 };
-NoiseConfig noise_config(bool quick);
+NoiseConfig noise_config(bool quick, const std::string& env = "");
 // What the clip did to one seed's noisy demonstrations (all action dimensions pooled).
 struct ClipStats {
     double clipped = 0;     // fraction of executed actions a + n outside [low, high]
@@ -290,8 +295,8 @@ ExperimentResult run_noise(const ExperimentOptions& opt);
 
 // 5. Horizon: the seed says BC's cost grows ∝ T² and DAgger's ∝ T. The cost gap J(π̂) − J(π*) (cost = −reward,
 //    summed over the first T steps from the same held-out starts) and the fraction of failed episodes (the expert
-//    succeeds by T, the learner does not) against T ∈ {25, 50, 100, 200, 400, 800}, for BC and the seed's DAgger
-//    at equal labels; the exponent is the log-log slope of the gap per seed, with its interval over seeds. env:
+//    succeeds by T, the learner does not) against T ∈ {⅛, ¼, ½, 1, 2, 4} × the env's time limit (Pendulum:
+//    25 … 800), for BC and the seed's DAgger at equal labels; the exponent is the log-log slope of the gap per seed, with its interval over seeds. env:
 //    pendulum (default, swing-up expert) or any env with an expert. Writes horizon.{csv,gp,png,md}.
 ExperimentResult run_horizon(const ExperimentOptions& opt);
 
@@ -320,7 +325,8 @@ const std::vector<std::string>& experiment_names();
 ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt);
 
 // Writes out_dir/REPORT.md: a runtime table (wall and CPU seconds per experiment, and the machine's load
-// average when /proc/loadavg exists), then each result's markdown. `command` is the command line that produced
+// average when /proc/loadavg exists), then each result's markdown, then every result's claims in one list
+// ("Which of the seed's claims held"). `command` is the command line that produced
 // the whole report. Returns the path.
 std::string write_report(const std::string& out_dir, const std::vector<ExperimentResult>& results,
                          const std::string& command, int threads);

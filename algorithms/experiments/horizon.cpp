@@ -22,7 +22,10 @@
 namespace imitate::experiments {
 
 struct HorizonConfig {
-    std::vector<int> horizons{25, 50, 100, 200, 400, 800};  // T values (the rollouts run the largest)
+    // T values as multiples of the env's time limit (max_steps; Pendulum's 200: 25, 50, ..., 800; reacher's 100:
+    // 12, 25, ..., 400), rounded down; the rollouts run the largest. Beyond the time limit the episode goes on:
+    // neither the policies nor the expert see the clock, so the first T steps cost what a T-step episode costs.
+    std::vector<double> horizon_multiples{0.125, 0.25, 0.5, 1, 2, 4};
     int initial_episodes = 2;         // expert demonstrations D₀ (DAgger's start; BC gets as many labels in all)
     int rounds = 5;                   // DAgger rounds, all on-policy (β = 0)
     int episodes_per_round = 2;       // learner episodes per round, every state labelled
@@ -30,8 +33,9 @@ struct HorizonConfig {
     int starts = 100;                 // held-out start states, shared by the expert and every learner
 };
 
-static HorizonConfig horizon_config(bool quick) {
+static HorizonConfig horizon_config(bool quick, const std::string& env) {
     HorizonConfig c;
+    if (env == "push") c.starts = 50;  // 800-step rollouts of 65 µs steps (experiments.hpp: budgets)
     if (quick) {
         c.rounds = 2;
         c.train.steps = 300;
@@ -74,20 +78,22 @@ static bool success_by(const Episode& e, int T, int W) {
 
 HorizonResult measure_horizon(const ExperimentOptions& opt) {
     check_options(opt);
-    const HorizonConfig c = horizon_config(opt.quick);
     const EnvEntry& entry = experiment_env(opt, "horizon", "pendulum");
+    const HorizonConfig c = horizon_config(opt.quick, entry.id);
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;
     const ExpertEntry& demo_expert = demonstrator(entry);
     const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
-    const int W = env.spec().success_window, Tmax = c.horizons.back(), S = opt.seeds;
-    const size_t nT = c.horizons.size();
+    std::vector<int> horizons;
+    for (double x : c.horizon_multiples) horizons.push_back(std::max(1, static_cast<int>(x * env.spec().max_steps)));
+    const int W = env.spec().success_window, Tmax = horizons.back(), S = opt.seeds;
+    const size_t nT = horizons.size();
     HorizonResult m;
     m.env = entry.id;
     m.expert = demo_expert.name;
     m.seeds = S;
     m.starts = c.starts;
-    m.horizons = c.horizons;
+    m.horizons = horizons;
     log(opt, "horizon on " + entry.id + " (expert " + demo_expert.name + "): {BC, DAgger " + std::to_string(c.rounds) +
                  " rounds} × " + std::to_string(S) + " seeds, T up to " + std::to_string(Tmax) + ", " +
                  std::to_string(c.starts) + " held-out starts");
@@ -98,7 +104,7 @@ HorizonResult measure_horizon(const ExperimentOptions& opt) {
     rc.steps = Tmax;
     rc.starts = held_out_starts(env, c.starts, derive_seed(opt.seed, 0x4051));
     const std::vector<Episode> star = rollout_expert(env, expert, rc);
-    for (int T : c.horizons) {
+    for (int T : horizons) {
         double cost = 0, succ = 0;
         for (const Episode& e : star) cost += cost_by(e, T), succ += success_by(e, T, W);
         m.expert_cost.push_back(cost / c.starts);
@@ -127,7 +133,7 @@ HorizonResult measure_horizon(const ExperimentOptions& opt) {
                 }
                 const std::vector<Episode> eps = rollout(env, pi->as_batch_policy(), rc);
                 HorizonSeed x;
-                for (int T : c.horizons) {
+                for (int T : horizons) {
                     double gap = 0, failed = 0;
                     for (size_t i = 0; i < eps.size(); ++i) {
                         gap += cost_by(eps[i], T) - cost_by(star[i], T);
@@ -168,7 +174,7 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
     ExperimentResult r;
     r.name = "horizon";
     if (m.runs.empty()) return r;  // not the report writer
-    const HorizonConfig c = horizon_config(opt.quick);
+    const HorizonConfig c = horizon_config(opt.quick, m.env);
     const bool pendulum = m.env == "pendulum";
     const std::unique_ptr<Env> env_ptr = find_env(m.env).make();
     const EnvSpec& spec = env_ptr->spec();
@@ -264,7 +270,10 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
           "same " + std::to_string(m.starts) + " held-out starts, and J is the cost (−reward) summed over the first T "
           "steps. The unit is the training seed (" + std::to_string(S) + " seeds; intervals are Student-t 95% over "
           "seeds). The exponent is each seed's log-log slope of the gap on T over the horizons where its gap is "
-          "positive.\n\n";
+          "positive. The horizons are multiples of `" + m.env + "`'s time limit of " + std::to_string(spec.max_steps) +
+          " steps (the demonstrations' episodes end there)" + (spec.max_steps < m.horizons.back() ? std::string(
+          "; past it the same episode goes on, which costs what a T-step episode costs since neither the policies nor "
+          "the expert see the clock") : std::string()) + ".\n\n";
     md += "- BC's exponent: " + ci(e_bc, 2) + " over " + std::to_string(e_bc.n) + " seeds: " + exponent_verdict(e_bc) + ".\n";
     md += "- DAgger's exponent: " + ci(e_dg, 2) + " over " + std::to_string(e_dg.n) + " seeds: " + exponent_verdict(e_dg) + ".\n";
     {
@@ -313,8 +322,24 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
         std::to_string(c.initial_episodes + c.rounds * c.episodes_per_round) + " expert episodes; every training " +
         std::to_string(c.train.steps) + " Adam steps (lr " + num(c.train.lr, 3) + ", batch " + std::to_string(c.train.batch) +
         ", normalised), " + mlp_text(spec.obs_dim, c.train.hidden, std::to_string(spec.act_dim)) + "; rollouts of " +
-        T_last + " steps from " + std::to_string(m.starts) + " held-out starts.";
+        T_last + " steps from " + std::to_string(m.starts) + " held-out starts." +
+        env_budget_note(m.env, m.starts, horizon_config(opt.quick, "").starts, "held-out starts");
     finish_section(r, opt, md, budgets, "horizon.gp", {"horizon.png"});
+
+    // the seed's claims this tests: BC's gap ∝ T² (the exponent's interval holds 2, not 1), DAgger's ∝ T (holds
+    // 1, not 2); either fails when its interval excludes the claimed exponent
+    auto exponent_status = [](const Stats& e, double claimed, double other) {
+        if (e.n < 2 || !std::isfinite(e.lo)) return std::string("not established");
+        const bool has = e.lo <= claimed && claimed <= e.hi, has_other = e.lo <= other && other <= e.hi;
+        return std::string(!has ? "did not hold" : has_other ? "not established" : "held");
+    };
+    const std::string where = "`" + m.env + "`, section 5";
+    r.claims.push_back(claim_line("T²: BC's cost gap grows as T²", where, exponent_status(e_bc, 2, 1),
+                                  "BC's exponent " + ci(e_bc, 2) + " over " + std::to_string(e_bc.n) + " seeds, " +
+                                      exponent_verdict(e_bc)));
+    r.claims.push_back(claim_line("T: DAgger's cost gap grows as T", where, exponent_status(e_dg, 1, 2),
+                                  "DAgger's exponent " + ci(e_dg, 2) + " over " + std::to_string(e_dg.n) + " seeds, " +
+                                      exponent_verdict(e_dg)));
     return r;
 }
 

@@ -90,6 +90,21 @@ std::string verdict_text(const std::string& a, const std::string& b, const Stats
                                                            (margin > 0 ? " and leaves ±" + num(margin, prec) + u : "") + ")");
 }
 
+std::string env_budget_note(const std::string& env, long used, long usual, const std::string& what) {
+    if (env != "push" || used == usual) return "";
+    return " On `push` " + std::to_string(used) + " " + what + " instead of " + std::to_string(usual) + ": a step simulates contacts (65 µs, 2000× the pendulum's), and this keeps `imitate "
+           "experiment all --env push` near 5 minutes on 2 cores; seeds stay at the default.";
+}
+
+std::string claim_status(Verdict v, Verdict expected) {
+    return v == expected ? "held" : v == Verdict::NotEstablished ? "not established" : "did not hold";
+}
+
+std::string claim_line(const std::string& claim, const std::string& where, const std::string& status,
+                       const std::string& evidence) {
+    return "**" + claim + "** (" + where + ") — " + status + ": " + evidence;
+}
+
 double fit_slope(const std::vector<double>& x, const std::vector<double>& y) {
     const size_t n = x.size();
     if (n < 2 || y.size() != n) return std::nan("");
@@ -425,6 +440,15 @@ std::string write_report(const std::string& out_dir, const std::vector<Experimen
     md += "## Runtime\n\n" + t.markdown() + "\nCPU time is the process's, summed over threads (gnuplot runs as a "
           "child process and is not counted). Wall time depends on what else the machine runs." + load + "\n\n";
     for (const auto& r : results) md += r.markdown + "\n";
+    std::string claims;
+    for (const auto& r : results)
+        for (const std::string& c : r.claims) claims += "- " + c + ".\n";
+    if (!claims.empty())
+        md += "## Which of the seed's claims held\n\n"
+              "Each line is one claim of the seed, tested by the experiment named beside it; the status is read off "
+              "the paired per-seed interval printed there (\"held\" when the interval lies on the claimed side of 0, "
+              "\"not established\" when it includes 0, \"did not hold\" when it lies on the other side or inside the "
+              "stated margin).\n\n" + claims + "\n";
     const std::string path = join_path(out_dir, "REPORT.md");
     write_file_atomic(path, md);
     return path;

@@ -51,6 +51,14 @@ std::string paired_text(const Stats& d, int prec, const std::string& unit);
 std::string verdict_text(const std::string& a, const std::string& b, const Stats& d, double margin, int prec,
                          const std::string& unit, bool higher_is_better = true);
 
+// The closing list of REPORT.md: which of the seed's claims held. A claim's status from the verdict of the
+// paired difference that tests it (verdict_of, raw: A − B > 0 is ABeatsB whatever the sign convention): "held"
+// when it is `expected`, "not established" when the interval includes 0, "did not hold" otherwise (the opposite
+// sign, or a match within the margin). claim_line is one item: "**claim** (where) — status: evidence".
+std::string claim_status(Verdict v, Verdict expected);
+std::string claim_line(const std::string& claim, const std::string& where, const std::string& status,
+                       const std::string& evidence);
+
 // Least-squares slope of y on x. Requires x.size() == y.size() >= 2 and x not constant; returns NaN otherwise.
 double fit_slope(const std::vector<double>& x, const std::vector<double>& y);
 
@@ -126,6 +134,10 @@ const ExpertEntry& demonstrator(const EnvEntry& e);
 std::shared_ptr<const Expert> shared_expert(const ExpertEntry& x);
 // "MLP S→h1→…→O" for a network from obs_dim through `hidden` to `out` outputs.
 std::string mlp_text(int obs_dim, const std::vector<int>& hidden, const std::string& out);
+
+// The sentence a section's budgets end with on an env whose budget differs from the others' (push: fewer
+// evaluation episodes, why), "" elsewhere or when used == usual: "On `push` <used> <what> instead of <usual>: ...".
+std::string env_budget_note(const std::string& env, long used, long usual, const std::string& what);
 
 // The training budget an experiment states once: MLP widths, minibatch, Adam's rate, normalisation and a fixed
 // number of gradient steps, whatever the dataset size.

@@ -66,6 +66,8 @@ PushEnv::PushEnv() : MujocoEnv(push_model(), 10) {
     spec_.max_steps = 200;
     spec_.success_window = 1;
     spec_.success = "block centre within 0.03 m of the goal after the last step (reaching it ends the episode)";
+    spec_.distance = "‖(Δpusher, Δblock)‖ in the plane";
+    spec_.distance_unit = "m";
     spec_.settings = {{"timestep", "0.005"}, {"frame_skip", "10"},  {"max_speed", "0.2"},
                       {"goal_radius", "0.03"}, {"friction", "0.5"}, {"max_steps", "200"}};
     if (m_->nq != 6 || m_->nv != 6 || m_->na != 0 || m_->nu != 2)
@@ -86,6 +88,12 @@ void PushEnv::reset(Rng& rng) {
 void PushEnv::set_ctrl(const float* a, double* ctrl) const {
     ctrl[0] = kMaxSpeed * a[0];
     ctrl[1] = kMaxSpeed * a[1];
+}
+
+double PushEnv::state_distance(const double* a, const double* b) const {
+    double sq = 0;
+    for (int i = 0; i < 4; ++i) sq += (a[i] - b[i]) * (a[i] - b[i]);  // pusher (x, y), block (x, y)
+    return std::sqrt(sq);
 }
 
 double PushEnv::goal_error() const { return std::hypot(state_[2] - kGoalX, state_[3] - kGoalY); }

@@ -78,6 +78,9 @@ public:
     void observe(float* obs) const override;
     bool at_goal() const override { return goal_error() < kGoalRadius; }
     double goal_error() const override;  // ‖block centre − goal‖ in metres (x-y plane)
+    // The planar positions of the pusher and the block, stacked: ‖(Δx_p, Δy_p, Δx_b, Δy_b)‖ in metres (the
+    // block's height, yaw and the velocities are left out: other units, not where the task is)
+    double state_distance(const double* a, const double* b) const override;
 
     static constexpr double kGoalX = 0.0, kGoalY = 0.2, kGoalRadius = 0.03;
     static constexpr double kPostX = 0.0, kPostY = -0.2, kPostRadius = 0.04;

@@ -70,6 +70,8 @@ ReacherEnv::ReacherEnv() : MujocoEnv(reacher_model(), 2) {
     spec_.max_steps = 100;
     spec_.success_window = 1;
     spec_.success = "fingertip within 0.01 m of the target after the last step";
+    spec_.distance = "‖Δfingertip‖";
+    spec_.distance_unit = "m";
     spec_.settings = {{"timestep", "0.01"},         {"frame_skip", "2"},       {"gear", "200"},
                       {"target_ring", "0.05-0.19"}, {"goal_tolerance", "0.01"}, {"max_steps", "100"}};
     if (m_->nq != 4 || m_->nv != 4 || m_->na != 0 || m_->nu != 2 || tip_site_ < 0)
@@ -106,6 +108,20 @@ void ReacherEnv::set_ctrl(const float* a, double* ctrl) const {
 void ReacherEnv::after_kinematics(const mjData* d) {
     tip_[0] = d->site_xpos[3 * tip_site_];
     tip_[1] = d->site_xpos[3 * tip_site_ + 1];
+}
+
+// The fingertip from (q1, q2) by the model's kinematics: elbow 0.1 m along the upper link, fingertip 0.11 m
+// along the forearm (tests/test_mujoco.cpp checks it against MuJoCo's site position).
+static void fingertip(const double* s, double& x, double& y) {
+    x = 0.1 * std::cos(s[0]) + 0.11 * std::cos(s[0] + s[1]);
+    y = 0.1 * std::sin(s[0]) + 0.11 * std::sin(s[0] + s[1]);
+}
+
+double ReacherEnv::state_distance(const double* a, const double* b) const {
+    double xa, ya, xb, yb;
+    fingertip(a, xa, ya);
+    fingertip(b, xb, yb);
+    return std::hypot(xa - xb, ya - yb);
 }
 
 double ReacherEnv::goal_error() const { return std::hypot(tip_[0] - state_[2], tip_[1] - state_[3]); }

@@ -73,6 +73,9 @@ public:
     void observe(float* obs) const override;
     bool at_goal() const override { return goal_error() < kGoalTolerance; }
     double goal_error() const override;  // ‖fingertip − target‖ in metres
+    // ‖fingertip(a) − fingertip(b)‖ in metres (joint angles wrap and velocities are another unit: the
+    // fingertip is where the task is)
+    double state_distance(const double* a, const double* b) const override;
 
     static constexpr double kGoalTolerance = 0.01;
     static constexpr double kGear = 200.0;
