@@ -77,6 +77,8 @@ if check "$tmp" "$src" >"$tmp/out.txt"; then
     exit 1
 fi
 grep -q "is not verbatim" "$tmp/out.txt" || { echo "FAIL: unexpected checker output:"; cat "$tmp/out.txt"; exit 1; }
-# README.md's results are REPORT.md's, copied by scripts/readme_results.py (no number typed by hand)
-python3 "$src/scripts/readme_results.py" --report "$src/docs/results/REPORT.md" --readme "$src/README.md" --check || exit 1
+# README.md's results are the REPORT.md files', copied by scripts/readme_results.py (no number typed by hand):
+# pendulum and point mass, then the MuJoCo robots
+python3 "$src/scripts/readme_results.py" --report "$src/docs/results/REPORT.md" --report "$src/docs/results/reacher/REPORT.md" \
+    --report "$src/docs/results/push/REPORT.md" --readme "$src/README.md" --check || exit 1
 echo "PASS"

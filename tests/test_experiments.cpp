@@ -173,6 +173,30 @@ TEST_CASE("paired per-seed differences and the verdict their interval allows") {
     CHECK(verdict_text("A", "B", d, 0, 1, "points") == "A beats B: A − B = +2.5 [95% CI 1.6, 3.4] points, paired over 4 seeds");
     CHECK(verdict_text("A", "B", mixed, 0, 1, "").find("A vs B not established: ") == 0);
     CHECK_THROWS_AS(paired({1, 2}, {1}), std::invalid_argument);
+    // a claim's status is read off the verdict: the expected side, an interval across 0, or the other side
+    CHECK(claim_status(verdict_of(d), Verdict::ABeatsB) == "held");
+    CHECK(claim_status(verdict_of(mixed), Verdict::ABeatsB) == "not established");
+    CHECK(claim_status(verdict_of(d), Verdict::BBeatsA) == "did not hold");
+    CHECK(claim_status(verdict_of(mixed, 2.0), Verdict::ABeatsB) == "did not hold");  // a match is no win
+    CHECK(claim_line("A beats B", "`pendulum`, section 3", "held", "x") == "**A beats B** (`pendulum`, section 3) — held: x");
+}
+
+TEST_CASE("REPORT.md ends with every experiment's claims; push's budget note names what it cut") {
+    const std::string dir = out_dir("claims");
+    ExperimentResult a, b, c;
+    a.name = "compounding", a.markdown = "## 1. A\n", a.claims = {claim_line("first", "`reacher`, section 1", "held", "e1")};
+    b.name = "dagger", b.markdown = "## 3. B\n", b.claims = {claim_line("second", "`reacher`, section 3", "did not hold", "e2")};
+    c.name = "noise", c.markdown = "## 7. C\n";
+    const std::string md = read_file(write_report(dir, {a, b, c}, "imitate experiment all --env reacher", 2));
+    const size_t head = md.find("## Which of the seed's claims held"), first = md.find("- **first** (`reacher`, section 1) — held: e1.\n");
+    CHECK(head != std::string::npos);
+    CHECK(md.find("## 7. C") < head);  // after every section
+    CHECK(first > head);
+    CHECK(md.find("- **second** (`reacher`, section 3) — did not hold: e2.\n") > first);
+    CHECK(read_file(write_report(dir, {c}, "x", 1)).find("claims held") == std::string::npos);  // no claims, no list
+    CHECK(env_budget_note("pendulum", 30, 100, "episodes").empty());
+    CHECK(env_budget_note("push", 100, 100, "episodes").empty());
+    CHECK(env_budget_note("push", 30, 100, "evaluation episodes per cell").find(" On `push` 30 evaluation episodes per cell instead of 100: ") == 0);
 }
 
 TEST_CASE("tables and CSV text") {
@@ -476,7 +500,7 @@ TEST_CASE("--env: an environment an experiment cannot use is refused with one cl
 }
 
 TEST_CASE("--env point_mass: compounding, chunking and DAgger run on an env other than their default") {
-    // Compounding: the env's one expert, error = Euclidean distance between states, success by the env's rule.
+    // Compounding: the env's one expert, error = Env::state_distance (the point mass: Euclidean between positions).
     ExperimentOptions o = quick(out_dir("compounding_pm"));
     o.env = "point_mass";
     const CompoundingResult cm = measure_compounding(o);
@@ -511,4 +535,18 @@ TEST_CASE("--env point_mass: compounding, chunking and DAgger run on an env othe
     // Point-mass episodes end at the goal: DAgger's label count is what it labelled, not episodes × horizon.
     CHECK(dm.at(0, 0, 0).labels < 2 * 60);
     CHECK(dm.at(0, 0, 1).labels > dm.at(0, 0, 0).labels);
+
+    // Horizon: the T grid is ⅛ … 4 × the env's 60-step time limit, and the report says where the limit lies.
+    o.out_dir = out_dir("horizon_pm");
+    const ExperimentResult h = run_horizon(o);
+    const ParsedCsv hc = parse_csv(o.out_dir + "/horizon.csv");
+    REQUIRE(hc.rows.size() == 6);
+    const double T[6] = {7, 15, 30, 60, 120, 240};
+    for (int k = 0; k < 6; ++k) CHECK(hc.rows[k][hc.col("T")] == T[k]);
+    CHECK(h.markdown.find("time limit of 60 steps") != std::string::npos);
+    CHECK(h.claims.size() == 2);
+    for (const ExperimentResult* x : {&c, &k, &h}) {  // every claim names this env
+        REQUIRE_FALSE(x->claims.empty());
+        for (const std::string& claim : x->claims) CHECK(claim.find("`point_mass`") != std::string::npos);
+    }
 }

@@ -399,7 +399,9 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
         const Stats d = paired(succ(best_chunk), succ(h1));
         out.claims.push_back(claim_line("Chunking: predicting chunks beats one action per query", where,
                                         claim_status(verdict_of(d), Verdict::ABeatsB),
-                                        "the best chunked cell, " + verdict(d, cell_name(r.cells[best_chunk]), "H = 1", "points", 100)));
+                                        "the best chunked cell, " + verdict(d, cell_name(r.cells[best_chunk]), "H = 1", "points", 100) +
+                                            " (the best of " + std::to_string(NC - 1) + " chunked cells, picked on these seeds: "
+                                            "the test leans towards chunking)"));
     }
     for (int i : {open, ens}) {
         const Stats d = paired(jerk(i), jerk(h1));

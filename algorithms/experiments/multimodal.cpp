@@ -709,7 +709,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
         out.claims.push_back(claim_line(
             "Multimodality: MSE averages two modes, a distributional head samples one", "the toy, section 4",
             claim_status(verdict_of(d), Verdict::ABeatsB),
-            "MSE's actions are valid in " + rate_ci(mse_valid) + ", the best head's, " + verdict(d, r.row_labels[q], "MSE", "points", 100)));
+            "MSE's actions are valid in " + rate_ci(mse_valid) + "; the best head (picked on these seeds), " + verdict(d, r.row_labels[q], "MSE", "points", 100)));
         for (int ci = 0; ci < NC; ++ci) {
             const int b = best_row([&](int i) { return row_sum[0][ci * NR + i].s.success.mean; });
             const Stats e = paired(rates(path_scores(r.paths[0][ci * NR + b])), rates(path_scores(r.paths[0][ci * NR])));
@@ -717,7 +717,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
                 "Multimodality on `" + r.env_id + "`: a distributional head beats MSE", "`" + r.env_id + "`, " +
                 (point_mass ? r.tests[0] + ", " : std::string()) + "H = " + std::to_string(c.pm_chunks[ci]) + ", section 4",
                 claim_status(verdict_of(e), Verdict::ABeatsB),
-                "the best head, " + verdict(e, r.row_labels[b], "MSE", "points", 100)));
+                "the best head (picked on these seeds), " + verdict(e, r.row_labels[b], "MSE", "points", 100)));
         }
     }
     return out;

@@ -250,7 +250,7 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
         out.claims.push_back(claim_line(
             "Noise injection: BC on noisy demonstrations beats BC on clean ones", "`" + r.env_id + "`, section 7",
             claim_status(verdict_of(d), Verdict::ABeatsB),
-            "the best σ, " + verdict(d, "σ = " + num(c.sigmas[best_noisy], 2) + "×", "σ = 0", "points", 100) +
+            "the best σ > 0 (picked on these seeds), " + verdict(d, "σ = " + num(c.sigmas[best_noisy], 2) + "×", "σ = 0", "points", 100) +
                 "; at the largest σ the env's clip executed " + num(100 * top_eff.mean / std::max(top_nom.mean, 1e-12), 0) +
                 "% of the drawn noise's std"));
     }
