@@ -46,8 +46,8 @@ struct ExperimentResult {
 };
 
 // Budgets: each experiment's config is the same on every env except `push`, whose step costs 65 µs (contacts;
-// 12× reacher's, 2000× the pendulum's): there the configs evaluate fewer episodes per cell (X_config(quick, "push")),
-// so that `imitate experiment all --env push` stays near 5 minutes on 2 cores; every report states its budget.
+// 12× reacher's, 2000× the pendulum's): there the configs evaluate fewer episodes per cell (X_config(quick, "push"))
+// to cut the cost of `imitate experiment all --env push`; every report states its budget and the cut.
 // Every run_* requires seeds >= 1, an existing out_dir and an env it can use (one of the table with at least
 // one expert); throws std::invalid_argument naming the option otherwise, std::runtime_error if a file cannot
 // be written. CSV columns are listed in each .cpp's header. The demonstrator is the env's first expert, except

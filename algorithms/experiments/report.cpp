@@ -92,8 +92,9 @@ std::string verdict_text(const std::string& a, const std::string& b, const Stats
 
 std::string env_budget_note(const std::string& env, long used, long usual, const std::string& what) {
     if (env != "push" || used == usual) return "";
-    return " On `push` " + std::to_string(used) + " " + what + " instead of " + std::to_string(usual) + ": a step simulates contacts (65 µs, 2000× the pendulum's), and this keeps `imitate "
-           "experiment all --env push` near 5 minutes on 2 cores; seeds stay at the default.";
+    return " On `push` " + std::to_string(used) + " " + what + " instead of " + std::to_string(usual) +
+           ": a step simulates contacts (65 µs, 2000× the pendulum's), so the evaluation budget is cut there; the "
+           "training budget is the same.";
 }
 
 std::string claim_status(Verdict v, Verdict expected) {
