@@ -5,7 +5,7 @@ set datafile missing 'nan'
 set grid
 set key top left
 set key opaque
-set multiplot layout 2,1 title 'Compounding error on reacher: learner vs expert from the same 100 held-out starts (10 training seeds)'
+set multiplot layout 2,1 title 'Compounding error on reacher: learner vs expert from the same 100 held-out starts (5 training seeds)'
 set xlabel 'timestep t'
 set ylabel 'error ‖Δfingertip‖ (m)'
 set xrange [1:100]
