@@ -196,22 +196,24 @@ TEST_CASE("β schedules against hand values") {
     // first: 1, then 0
     CHECK(beta_at(BetaSchedule::FirstOnly, 0.5, 1, 5) == 1.0);
     for (int i = 2; i <= 5; ++i) CHECK(beta_at(BetaSchedule::FirstOnly, 0.5, i, 5) == 0.0);
-    // exp:0.5: 1, 0.5, 0.25, 0.125; exp:0.9: 1, 0.9, 0.81
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 1, 4) == 1.0);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 2, 4) == 0.5);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 3, 4) == 0.25);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 4, 4) == 0.125);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.9, 3, 4) == doctest::Approx(0.81).epsilon(1e-15));
-    CHECK(beta_at(BetaSchedule::Exponential, 0.0, 1, 4) == 1.0);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.0, 2, 4) == 0.0);
-    // linear over N = 4: 1, 0.75, 0.5, 0.25; N = 5 ends at 0.2; never negative
-    CHECK(beta_at(BetaSchedule::Linear, 0, 1, 4) == 1.0);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 2, 4) == 0.75);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 3, 4) == 0.5);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 4, 4) == 0.25);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 5, 5) == doctest::Approx(0.2).epsilon(1e-15));
-    CHECK(beta_at(BetaSchedule::Linear, 0, 9, 4) == 0.0);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 1, 1) == 1.0);
+    // (schedule, p, round i, rounds N) -> β_i
+    struct Case {
+        BetaSchedule s;
+        double p;
+        int i, N;
+        double beta;
+    };
+    const BetaSchedule E = BetaSchedule::Exponential, L = BetaSchedule::Linear;
+    const Case cases[] = {
+        {E, 0.5, 1, 4, 1.0}, {E, 0.5, 2, 4, 0.5}, {E, 0.5, 3, 4, 0.25}, {E, 0.5, 4, 4, 0.125},  // exp:0.5
+        {E, 0.9, 3, 4, 0.81}, {E, 0.0, 1, 4, 1.0}, {E, 0.0, 2, 4, 0.0},                        // exp:0.9, exp:0
+        {L, 0, 1, 4, 1.0}, {L, 0, 2, 4, 0.75}, {L, 0, 3, 4, 0.5}, {L, 0, 4, 4, 0.25},          // linear over N = 4
+        {L, 0, 5, 5, 0.2}, {L, 0, 9, 4, 0.0}, {L, 0, 1, 1, 1.0},  // N = 5 ends at 0.2; never negative
+    };
+    for (const Case& c : cases) {
+        INFO("round " << c.i << " of " << c.N << ", p " << c.p);
+        CHECK(beta_at(c.s, c.p, c.i, c.N) == doctest::Approx(c.beta).epsilon(1e-15));
+    }
 }
 
 TEST_CASE("parse_beta accepts none, seed, first, linear, exp:P and rejects the rest naming the text") {

@@ -278,9 +278,10 @@ TEST_CASE("open, receding and ensemble query counts and executed predictions") {
         cfg.exec.receding_k = 5;
         CHECK_THROWS_WITH_AS(rollout(env, tagged, cfg), doctest::Contains("receding_k"), std::invalid_argument);
         cfg.exec.receding_k = 2;
+        int shrinking_calls = 0;
         BatchPolicy shrinking = [&](const Mat& obs, Mat& out) {  // H = 4 at the first call, then 3 columns
             tagged(obs, out);
-            if (calls > 1) out.conservativeResize(Eigen::NoChange, 3);
+            if (++shrinking_calls > 1) out.conservativeResize(Eigen::NoChange, 3);
         };
         CHECK_THROWS_WITH_AS(rollout(env, shrinking, cfg), doctest::Contains("policy returned shape (3,3), expected (3,4)"),
                              std::invalid_argument);
