@@ -59,33 +59,35 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     if (!(cfg.lr > 0)) throw std::invalid_argument("bc: lr must be > 0, got " + std::to_string(cfg.lr));
     if (cfg.epochs < 0 || cfg.steps < 0) throw std::invalid_argument("bc: epochs and steps must be >= 0");
 
-    // 1. cut the episodes into (observation, H-action chunk) windows
-    ChunkSet w = make_chunks(data, cfg.chunk, cfg.stride);
+    // 1. cut the episodes into (observation, H-action chunk) windows, H the policy's
+    const int H = cfg.policy.chunk;
+    ChunkSet w = make_chunks(data, H, cfg.stride);
     const Eigen::Index N = w.obs.rows(), S = w.obs.cols(), A = data.actions.cols(), HA = w.targets.cols();
 
     // 2. the policy: fresh (PyTorch init) or warm-started; normalisation statistics from the data; the
     //    action range of tokens and diffusion from the data unless configured
     Rng rng(cfg.seed);
-    HeadConfig head = cfg.head;
+    PolicyConfig pc = cfg.policy;
+    pc.obs_dim = static_cast<int>(S), pc.act_dim = static_cast<int>(A);
+    HeadConfig& head = pc.head;
     if (head.low == head.high && !warm_start) {
         head.low = data.actions.minCoeff(), head.high = data.actions.maxCoeff();
         if (head.low == head.high) head.low -= 1, head.high += 1;  // one constant action: any range holding it
     }
     if (!warm_start) validate_head(head, "bc", true);
-    PolicyConfig pc{static_cast<int>(S), static_cast<int>(A), cfg.chunk, cfg.hidden, cfg.activation, head};
     BCResult res{warm_start ? *warm_start : Policy(pc, rng), {}, 0, 0};
     Policy& pi = res.policy;
-    if (warm_start && (pi.cfg.obs_dim != S || pi.cfg.act_dim != A || pi.cfg.chunk != cfg.chunk))
+    if (warm_start && (pi.cfg.obs_dim != S || pi.cfg.act_dim != A || pi.cfg.chunk != H))
         throw std::invalid_argument("bc: warm-start policy's dimensions do not match the data");
-    if (warm_start && pi.cfg.head.kind != cfg.head.kind)
+    if (warm_start && pi.cfg.head.kind != head.kind)
         throw std::invalid_argument(std::string("bc: warm-start policy has head ") + head_name(pi.cfg.head.kind) +
-                                    ", the config asks for " + head_name(cfg.head.kind));
+                                    ", the config asks for " + head_name(head.kind));
     if (!warm_start && cfg.normalize) pi.norm = fit_normalizer(data.observations, data.actions);
     pi.env = data.env;
     pi.data_seeds = data.seeds;
     if (pi.norm.enabled) {
         w.obs = (w.obs.rowwise() - pi.norm.obs_mean.row(0)).array().rowwise() / pi.norm.obs_std.row(0).array();
-        for (int h = 0; h < cfg.chunk; ++h) {
+        for (int h = 0; h < H; ++h) {
             auto blk = w.targets.middleCols(h * A, A);
             blk = (blk.rowwise() - pi.norm.act_mean.row(0)).array().rowwise() / pi.norm.act_std.row(0).array();
         }

@@ -13,7 +13,10 @@
 namespace imitate {
 
 struct BCConfig {
-    int chunk = 1;                             // H: actions predicted per observation
+    PolicyConfig policy;                       // the policy to train: H (policy.chunk, actions predicted per
+                                               //   observation), hidden widths, activation, head and its settings
+                                               //   (default: MSE, the seed's; tokens/diffusion with head.low ==
+                                               //   head.high take the data's range); obs_dim and act_dim are the data's
     int stride = 1;                            // window starts: 1 = every index, H = the seed's non-overlapping chunks
     int epochs = 100;                          // passes over the windows (ignored when steps > 0)
     long steps = 0;                            // if > 0: train exactly this many minibatch steps instead
@@ -21,12 +24,8 @@ struct BCConfig {
     float lr = 1e-3f;                          // Adam learning rate
     float weight_decay = 0.0f;                 // Adam's L2 penalty
     float clip_norm = 0.0f;                    // global gradient-norm clip (0 = off)
-    std::vector<int> hidden{256, 256};         // hidden widths
-    Activation activation = Activation::ReLU;  // between hidden layers
     bool normalize = false;                    // normalise observations and actions with dataset statistics
     uint64_t seed = 0;                         // weight init and shuffling (heads' noise: derive_seed(seed, 1))
-    HeadConfig head;                           // policy head and its settings (default: MSE, the seed's);
-                                               // tokens/diffusion with head.low == head.high take the data's range
 };
 
 struct BCResult {

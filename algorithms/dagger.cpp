@@ -118,8 +118,7 @@ DAggerResult dagger(const Env& env, std::shared_ptr<const Expert> expert, const 
         RolloutConfig rc;
         rc.episodes = cfg.episodes_per_round;
         rc.seed = derive_seed(cfg.seed, static_cast<uint64_t>(i));
-        rc.chunk = learner ? cfg.bc.chunk : 1;  // no learner yet (β_1 = 1): the expert drives alone
-        if (learner && cfg.bc.chunk > 1) rc.exec = cfg.eval.exec;  // the mode under study, as evaluation runs it
+        rc.exec = cfg.eval.exec;  // the learner's chunks run in the mode under study, as evaluation runs them
         rc.expert = expert;
         rc.beta = round.beta;
         std::vector<Episode> eps = rollout(env, learner ? learner->as_batch_policy() : BatchPolicy{}, rc);
@@ -127,7 +126,7 @@ DAggerResult dagger(const Env& env, std::shared_ptr<const Expert> expert, const 
         // 2. D_i = {(s, π*'s plan from s)}: every visited state with the expert's label (H = 1) or its own
         //    H-step chunk from a copy of s (H > 1); 3. D ← D ∪ D_i
         data.seeds.push_back(rc.seed);
-        const int H = cfg.bc.chunk, T = rc.steps > 0 ? rc.steps : env.spec().max_steps;
+        const int H = cfg.bc.policy.chunk, T = rc.steps > 0 ? rc.steps : env.spec().max_steps;
         for (const Episode& e : eps) {
             if (H > 1) append_expert_plans(data, env, *expert, e, H, T);
             else data.append(e, Labels::Expert);
@@ -141,7 +140,7 @@ DAggerResult dagger(const Env& env, std::shared_ptr<const Expert> expert, const 
         learner = train_bc(data, bc, {}, cfg.warm_start && learner ? &*learner : nullptr).policy;
 
         // 5. report: how good is the new policy?
-        round.eval = evaluate(env, learner->as_batch_policy(), cfg.bc.chunk, cfg.eval);
+        round.eval = evaluate(env, *learner, cfg.eval);
         rounds.push_back(round);
         if (on_round) on_round(round);
     }

@@ -60,7 +60,7 @@ struct DAggerResult {
 // Runs DAgger on `env` with `expert` as the labeller. Requires rounds >= 1, episodes_per_round >= 1;
 // round 1 needs β_1 = 1 when `initial` is empty (there is no learner yet), otherwise throws
 // std::invalid_argument; `initial` must be of env (or of unknown environment) and of its sizes.
-// With H = bc.chunk > 1 each visited state s_t becomes one episode of min(H, T − t) rows in D: the expert,
+// With H = bc.policy.chunk > 1 each visited state s_t becomes one episode of min(H, T − t) rows in D: the expert,
 // started from a copy of s_t (Env::reset_to) with its per-episode memory as it was at t, drives for those steps
 // and its actions are the chunk's targets (train with stride H for one window per plan).
 DAggerResult dagger(const Env& env, std::shared_ptr<const Expert> expert, const Dataset& initial,

@@ -45,24 +45,22 @@ EvalResult summarize(const std::vector<Episode>& eps) {
     return r;
 }
 
-RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk) {
+RolloutConfig eval_rollout_config(const EvalConfig& cfg) {
     RolloutConfig rc;
     static_cast<EpisodeConfig&>(rc) = cfg;
-    rc.chunk = chunk;
-    if (chunk == 1) rc.exec = {};  // with one action per query every mode is the same
     return rc;
 }
 
-EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg) {
-    return summarize(rollout(env, policy, eval_rollout_config(cfg, chunk)));
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, const EvalConfig& cfg) {
+    return summarize(rollout(env, policy, eval_rollout_config(cfg)));
 }
 
 EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg) {
-    return evaluate(env, policy.as_batch_policy(), policy.cfg.chunk, cfg);
+    return evaluate(env, policy.as_batch_policy(), cfg);
 }
 
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg) {
-    return summarize(rollout_expert(env, std::move(expert), eval_rollout_config(cfg, 1)));
+    return summarize(rollout_expert(env, std::move(expert), eval_rollout_config(cfg)));
 }
 
 static std::string num(double x) {

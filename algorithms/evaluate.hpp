@@ -42,14 +42,15 @@ std::pair<double, double> wilson_interval(int k, int n, double z = 1.96);
 // Summarises finished episodes.
 EvalResult summarize(const std::vector<Episode>& episodes);
 
-// Rolls out `policy` (chunk H actions per query) on `env` for cfg.episodes episodes and summarises them.
-EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg);
-// The same for a Policy, with the H it carries (policy.cfg.chunk), acting by its deterministic predict().
+// Rolls out `policy` (H actions per query, H its output's width over A) on `env` for cfg.episodes episodes
+// and summarises them.
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, const EvalConfig& cfg);
+// The same for a Policy, acting by its deterministic predict().
 EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg);
 // The same for an expert driving alone.
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg);
-// The rollout configuration evaluate() uses: cfg's episodes with H = chunk.
-RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk);
+// The rollout configuration evaluate() uses: cfg's episodes (the policy brings its H).
+RolloutConfig eval_rollout_config(const EvalConfig& cfg);
 
 // {"aggregated": {...}, "per_episode": [{...}, ...]} with all the fields above.
 std::string eval_json(const EvalResult& r);

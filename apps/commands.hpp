@@ -20,8 +20,8 @@ struct TrainArgs {
     float lr = 1e-3f;
     bool normalize = false;
     uint64_t seed = 0;
-    std::string head = "mse", sampler = "ddpm", action_range;  // action_range "LO,HI" (empty: the data's)
-    HeadConfig head_cfg;                                        // the heads' numeric settings
+    std::string head = "mse", action_range;  // action_range "LO,HI" (empty: the data's)
+    HeadConfig head_cfg;                      // the heads' settings (their flags: add_head_flags)
 };
 struct EvalArgs {
     std::string env, policy, expert, exec = "open", video;

@@ -14,6 +14,7 @@
 #include "algorithms/experiments/sweep.hpp"
 #include "commands.hpp"
 #include "engine/threads.hpp"
+#include "envs/registry.hpp"
 
 namespace imitate::cli {
 
@@ -49,6 +50,7 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
         if (!known) throw std::invalid_argument("experiment '" + a.name + "' is not one of " + all + "all");
         names = {a.name};
     }
+    if (!a.env.empty()) find_env(a.env);  // an unknown --env fails before the output directory is made
     std::filesystem::create_directories(a.out);
 
     // 2. options: --quick without --seeds runs 2 seeds

@@ -5,10 +5,12 @@
 #include <fmt/ranges.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 
@@ -88,6 +90,64 @@ std::string head_names() {
     return s;
 }
 
+// The heads' settings as `imitate train` flags: every row's settings (heads/head.hpp), each once, named
+// --key ('-' for '_'), writing straight into `h`, with help "<heads>: <help> (<range>)". The ranges are
+// checked by validate_head after parsing (cmd_train), so a row is the one place that declares them.
+void add_head_flags(CLI::App& cmd, HeadConfig& h) {
+    struct Flag {
+        std::string key, heads, help, range;
+        std::function<void(const std::string&)> add;  // registers the flag with the final help text
+    };
+    struct Collect final : HeadSettings {
+        CLI::App& cmd;
+        std::vector<Flag> flags;
+        const char* head = "";
+        explicit Collect(CLI::App& c) : cmd(c) {}
+        void add(const char* key, const char* help, std::string range, std::function<void(const std::string&)> f) {
+            for (Flag& x : flags)
+                if (x.key == key) return void(x.heads += std::string(", ") + head);
+            flags.push_back({key, head, help, std::move(range), std::move(f)});
+        }
+        std::string name(const char* key) const {
+            std::string n = std::string("--") + key;
+            std::replace(n.begin(), n.end(), '_', '-');
+            return n;
+        }
+        void integer(const char* key, const char* help, int& v, int lo, int hi, const char* hi_name, bool even) override {
+            const std::string range = std::string(even ? "even, " : "") +
+                                      (hi_name ? "in " + std::to_string(lo) + ".." + hi_name
+                                       : hi == kMaxHeadSetting ? ">= " + std::to_string(lo)
+                                                               : "in " + std::to_string(lo) + ".." + std::to_string(hi));
+            add(key, help, range, [&, n = name(key)](const std::string& d) { cmd.add_option(n, v, d); });
+        }
+        void positive(const char* key, const char* help, float& v) override {
+            add(key, help, "> 0", [&, n = name(key)](const std::string& d) { cmd.add_option(n, v, d); });
+        }
+        void non_negative(const char* key, const char* help, float& v) override {
+            add(key, help, ">= 0", [&, n = name(key)](const std::string& d) { cmd.add_option(n, v, d); });
+        }
+        void flag(const char* key, const char* help, bool& v) override {
+            add(key, help, "", [&, n = name(key)](const std::string& d) { cmd.add_flag(n, v, d); });
+        }
+        void sampler(const char* key, const char* help, Sampler& v) override {
+            add(key, help, "ddpm | ddim", [&, n = name(key)](const std::string& d) {
+                cmd.add_option_function<std::string>(n, [&v, n](const std::string& s) {
+                    try {
+                        v = parse_sampler(s);
+                    } catch (const std::invalid_argument& e) {
+                        throw CLI::ValidationError(n, e.what());
+                    }
+                }, d)->default_str(sampler_name(v));
+            });
+        }
+    } c(cmd);
+    for (const Head* row : head_table()) {
+        c.head = row->name;
+        row->settings(h, c);
+    }
+    for (const Flag& f : c.flags) f.add(f.heads + ": " + f.help + (f.range.empty() ? "" : " (" + f.range + ")"));
+}
+
 std::vector<int> parse_hidden(const std::string& s) {
     std::vector<int> v;
     if (s == "none") return v;
@@ -109,7 +169,8 @@ std::vector<int> parse_hidden(const std::string& s) {
     return v;
 }
 
-void parse_exec(const std::string& s, int chunk, ExecConfig& ev) {
+// --exec's grammar, before any file is read; k <= H is checked against the policy later (check_exec).
+void parse_exec(const std::string& s, ExecConfig& ev) {
     auto number = [&](const std::string& t, bool integer) {
         try {
             size_t used = 0;
@@ -124,8 +185,7 @@ void parse_exec(const std::string& s, int chunk, ExecConfig& ev) {
     } else if (s.rfind("receding:", 0) == 0) {
         ev.mode = Exec::Receding;
         double k = number(s.substr(9), true);
-        if (k < 1 || k > chunk)
-            throw std::invalid_argument("--exec " + s + ": k must be in 1.." + std::to_string(chunk) + " (the policy's chunk H)");
+        if (k < 1 || k > 1e9) throw std::invalid_argument("--exec " + s + ": k must be >= 1");
         ev.receding_k = static_cast<int>(k);
     } else if (s == "ensemble" || s.rfind("ensemble:", 0) == 0) {
         ev.mode = Exec::Ensemble;
@@ -134,6 +194,12 @@ void parse_exec(const std::string& s, int chunk, ExecConfig& ev) {
     } else {
         throw std::invalid_argument("--exec '" + s + "' is not one of open, receding:K, ensemble[:M]");
     }
+}
+
+// --exec receding:K against the loaded policy's chunk H.
+void check_exec(const std::string& s, const ExecConfig& ev, int chunk) {
+    if (ev.mode == Exec::Receding && ev.receding_k > chunk)
+        throw std::invalid_argument("--exec " + s + ": k must be in 1.." + std::to_string(chunk) + " (the policy's chunk H)");
 }
 
 std::vector<float> parse_floats(const std::string& flag, const std::string& s) {
@@ -194,7 +260,7 @@ int cmd_seed(const SeedArgs& a, const Globals& g) {
     fmt::print("\nTraining H=1\n");
     BCResult h1 = train_logged(demos, bc, g, "train H=1");
     double t_h1 = seconds_since(t1);
-    bc.chunk = 4;
+    bc.policy.chunk = 4;
     bc.stride = 4;
     auto t2 = std::chrono::steady_clock::now();
     fmt::print("\nTraining H=4\n");
@@ -243,7 +309,7 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     ensure_parent_dir(a.out);
     if (!a.env.empty()) find_env(a.env);  // an unknown --env fails before any file is read
     BCConfig bc;
-    bc.chunk = a.chunk;
+    bc.policy.chunk = a.chunk;
     if (a.stride == "H" || a.stride == "h") bc.stride = a.chunk;
     else {
         try {
@@ -258,20 +324,23 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     bc.epochs = a.epochs;
     bc.lr = a.lr;
     bc.batch = a.batch;
-    bc.hidden = parse_hidden(a.hidden);
-    bc.activation = parse_activation(a.activation);
+    bc.policy.hidden = parse_hidden(a.hidden);
+    bc.policy.activation = parse_activation(a.activation);
     bc.normalize = a.normalize;
     bc.seed = a.seed;
-    bc.head = a.head_cfg;
-    bc.head.kind = parse_head(a.head);
-    bc.head.sampler = parse_sampler(a.sampler);
+    bc.policy.head = a.head_cfg;
+    bc.policy.head.kind = parse_head(a.head);
     if (!a.action_range.empty()) {
         std::vector<float> r = parse_floats("--action-range", a.action_range);
         if (r.size() != 2 || !(r[0] < r[1]))
             throw std::invalid_argument("--action-range '" + a.action_range + "' is not LO,HI with LO < HI");
-        bc.head.low = r[0], bc.head.high = r[1];
+        bc.policy.head.low = r[0], bc.policy.head.high = r[1];
     }
-    validate_head(bc.head, "train", false);
+    for (const Head* row : head_table()) {  // every head's flags, the chosen head's and the others'
+        HeadConfig h = bc.policy.head;
+        h.kind = row->kind;
+        validate_head(h, "train", false);
+    }
     Dataset d = load_npz(a.data);
     if (d.size() == 0) throw std::invalid_argument(a.data + ": the dataset has no rows to train on");
     // Any sizes train; --env, when given, must be the data's environment (and names it if the file does not).
@@ -284,7 +353,7 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     BCResult r = train_logged(d, bc, g, "train");
     save_policy(a.out, r.policy);
     if (!g.quiet)
-        fmt::print("wrote {}: head {}, H={}, {} steps in {:.2f} s, final epoch loss {:.6f}{}\n", a.out, a.head, bc.chunk, r.steps,
+        fmt::print("wrote {}: head {}, H={}, {} steps in {:.2f} s, final epoch loss {:.6f}{}\n", a.out, a.head, bc.policy.chunk, r.steps,
                    seconds_since(t0), r.epoch_loss.empty() ? 0.0f : r.epoch_loss.back(),
                    r.refused ? fmt::format(" ({} non-finite steps refused)", r.refused) : "");
     return 0;
@@ -296,6 +365,7 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     ev.seed = a.seed;
     ev.steps = a.steps;
     if (ev.episodes < 1) throw std::invalid_argument("--episodes must be >= 1");
+    parse_exec(a.exec, ev.exec);          // every flag parses before any file is read
     if (!a.env.empty()) find_env(a.env);  // an unknown --env fails before any file is read
     if (!a.video.empty()) check_video_dir(a.video);
     // 1. the policy (or the expert) and the environment it runs on
@@ -323,9 +393,9 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
         expert = pick_expert(id, a.expert);
         name = "expert (" + expert_name(id, a.expert) + ")";
     }
-    parse_exec(a.exec, chunk, ev.exec);
+    check_exec(a.exec, ev.exec, chunk);
     // 2. roll out, summarise, print; 3. the videos, replayed from the recorded states
-    const RolloutConfig rc = eval_rollout_config(ev, chunk);
+    const RolloutConfig rc = eval_rollout_config(ev);
     const std::vector<Episode> eps = expert ? rollout_expert(*env, expert, rc) : rollout(*env, bp, rc);
     EvalResult r = summarize(eps);
     if (a.json) {
@@ -348,8 +418,8 @@ int cmd_dagger(const DaggerArgs& a, const Globals& g) {
     dc.warm_start = a.warm_start;
     dc.seed = a.seed;
     dc.bc.epochs = a.epochs;
-    dc.bc.chunk = a.chunk;
-    dc.bc.hidden = parse_hidden(a.hidden);
+    dc.bc.policy.chunk = a.chunk;
+    dc.bc.policy.hidden = parse_hidden(a.hidden);
     dc.bc.seed = a.seed;
     dc.eval.episodes = a.eval_episodes;
     std::unique_ptr<Env> env = make_env(a.env);
@@ -384,9 +454,9 @@ int cmd_dagger(const DaggerArgs& a, const Globals& g) {
 
 int cmd_predict(const PredictArgs& a, const Globals&) {
     if (!a.env.empty()) find_env(a.env);
+    const std::vector<float> obs = parse_floats("--obs", a.obs);  // every flag parses before any file is read
     Policy p = load_policy(a.policy);
     if (!a.env.empty()) env_for(a.env, p.env, p.cfg.obs_dim, p.cfg.act_dim, a.policy, "the policy was");
-    std::vector<float> obs = parse_floats("--obs", a.obs);
     if (static_cast<int>(obs.size()) != p.cfg.obs_dim)
         throw std::invalid_argument("--obs has " + std::to_string(obs.size()) + " values, the policy expects " +
                                     std::to_string(p.cfg.obs_dim));
@@ -504,17 +574,11 @@ int main(int argc, char** argv) {
     t->add_option("--seed", tr.seed, "init and shuffling seed");
     t->add_option("--out", tr.out, "output .safetensors")->required();
     t->add_option("--head", tr.head, head_names() + " (policy head)");
-    t->add_option("--components", tr.head_cfg.components, "gmm: mixture components K")->check(CLI::Range(1, 1024));
-    t->add_option("--min-std", tr.head_cfg.min_std, "gmm: std floor")->check(CLI::Range(1e-6, 10.0));
-    t->add_option("--bins", tr.head_cfg.bins, "tokens: bins per action value")->check(CLI::Range(2, 65536));
-    t->add_flag("--token-offsets", tr.head_cfg.offsets, "tokens: also regress the offset inside the bin");
-    t->add_option("--temperature", tr.head_cfg.temperature, "tokens: sampling temperature")->check(CLI::Range(1e-3, 100.0));
-    t->add_option("--action-range", tr.action_range, "tokens, diffusion: LO,HI action range (default: the data's)");
-    t->add_option("--latent", tr.head_cfg.latent, "cvae: latent dimension")->check(CLI::Range(1, 4096));
-    t->add_option("--beta", tr.head_cfg.beta, "cvae: KL weight")->check(CLI::Range(0.0, 1e6));
-    t->add_option("--diffusion-steps", tr.head_cfg.diffusion_steps, "diffusion: DDPM training steps T")->check(CLI::Range(2, 1000));
-    t->add_option("--ddim-steps", tr.head_cfg.ddim_steps, "diffusion: DDIM steps at inference")->check(CLI::Range(1, 1000));
-    t->add_option("--sampler", tr.sampler, "diffusion: ddpm | ddim, for sampling");
+    add_head_flags(*t, tr.head_cfg);
+    std::string ranged;  // the heads that use an action range
+    for (const imitate::Head* h : imitate::head_table())
+        if (h->uses_range) ranged += (ranged.empty() ? "" : ", ") + std::string(h->name);
+    t->add_option("--action-range", tr.action_range, ranged + ": LO,HI action range (default: the data's)");
 
     EvalArgs ev;
     auto* e = app.add_subcommand("eval", "evaluate a policy or an expert");

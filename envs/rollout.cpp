@@ -51,9 +51,8 @@ void check_config(const Env& env, const BatchPolicy& policy, const RolloutConfig
     };
     if (c.episodes < 0) bad("episodes", std::to_string(c.episodes), ">= 0");
     if (c.steps < 0) bad("steps", std::to_string(c.steps), ">= 1 (or 0: the env's horizon)");
-    if (c.chunk < 1) bad("chunk", std::to_string(c.chunk), ">= 1");
-    if (c.exec.mode == Exec::Receding && (c.exec.receding_k < 1 || c.exec.receding_k > c.chunk))
-        bad("receding_k", std::to_string(c.exec.receding_k), "in [1, chunk]");
+    if (c.exec.mode == Exec::Receding && c.exec.receding_k < 1)
+        bad("receding_k", std::to_string(c.exec.receding_k), "in [1, H]");
     if (!(c.beta >= 0.0 && c.beta <= 1.0)) bad("beta", std::to_string(c.beta), "in [0, 1]");
     if (!(c.noise_sigma >= 0.0) || !std::isfinite(c.noise_sigma))
         bad("noise_sigma", std::to_string(c.noise_sigma), "finite and >= 0");
@@ -66,13 +65,27 @@ void check_config(const Env& env, const BatchPolicy& policy, const RolloutConfig
             bad("starts[i].size()", std::to_string(s.size()),
                 std::to_string(env.spec().state_dim) + " (" + env.spec().id + "'s state_dim)");
     if (!policy && !c.expert) throw std::invalid_argument("rollout: no policy and no expert to drive");
-    if (!policy && c.chunk != 1) bad("chunk", std::to_string(c.chunk), "1 when the expert drives");
 }
 
 void check_out(const Mat& out, Eigen::Index rows, Eigen::Index cols) {
     if (out.rows() != rows || out.cols() != cols)
         throw std::invalid_argument("rollout: policy returned shape " + shape_str(out) + ", expected (" +
                                     std::to_string(rows) + "," + std::to_string(cols) + ")");
+}
+
+// The chunk H of a policy's first output (N, H·A), checked; then the execution mode: with H = 1 every mode is
+// Open (one action per query), otherwise receding_k <= H.
+int chunk_of(const Mat& out, Eigen::Index N, int A, ExecConfig& ex) {
+    if (out.rows() != N || out.cols() < A || out.cols() % A != 0)
+        throw std::invalid_argument("rollout: policy returned shape " + shape_str(out) + ", expected (" +
+                                    std::to_string(N) + ", H·A) with A = " + std::to_string(A) + " and H >= 1");
+    const int H = static_cast<int>(out.cols() / A);
+    if (H == 1) ex = {};
+    if (ex.mode == Exec::Receding && ex.receding_k > H)
+        throw std::invalid_argument("rollout: receding_k = " + std::to_string(ex.receding_k) + ", expected in [1, H] = [1, " +
+                                    std::to_string(H) + "] (the policy returns " + std::to_string(out.cols()) +
+                                    " values per row, A = " + std::to_string(A) + ")");
+    return H;
 }
 
 [[noreturn]] void non_finite(const char* who, int t, int i) {
@@ -86,11 +99,12 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
     check_config(env, policy, cfg);
     const EnvSpec& spec = env.spec();
     const int S = spec.obs_dim, A = spec.act_dim, D = spec.state_dim;
-    const int N = cfg.episodes, T = cfg.steps > 0 ? cfg.steps : spec.max_steps, H = cfg.chunk, HA = H * A;
+    const int N = cfg.episodes, T = cfg.steps > 0 ? cfg.steps : spec.max_steps;
+    int H = 1, HA = A;  // the policy's chunk: read from its first output (step 2), 1 when the expert drives
     const int W = spec.success_window;
     const bool driven = static_cast<bool>(policy);          // false: the expert drives
     const bool labelled = static_cast<bool>(cfg.expert);
-    const ExecConfig& ex = cfg.exec;
+    ExecConfig ex = driven ? cfg.exec : ExecConfig{};  // Open when H = 1 (set with H, step 2)
 
     std::vector<std::unique_ptr<Env>> envs(N);
     std::vector<std::unique_ptr<Expert>> experts(labelled ? N : 0);
@@ -99,10 +113,7 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
     std::vector<uint8_t> running(N, 1);
     std::vector<int> lengths(N, 0);  // steps taken by each episode
     std::vector<std::exception_ptr> errors(N);
-    // Ensemble: all H weight vectors up front, so the parallel loop never allocates.
-    std::vector<std::vector<double>> weights;
-    if (ex.mode == Exec::Ensemble)
-        for (int n = 1; n <= H; ++n) weights.push_back(ensemble_weights(n, ex.ensemble_m));
+    std::vector<std::vector<double>> weights;  // Ensemble: all H weight vectors, made once H is known
 
     Mat obs(N, S), out;
     // Row t of episode i, and row i of the (N,S) batch the policy sees next: the state before step t.
@@ -151,14 +162,23 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
     Mat plan(N, HA);  // Open / Receding: the chunk being executed, queried at step t_query
     int t_query = 0;
     // Ensemble: the chunk queried at step s lives in slot s % H: history[s % H](i, j·A + a) predicts step s + j.
-    std::vector<Mat> history(ex.mode == Exec::Ensemble ? H : 0, Mat(N, HA));
-    const int period = ex.mode == Exec::Open ? H : (ex.mode == Exec::Receding ? ex.receding_k : 1);
+    std::vector<Mat> history;
+    int period = 1;  // steps between queries (t = 0 always queries)
 
     int alive = N;
     for (int t = 0; t < T && alive > 0; ++t) {
         // 2. query the policy once for all N observations when a new chunk is due
         if (driven && t % period == 0) {
             policy(obs, out);
+            if (t == 0) {  // the first output fixes H, and with it the buffers (allocated once, here)
+                H = chunk_of(out, N, A, ex), HA = H * A;
+                plan.resize(N, HA);
+                if (ex.mode == Exec::Ensemble) {
+                    history.assign(H, Mat(N, HA));
+                    for (int n = 1; n <= H; ++n) weights.push_back(ensemble_weights(n, ex.ensemble_m));
+                }
+                period = ex.mode == Exec::Open ? H : (ex.mode == Exec::Receding ? ex.receding_k : 1);
+            }
             check_out(out, N, HA);
             for (int i = 0; i < N; ++i)
                 if (running[i] && !out.row(i).allFinite()) non_finite("policy", t, i);

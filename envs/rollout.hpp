@@ -18,7 +18,8 @@
 namespace imitate {
 
 // A batched policy: obs (B,S) float in, out (B,H·A) float: row b holds H actions for episode b, the first
-// for the current step. The policy may resize `out`; rollout() checks the shape after every call.
+// for the current step. The policy owns H: rollout() reads it from the width of the first call's `out`
+// (H = cols / A) and checks the shape after every call. The policy may resize `out`.
 using BatchPolicy = std::function<void(const Mat& obs, Mat& out)>;
 
 // How a chunk of H actions is turned into executed actions.
@@ -46,7 +47,6 @@ struct EpisodeConfig {
 
 struct RolloutConfig : EpisodeConfig {
     double noise_sigma = 0.0;  // N(0, σ²) added to the executed action; the recorded action stays clean
-    int chunk = 1;             // H: the policy returns H·A values per row
     std::shared_ptr<const Expert> expert;  // optional: labels every visited state, executed w.p. beta
     double beta = 0.0;         // probability, per episode-step, that the expert's action is executed
     std::vector<std::vector<double>> starts;  // optional simulator state per episode, instead of a random reset
@@ -84,16 +84,18 @@ struct Episode {
 std::vector<double> ensemble_weights(int n, double m);
 
 // Runs cfg.episodes episodes of `env` (the prototype: each episode runs a clone) in lockstep with `policy`.
-// An empty `policy` means the expert drives alone (cfg.expert required, chunk 1; no beta coin is drawn).
+// An empty `policy` means the expert drives alone (cfg.expert required, H = 1; no beta coin is drawn).
+// H is the policy's (the width of its first output over A); with H = 1 every execution mode is Open.
 // Per episode-step the episode's Rng is drawn in this order: (reset: the env's draws, only without
 // cfg.starts), then one uniform for the beta coin (only when both a policy and cfg.expert are set), then one
 // normal per action dimension for the noise (only when noise_sigma > 0).
 // The policy is queried at steps where a new chunk is needed (Open: t % H == 0, Receding: t % k == 0,
 // Ensemble: every step), always for all N episodes at once (a finished episode's row repeats its last
 // observation and its output is ignored); the expert labels every running episode at every step.
-// Throws std::invalid_argument naming the field for episodes < 0, steps < 0, chunk < 1, receding_k outside
-// [1, H], beta outside [0, 1], noise_sigma < 0 or non-finite, starts of the wrong count or width, an empty
-// policy without an expert, a policy returning a shape other than (N, H·A), and std::runtime_error for a
+// Throws std::invalid_argument naming the field for episodes < 0, steps < 0, receding_k outside [1, H] (H > 1),
+// beta outside [0, 1], noise_sigma < 0 or non-finite, starts of the wrong count or width, an empty policy
+// without an expert, a policy whose first output is not (N, H·A) for some H >= 1 or whose later outputs
+// differ from its first, and std::runtime_error for a
 // policy or expert that returns a non-finite action (naming the step and episode) or an env that fails.
 std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const RolloutConfig& cfg);
 

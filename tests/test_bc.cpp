@@ -77,7 +77,7 @@ TEST_CASE("BC on swing-up demos swings up from held-out starts; the epoch loss f
     OneThread one;
     const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 50, /*seed=*/1);
     BCConfig cfg;
-    cfg.hidden = {64, 64};
+    cfg.policy.hidden = {64, 64};
     cfg.epochs = short_run() ? 2 : 60;  // sanitizer pass: two epochs, the learning claims skipped
     cfg.batch = 64;
     cfg.normalize = true;
@@ -95,7 +95,7 @@ TEST_CASE("BC on swing-up demos swings up from held-out starts; the epoch loss f
     EvalConfig ev;
     ev.episodes = 50;
     ev.seed = 777;  // training demos use derive_seed(1, i): disjoint starts
-    const EvalResult e = evaluate(Pendulum(), r.policy.as_batch_policy(), 1, ev);
+    const EvalResult e = evaluate(Pendulum(), r.policy.as_batch_policy(), ev);
     MESSAGE("BC swing-up success: " << e.successes << "/" << e.episodes << " = " << 100 * e.success_rate << "% [" << 100 * e.wilson_lo
                                     << ", " << 100 * e.wilson_hi << "], return " << e.mean_return);
     CHECK(e.success_rate >= 0.9);
@@ -135,7 +135,7 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
     SUBCASE("a trained normalize=true policy reproduces the expert's raw actions on its training states") {
         OneThread one;
         BCConfig cfg;
-        cfg.hidden = {64, 64};
+        cfg.policy.hidden = {64, 64};
         cfg.epochs = 30;
         cfg.batch = 64;
         cfg.normalize = true;
@@ -167,7 +167,7 @@ TEST_CASE("normalisation: statistics from the data, predictions in raw action un
 TEST_CASE("invalid configurations throw std::invalid_argument naming the field") {
     const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 1, 3);
     BCConfig cfg;
-    cfg.hidden = {8};
+    cfg.policy.hidden = {8};
     cfg.epochs = 1;
     CHECK_THROWS_WITH_AS(train_bc(Dataset{}, cfg), doctest::Contains("empty"), std::invalid_argument);
     BCConfig bad = cfg;
@@ -186,26 +186,26 @@ TEST_CASE("invalid configurations throw std::invalid_argument naming the field")
     bad.epochs = -1;
     CHECK_THROWS_WITH_AS(train_bc(demos, bad), doctest::Contains("epochs"), std::invalid_argument);
     bad = cfg;
-    bad.chunk = 0;
+    bad.policy.chunk = 0;
     CHECK_THROWS_AS(train_bc(demos, bad), std::invalid_argument);
     bad = cfg;
     bad.stride = 0;
     CHECK_THROWS_WITH_AS(train_bc(demos, bad), doctest::Contains("stride"), std::invalid_argument);
     bad = cfg;
-    bad.hidden = {8, 0};
+    bad.policy.hidden = {8, 0};
     CHECK_THROWS_AS(train_bc(demos, bad), std::invalid_argument);
 }
 
 TEST_CASE("same seed -> identical weights; another seed -> different; steps > 0 trains exactly that many") {
     const Dataset demos = collect_demos(Pendulum(), std::make_shared<PendulumSwingUp>(), 3, 4);
     BCConfig cfg;
-    cfg.hidden = {32, 32};
+    cfg.policy.hidden = {32, 32};
     cfg.epochs = 3;
     cfg.batch = 128;
     cfg.seed = 11;
     for (int chunk : {1, 4}) {
         INFO("chunk " << chunk);
-        cfg.chunk = chunk;
+        cfg.policy.chunk = chunk;
         cfg.stride = chunk;
         BCResult a = train_bc(demos, cfg), b = train_bc(demos, cfg);
         CHECK(same_weights(a.policy, b.policy));
@@ -216,7 +216,7 @@ TEST_CASE("same seed -> identical weights; another seed -> different; steps > 0 
         CHECK_FALSE(same_weights(a.policy, c.policy));
         for (const Param* p : c.policy.parameters()) CHECK(p->value.allFinite());
     }
-    cfg.chunk = 1;
+    cfg.policy.chunk = 1;
     cfg.stride = 1;
     cfg.steps = 7;  // fewer than one epoch (600 / 128 -> 5 steps per epoch): two epochs, the last partial
     const BCResult s = train_bc(demos, cfg);
@@ -387,19 +387,19 @@ TEST_CASE("batches of 256 rows in parts: the first step's loss is the whole data
     for (const char* head : {"mse", "gmm", "tokens"}) {
         CAPTURE(head);
         BCConfig cfg;
-        cfg.chunk = 4;
+        cfg.policy.chunk = 4;
         cfg.steps = 1;
         cfg.batch = N;  // one minibatch of every window; 259 rows -> 2 parts of 129 and 130
-        cfg.hidden = {16};
+        cfg.policy.hidden = {16};
         cfg.lr = 1e-6f;
         cfg.seed = 5;
-        cfg.head.kind = parse_head(head);
-        cfg.head.low = -2, cfg.head.high = 2;
+        cfg.policy.head.kind = parse_head(head);
+        cfg.policy.head.low = -2, cfg.policy.head.high = 2;
         const BCResult r = train_bc(d, cfg);
         // the same initial policy, its loss on all windows on one tape
         Rng init(cfg.seed);
-        Policy pi(PolicyConfig{3, 1, cfg.chunk, cfg.hidden, cfg.activation, cfg.head}, init);
-        const ChunkSet w = make_chunks(d, cfg.chunk, 1);
+        Policy pi(PolicyConfig{3, 1, cfg.policy.chunk, cfg.policy.hidden, cfg.policy.activation, cfg.policy.head}, init);
+        const ChunkSet w = make_chunks(d, cfg.policy.chunk, 1);
         Tape<float> tape;
         Rng unused(0);
         const float whole = pi.loss(tape, w.obs, w.targets, w.mask, unused).value()(0, 0);

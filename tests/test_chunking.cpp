@@ -208,21 +208,25 @@ TEST_CASE("temporal-ensemble weights against hand-computed values, oldest first"
     }
 }
 
-TEST_CASE("Exec::Ensemble executes the weighted average of the predictions for each step") {
-    // Query q (counted by the policy) returns the chunk (10q, 10q+1, 10q+2): prediction j of query q is
-    // 10q + j, so the action at step t averages 10s + (t − s) over the queries s that cover t.
-    const int H = 3, T = 6;
-    int queries = 0;
-    BatchPolicy counter = [&](const Mat& obs, Mat& out) {
+// A chunk policy (H actions) that counts its queries in `queries`: prediction j of query q is 10q + j.
+static BatchPolicy counting_policy(int H, int& queries) {
+    return [H, &queries](const Mat& obs, Mat& out) {
         out.resize(obs.rows(), H);
         for (Eigen::Index b = 0; b < obs.rows(); ++b)
             for (int j = 0; j < H; ++j) out(b, j) = float(10 * queries + j);
         ++queries;
     };
+}
+
+TEST_CASE("Exec::Ensemble executes the weighted average of the predictions for each step") {
+    // Query q (counted by the policy) returns the chunk (10q, 10q+1, 10q+2): prediction j of query q is
+    // 10q + j, so the action at step t averages 10s + (t − s) over the queries s that cover t.
+    const int H = 3, T = 6;
+    int queries = 0;
+    const BatchPolicy counter = counting_policy(H, queries);
     RolloutConfig cfg;
     cfg.episodes = 2;
     cfg.steps = T;
-    cfg.chunk = H;
     cfg.exec.mode = Exec::Ensemble;
     cfg.exec.ensemble_m = 0.5;
     const std::vector<Episode> eps = rollout(Pendulum(), counter, cfg);
@@ -252,19 +256,13 @@ TEST_CASE("Exec::Ensemble executes the weighted average of the predictions for e
 TEST_CASE("receding horizon k executes k actions per query: ceil(200/k) queries") {
     const int H = 4;
     int queries = 0;
-    BatchPolicy counter = [&](const Mat& obs, Mat& out) {
-        out.resize(obs.rows(), H);
-        for (Eigen::Index b = 0; b < obs.rows(); ++b)
-            for (int j = 0; j < H; ++j) out(b, j) = float(10 * queries + j);
-        ++queries;
-    };
+    const BatchPolicy counter = counting_policy(H, queries);
     for (int k = 1; k <= H; ++k) {
         INFO("k = " << k);
         queries = 0;
         RolloutConfig cfg;
         cfg.episodes = 3;
         cfg.steps = 200;
-        cfg.chunk = H;
         cfg.exec.mode = Exec::Receding;
         cfg.exec.receding_k = k;
         const std::vector<Episode> eps = rollout(Pendulum(), counter, cfg);
@@ -275,7 +273,6 @@ TEST_CASE("receding horizon k executes k actions per query: ceil(200/k) queries"
     // open loop = receding H: 50 queries
     queries = 0;
     RolloutConfig open;
-    open.chunk = H;
     rollout(Pendulum(), counter, open);
     CHECK(queries == 50);
 }

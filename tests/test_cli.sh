@@ -137,6 +137,8 @@ assert (p["obs_dim"], p["act_dim"], p["experts"]) == (3, 1, ["pd", "swingup"]), 
 fi
 ok "train --help shows defaults" train --help
 grep -q "256,256" out.txt && grep -q "0.001" out.txt || fail "train --help does not show the defaults of --hidden and --lr"
+grep -q -- "--components INT=5 *gmm: mixture components K (>= 1)" out.txt && grep -q -- "--offsets *tokens:" out.txt ||
+    fail "train --help does not show the heads' flags with their rows' ranges"
 ok "collect point_mass" collect --env point_mass --episodes 4 --seed 3 --out pm.npz
 ok "train point_mass" train --data pm.npz --epochs 2 --hidden 16 --chunk 2 --out pm.safetensors
 ok "eval point_mass policy (env from the policy)" eval --policy pm.safetensors --episodes 3 --seed 99
@@ -236,6 +238,18 @@ err "--exec receding:0" "" eval --policy p4.safetensors --episodes 2 --exec rece
 err "--exec bogus" "" eval --policy p4.safetensors --episodes 2 --exec bogus
 err "--exec ensemble:-1" "" eval --policy p4.safetensors --episodes 2 --exec ensemble:-1
 err "--exec ensemble:abc" "" eval --policy p4.safetensors --episodes 2 --exec ensemble:abc
+# every flag parses before any file is read: the flag is named, not the missing file
+err "--exec bogus, no policy file" "" eval --policy missing.safetensors --episodes 2 --exec bogus
+grep -q -- "--exec 'bogus'" err.txt || fail "eval --exec bogus with a missing policy: $(cat err.txt)"
+err "--obs 1,x, no policy file" "" predict --policy missing.safetensors --obs 1,x
+grep -q -- "--obs '1,x'" err.txt || fail "predict --obs 1,x with a missing policy: $(cat err.txt)"
+# the heads' flags come from the rows, with the rows' ranges (validate_head), for every head
+err "--components 0" x.safetensors train --data d.npz --epochs 1 --head gmm --components 0 --out x.safetensors
+err "--latent 0 under --head mse" x.safetensors train --data d.npz --epochs 1 --latent 0 --out x.safetensors
+err "--embed 7" x.safetensors train --data d.npz --epochs 1 --head diffusion --embed 7 --out x.safetensors
+err "--temperature inf" x.safetensors train --data d.npz --epochs 1 --head tokens --temperature inf --out x.safetensors
+err "--ddim-steps 60 > --diffusion-steps" x.safetensors train --data d.npz --epochs 1 --head diffusion --ddim-steps 60 --out x.safetensors
+err "--sampler foo" x.safetensors train --data d.npz --epochs 1 --head diffusion --sampler foo --out x.safetensors
 err "--hidden 0,5" x.safetensors train --data d.npz --epochs 1 --hidden 0,5 --out x.safetensors
 err "--hidden 32,,32" x.safetensors train --data d.npz --epochs 1 --hidden 32,,32 --out x.safetensors
 err "--hidden abc" x.safetensors train --data d.npz --epochs 1 --hidden abc --out x.safetensors

@@ -17,14 +17,7 @@
 #        C via imitate.h (tests/consumer/predict.c, cc -std=c99),
 #        Python via the installed imitate.py (tests/consumer/predict.py; SKIP without NumPy).
 set -euo pipefail
-src=$(cd "$1" && pwd)
-build=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/script_setup.sh"  # src, build, tmp (removed on exit), fail
 jobs=${IMITATE_JOBS:-2}
 
 # A sanitized build installs a sanitized library: its consumers link the same runtime.

@@ -33,7 +33,7 @@ DAggerConfig small_config() {
     cfg.episodes_per_round = 2;
     cfg.seed = 21;
     cfg.bc.epochs = 3;
-    cfg.bc.hidden = {32, 32};
+    cfg.bc.policy.hidden = {32, 32};
     cfg.bc.seed = 4;
     cfg.eval.episodes = 4;
     cfg.eval.seed = 9000;
@@ -135,7 +135,7 @@ TEST_CASE("the seed's DAgger (β = 0 from round 1): π̂_1 is BC on D₀ and dri
     DAggerConfig cfg = small_config();
     cfg.rounds = 1;
     cfg.schedule = BetaSchedule::None;
-    cfg.bc.chunk = 4;
+    cfg.bc.policy.chunk = 4;
     cfg.bc.stride = 4;
     cfg.eval.exec.mode = Exec::Ensemble;
     const DAggerResult r = dagger(env, expert, initial, cfg);
@@ -146,7 +146,7 @@ TEST_CASE("the seed's DAgger (β = 0 from round 1): π̂_1 is BC on D₀ and dri
     // Round 1's states are those of π̂_1 = BC on D₀ (the same training, recomputed here) run with the temporal
     // ensemble and β = 0; the old schedule let the expert drive round 1, the old collection ran open loop.
     const Policy pi1 = train_bc(initial, cfg.bc).policy;
-    RolloutConfig rc = eval_rollout_config(cfg.eval, 4);
+    RolloutConfig rc = eval_rollout_config(cfg.eval);
     rc.episodes = 2;
     rc.seed = derive_seed(cfg.seed, 1);
     rc.expert = expert;
@@ -154,7 +154,6 @@ TEST_CASE("the seed's DAgger (β = 0 from round 1): π̂_1 is BC on D₀ and dri
     rc.exec.mode = Exec::Open;
     const std::vector<Episode> open = rollout(env, pi1.as_batch_policy(), rc);
     RolloutConfig xc = rc;
-    xc.chunk = 1;
     xc.exec = {};
     const std::vector<Episode> expert_path = rollout_expert(env, expert, xc);
     REQUIRE(learner[0].length() == 200);
@@ -197,22 +196,24 @@ TEST_CASE("β schedules against hand values") {
     // first: 1, then 0
     CHECK(beta_at(BetaSchedule::FirstOnly, 0.5, 1, 5) == 1.0);
     for (int i = 2; i <= 5; ++i) CHECK(beta_at(BetaSchedule::FirstOnly, 0.5, i, 5) == 0.0);
-    // exp:0.5: 1, 0.5, 0.25, 0.125; exp:0.9: 1, 0.9, 0.81
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 1, 4) == 1.0);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 2, 4) == 0.5);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 3, 4) == 0.25);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.5, 4, 4) == 0.125);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.9, 3, 4) == doctest::Approx(0.81).epsilon(1e-15));
-    CHECK(beta_at(BetaSchedule::Exponential, 0.0, 1, 4) == 1.0);
-    CHECK(beta_at(BetaSchedule::Exponential, 0.0, 2, 4) == 0.0);
-    // linear over N = 4: 1, 0.75, 0.5, 0.25; N = 5 ends at 0.2; never negative
-    CHECK(beta_at(BetaSchedule::Linear, 0, 1, 4) == 1.0);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 2, 4) == 0.75);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 3, 4) == 0.5);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 4, 4) == 0.25);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 5, 5) == doctest::Approx(0.2).epsilon(1e-15));
-    CHECK(beta_at(BetaSchedule::Linear, 0, 9, 4) == 0.0);
-    CHECK(beta_at(BetaSchedule::Linear, 0, 1, 1) == 1.0);
+    // (schedule, p, round i, rounds N) -> β_i
+    struct Case {
+        BetaSchedule s;
+        double p;
+        int i, N;
+        double beta;
+    };
+    const BetaSchedule E = BetaSchedule::Exponential, L = BetaSchedule::Linear;
+    const Case cases[] = {
+        {E, 0.5, 1, 4, 1.0}, {E, 0.5, 2, 4, 0.5}, {E, 0.5, 3, 4, 0.25}, {E, 0.5, 4, 4, 0.125},  // exp:0.5
+        {E, 0.9, 3, 4, 0.81}, {E, 0.0, 1, 4, 1.0}, {E, 0.0, 2, 4, 0.0},                        // exp:0.9, exp:0
+        {L, 0, 1, 4, 1.0}, {L, 0, 2, 4, 0.75}, {L, 0, 3, 4, 0.5}, {L, 0, 4, 4, 0.25},          // linear over N = 4
+        {L, 0, 5, 5, 0.2}, {L, 0, 9, 4, 0.0}, {L, 0, 1, 1, 1.0},  // N = 5 ends at 0.2; never negative
+    };
+    for (const Case& c : cases) {
+        INFO("round " << c.i << " of " << c.N << ", p " << c.p);
+        CHECK(beta_at(c.s, c.p, c.i, c.N) == doctest::Approx(c.beta).epsilon(1e-15));
+    }
 }
 
 TEST_CASE("parse_beta accepts none, seed, first, linear, exp:P and rejects the rest naming the text") {
@@ -262,7 +263,7 @@ TEST_CASE("noise injection: noisy demos record the expert's clean action at ever
     // bc_noise_injection = collect_demos then train_bc: same seed, same weights
     BCConfig bc;
     bc.epochs = 1;
-    bc.hidden = {16};
+    bc.policy.hidden = {16};
     const BCResult a = bc_noise_injection(env, expert, 2, 17, 0.5, bc);
     const BCResult b = train_bc(collect_demos(env, expert, 2, 17, 0.5), bc);
     REQUIRE(a.policy.net.layers.size() == b.policy.net.layers.size());

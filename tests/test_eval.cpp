@@ -150,29 +150,29 @@ TEST_CASE("evaluate: held-out seeds per episode, deterministic, chunk execution 
     ev.episodes = 6;
     ev.seed = 4242;
     const Pendulum env;
-    const EvalResult a = evaluate(env, swingup_expert_policy(), 1, ev);
+    const EvalResult a = evaluate(env, swingup_expert_policy(), ev);
     REQUIRE(a.per_episode.size() == 6);
     for (int i = 0; i < 6; ++i) CHECK(a.per_episode[i].seed == derive_seed(4242, i));
-    const EvalResult b = evaluate(env, swingup_expert_policy(), 1, ev);
+    const EvalResult b = evaluate(env, swingup_expert_policy(), ev);
     CHECK(a.mean_return == b.mean_return);  // exactly: same starts, same controller
     ev.seed = 4243;
-    CHECK(evaluate(env, swingup_expert_policy(), 1, ev).mean_return != a.mean_return);
+    CHECK(evaluate(env, swingup_expert_policy(), ev).mean_return != a.mean_return);
     // the steps field shortens episodes: 40 steps cannot hold the last-50-steps success window
     ev.steps = 40;
-    CHECK(evaluate(env, swingup_expert_policy(), 1, ev).successes == 0);
+    CHECK(evaluate(env, swingup_expert_policy(), ev).successes == 0);
     // a chunked stand-in executed receding k = 5 > H = 4 is rejected by the rollout
     ev.steps = 200;
     ev.exec.mode = Exec::Receding;
     ev.exec.receding_k = 5;
     BatchPolicy zeros4 = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 4); };
-    CHECK_THROWS_WITH_AS(evaluate(env, zeros4, 4, ev), doctest::Contains("receding_k"), std::invalid_argument);
+    CHECK_THROWS_WITH_AS(evaluate(env, zeros4, ev), doctest::Contains("receding_k"), std::invalid_argument);
     ev.exec.receding_k = 2;
-    CHECK(evaluate(env, zeros4, 4, ev).episodes == 6);
+    CHECK(evaluate(env, zeros4, ev).episodes == 6);
     // evaluate_expert runs the same episodes as evaluate with the expert's law as a batch policy
     ev.steps = 0;  // the env's horizon, 200
     ev.exec = {};
     const EvalResult x = evaluate_expert(env, std::make_shared<PendulumSwingUp>(), ev);
-    const EvalResult p = evaluate(env, swingup_expert_policy(), 1, ev);
+    const EvalResult p = evaluate(env, swingup_expert_policy(), ev);
     CHECK(x.mean_return == p.mean_return);
     CHECK(x.successes == p.successes);
     for (const EpisodeRecord& rec : x.per_episode) CHECK(rec.length == 200);

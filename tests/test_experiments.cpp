@@ -313,18 +313,17 @@ TEST_CASE("multimodal headline on the point mass: a distributional head clearly 
     std::map<HeadKind, Rate> res;
     for (HeadKind k : {HeadKind::MSE, HeadKind::GMM}) {
         BCConfig bc;
-        bc.chunk = 8;
+        bc.policy.chunk = 8;
         bc.steps = 3000;
-        bc.hidden = {64, 64};
+        bc.policy.hidden = {64, 64};
         bc.lr = 1e-3f;
         bc.normalize = true;
         bc.seed = 22;
-        bc.head.kind = k;
+        bc.policy.head.kind = k;
         const Policy pi = train_bc(data, bc).policy;
         RolloutConfig ev;
         ev.episodes = 100;
         ev.seed = 23;
-        ev.chunk = 8;
         int ok = 0;
         for (const Episode& e : rollout(env, pi.as_sampling_policy(24), ev)) ok += e.success;
         const auto [lo, hi] = wilson_interval(ok, 100);

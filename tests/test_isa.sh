@@ -10,14 +10,7 @@
 #      comes before the command's RUNPATH): the same run gives the same bytes.
 #      [skipped if IMITATE_SKIP_SLOW=1: .ci/run's sanitizer pass, whose first pass runs it]
 set -euo pipefail
-src=$(cd "$1" && pwd)
-build=$(cd "$2" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-fail() {
-    echo "FAIL: $*" >&2
-    exit 1
-}
+. "$(dirname "${BASH_SOURCE[0]}")/script_setup.sh"  # src, build, tmp (removed on exit), fail
 start=$SECONDS
 
 # run <imitate> <out dir> <threads> [env...]: a short training run; its files are demos.npz,

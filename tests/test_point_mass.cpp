@@ -144,9 +144,8 @@ TEST_CASE("point mass rollout: same seed, same bytes; chunks run open loop; star
     };
     PointMassConfig seven;
     seven.max_steps = 7;
-    RolloutConfig h3;
+    RolloutConfig h3;  // H = 3: the policy returns 6 = H·A values per row
     h3.episodes = 2;
-    h3.chunk = 3;
     h3.starts = {{3.0, 0.0}, {-3.0, 0.0}};
     const auto eps = rollout(PointMass(seven), up, h3);
     CHECK(queries == 3);  // t = 0, 3, 6
@@ -192,8 +191,9 @@ TEST_CASE("point mass: bad inputs are rejected with the field named") {
     CHECK(error_of([] { point_mass_expert_action(std::array<float, 2>{0, 0}.data(), 0); }).find("side = 0") != std::string::npos);
 
     RolloutConfig r;
-    r.chunk = 0;
-    CHECK(error_of([&] { expert_rollout(r); }).find("chunk = 0") != std::string::npos);
+    r.episodes = 2;
+    BatchPolicy three = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 3); };  // 3 columns: no H with H·2
+    CHECK(error_of([&] { rollout(PointMass(), three, r); }).find("expected (2, H·A) with A = 2") != std::string::npos);
     r = {};
     r.episodes = 2;
     r.starts = {{1.0, 0.0}};
@@ -203,7 +203,8 @@ TEST_CASE("point mass: bad inputs are rejected with the field named") {
     CHECK(error_of([&] { rollout(env, zeros, r); }).find("starts[i].size()") != std::string::npos);
     r.starts.clear();
     BatchPolicy three_rows = [](const Mat&, Mat& out) { out = Mat::Zero(3, 2); };
-    CHECK(error_of([&] { rollout(env, three_rows, r); }).find("expected (2,2)") != std::string::npos);
+    CHECK(error_of([&] { rollout(env, three_rows, r); }).find("shape (3,2), expected (2, H·A)") != std::string::npos);
     BatchPolicy wrong = [](const Mat& obs, Mat& out) { out = Mat::Zero(obs.rows(), 1); };
-    CHECK(error_of([&] { rollout(env, wrong, r); }) == "rollout: policy returned shape (2,1), expected (2,2)");
+    CHECK(error_of([&] { rollout(env, wrong, r); }) ==
+          "rollout: policy returned shape (2,1), expected (2, H·A) with A = 2 and H >= 1");
 }

@@ -2,6 +2,7 @@
 // point mass, clean recording under noise, chunk execution modes (query counts, which prediction is
 // executed), the temporal-ensemble weights, beta mixing, start states, episodes an env terminates early, and
 // a non-finite policy action refused with the step and episode named.
+#include <array>
 #include <doctest/doctest.h>
 
 #include <cmath>
@@ -82,7 +83,6 @@ TEST_CASE("1 and 2 threads give byte-identical episodes: pendulum") {
     cfg.episodes = 300;  // >= 256: the env loop really runs on 2 threads
     cfg.seed = 11;
     cfg.noise_sigma = 0.3;
-    cfg.chunk = 4;
     cfg.exec.mode = Exec::Ensemble;
     cfg.expert = swingup();
     cfg.beta = 0.5;
@@ -105,7 +105,6 @@ TEST_CASE("1 and 2 threads give byte-identical episodes: point mass, episodes en
     cfg.episodes = 300;
     cfg.seed = 13;
     cfg.noise_sigma = 0.2;
-    cfg.chunk = 3;
     cfg.exec.mode = Exec::Receding;
     cfg.exec.receding_k = 2;
     cfg.expert = std::make_shared<PointMassExpert>();
@@ -223,7 +222,6 @@ TEST_CASE("open, receding and ensemble query counts and executed predictions") {
     RolloutConfig cfg;
     cfg.episodes = 3;
     cfg.steps = T;
-    cfg.chunk = H;
     // A policy whose chunk value encodes (query step, index in chunk): q·100 + j. The query step is counted
     // by the calls, so the executed action tells which prediction was used.
     int calls = 0;
@@ -233,24 +231,23 @@ TEST_CASE("open, receding and ensemble query counts and executed predictions") {
             for (int j = 0; j < H; ++j) out(b, j) = float(calls * 100 + j);
         ++calls;
     };
+    // every episode executed `want` at steps 0..T-1
+    auto executes = [&](const std::vector<Episode>& eps, const std::array<float, T>& want) {
+        for (const Episode& e : eps)
+            for (int t = 0; t < T; ++t) CHECK(e.actions(t, 0) == want[t]);
+    };
     // actions here are far outside ±2: the env clips them, the record keeps the commanded value.
 
     SUBCASE("open: query at t = 0, 4, 8; execute all H") {
         cfg.exec.mode = Exec::Open;
-        std::vector<Episode> eps = rollout(env, tagged, cfg);
+        executes(rollout(env, tagged, cfg), {0, 1, 2, 3, 100, 101, 102, 103, 200, 201});
         CHECK(calls == 3);
-        const float expect[T] = {0, 1, 2, 3, 100, 101, 102, 103, 200, 201};
-        for (const Episode& e : eps)
-            for (int t = 0; t < T; ++t) CHECK(e.actions(t, 0) == expect[t]);
     }
     SUBCASE("receding k=3: query at t = 0, 3, 6, 9; execute the first 3") {
         cfg.exec.mode = Exec::Receding;
         cfg.exec.receding_k = 3;
-        std::vector<Episode> eps = rollout(env, tagged, cfg);
+        executes(rollout(env, tagged, cfg), {0, 1, 2, 100, 101, 102, 200, 201, 202, 300});
         CHECK(calls == 4);
-        const float expect[T] = {0, 1, 2, 100, 101, 102, 200, 201, 202, 300};
-        for (const Episode& e : eps)
-            for (int t = 0; t < T; ++t) CHECK(e.actions(t, 0) == expect[t]);
     }
     SUBCASE("receding k=H is open loop") {
         cfg.exec.mode = Exec::Receding;
@@ -281,10 +278,16 @@ TEST_CASE("open, receding and ensemble query counts and executed predictions") {
         cfg.exec.receding_k = 5;
         CHECK_THROWS_WITH_AS(rollout(env, tagged, cfg), doctest::Contains("receding_k"), std::invalid_argument);
         cfg.exec.receding_k = 2;
-        cfg.chunk = 3;  // the policy still returns 4 columns
-        CHECK_THROWS_WITH_AS(rollout(env, tagged, cfg), doctest::Contains("policy returned shape (3,4), expected (3,3)"),
+        int shrinking_calls = 0;
+        BatchPolicy shrinking = [&](const Mat& obs, Mat& out) {  // H = 4 at the first call, then 3 columns
+            tagged(obs, out);
+            if (++shrinking_calls > 1) out.conservativeResize(Eigen::NoChange, 3);
+        };
+        CHECK_THROWS_WITH_AS(rollout(env, shrinking, cfg), doctest::Contains("policy returned shape (3,3), expected (3,4)"),
                              std::invalid_argument);
-        cfg.chunk = H;
+        BatchPolicy odd = [](const Mat& obs, Mat& out) { out.setZero(obs.rows(), 3); };  // A = 2: no H gives 3
+        CHECK_THROWS_WITH_AS(rollout(PointMass(), odd, cfg), doctest::Contains("expected (3, H·A) with A = 2"),
+                             std::invalid_argument);
         cfg.beta = 1.5;
         CHECK_THROWS_WITH_AS(rollout(env, tagged, cfg), doctest::Contains("beta"), std::invalid_argument);
         cfg.beta = 0.0;

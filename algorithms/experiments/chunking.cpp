@@ -88,10 +88,10 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt) {
                 const EnvSpec& spec = env->spec();
                 const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base_of(s), 1));
                 BCConfig bc;
-                bc.chunk = c.horizons[h];
+                bc.policy.chunk = c.horizons[h];
                 bc.stride = 1;
                 bc.steps = c.train_steps;
-                bc.hidden = c.hidden;
+                bc.policy.hidden = c.hidden;
                 bc.batch = c.batch;
                 bc.lr = c.lr;
                 bc.normalize = true;
@@ -104,7 +104,7 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt) {
                     e.episodes = c.eval_episodes;
                     e.seed = derive_seed(base_of(s), 3);
                     e.exec = {x.mode, x.mode == Exec::Open ? 1 : x.k, x.mode == Exec::Ensemble ? x.m : 0.01};
-                    const std::vector<Episode> eps = rollout(*env, pi, eval_rollout_config(e, x.H));
+                    const std::vector<Episode> eps = rollout(*env, pi, eval_rollout_config(e));
                     append_score(v, score_of(eps, mean_squared_jerk(eps, spec.act_low, spec.act_high)));
                 }
                 return v;

@@ -127,7 +127,7 @@ DaggerExpResult measure_dagger(const ExperimentOptions& opt) {
                     const Dataset d = meth == 1 ? collect_demos(env, expert, episodes_at(i), derive_seed(base, 1))
                                                 : collect_demos(env, expert, episodes_at(i), derive_seed(base, 2), m.noise_sigma);
                     const Policy pi = train_bc(d, bc_config(base, i)).policy;
-                    const EvalResult e = evaluate(env, pi.as_batch_policy(), 1, eval_config(base));
+                    const EvalResult e = evaluate(env, pi.as_batch_policy(), eval_config(base));
                     return to_values(std::vector<DaggerPoint>{{double(d.size()), e.success_rate, e.mean_return}});
                 }});
     const std::vector<JobValues> v = run_sweep(jobs, sweep_options(opt, "dagger"));

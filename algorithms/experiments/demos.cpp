@@ -84,7 +84,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                     const int N = c.demos[n];
                     BCConfig bc;
                     bc.steps = c.train_steps;
-                    bc.hidden = c.hidden;
+                    bc.policy.hidden = c.hidden;
                     bc.batch = c.batch;
                     bc.lr = c.lr;
                     bc.normalize = true;
@@ -108,7 +108,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                     EvalConfig e;
                     e.episodes = c.eval_episodes;
                     e.seed = derive_seed(base, 3);
-                    const RolloutConfig rc = eval_rollout_config(e, 1);
+                    const RolloutConfig rc = eval_rollout_config(e);
                     const std::vector<Episode> learner = rollout(*env, pi.as_batch_policy(), rc);
                     const std::vector<Episode> reference = rollout_expert(*env, expert, rc);
                     const int T = rc.steps > 0 ? rc.steps : spec.max_steps;

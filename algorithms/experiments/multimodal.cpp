@@ -13,8 +13,9 @@
 //      expert goes round an obstacle on a side drawn per episode) from the env's own reset: success, and
 //      episodes the env ended without success; no sides or paths.
 // measure_multimodal runs the jobs (sweep.hpp) and returns the typed result; report_multimodal writes the rest.
-// Heads are entries of one list, heads(); a head contributes a table row per way of reading it out (the CVAE
-// with z sampled or z = 0, diffusion with DDPM or DDIM). A new head is one more entry.
+// The heads are the rows of the head table (heads/table.def), through heads(); a head contributes a table row
+// per way of reading it out (the CVAE with z sampled or z = 0, diffusion with DDPM or DDIM). A new head joins
+// by its table line; its own budget and readouts are one more entry in heads().
 //
 // multimodal.csv: bin_lo, bin_hi, bin_center, data_count, data_fraction, then <row>_count, <row>_fraction per
 //   row (histograms of the toy's sampled actions, pooled over seeds; values outside [lo, hi) in the edge bins).
@@ -29,6 +30,7 @@
 //   r), seed, episode, t, x, y, outcome (1 goal, 2 collision, 0 time limit); episodes separated by a blank line.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <memory>
 #include <stdexcept>
 
@@ -140,27 +142,35 @@ struct HeadUnderTest {
     std::vector<Readout> rows;     // its table rows
 };
 
-// The heads compared. Another head is one more entry.
+// The heads compared: every row of the head table, in its order. The heads below get their own budgets and
+// readouts; a head not listed runs with the largest budget and one sampled readout named after it.
 static std::vector<HeadUnderTest> heads() {
-    return {
-        {HeadConfig{.kind = HeadKind::MSE}, 1000, 300, {{"mse", "BC (MSE)"}}},
-        {HeadConfig{.kind = HeadKind::GMM}, 1500, 800, {{"gmm", "GMM (K = 5), sampled"}}},
-        {HeadConfig{.kind = HeadKind::Tokens}, 1000, 600, {{"tokens", "tokens (64 bins), sampled τ = 1"}}},
-        {HeadConfig{.kind = HeadKind::CVAE}, 3000, 1500, {{"cvae", "CVAE, z sampled from N(0, I)"}, {"cvae_z0", "CVAE, z = 0", false}}},
-        {HeadConfig{.kind = HeadKind::Diffusion}, 3000, 2500,
-         {{"diffusion", "diffusion, DDPM (50 steps)"}, {"diffusion_ddim", "diffusion, DDIM (10 steps)", true, Sampler::DDIM}}},
+    static const std::map<std::string, HeadUnderTest> tuned{
+        {"mse", {{}, 1000, 300, {{"mse", "BC (MSE)"}}}},
+        {"gmm", {{}, 1500, 800, {{"gmm", "GMM (K = 5), sampled"}}}},
+        {"tokens", {{}, 1000, 600, {{"tokens", "tokens (64 bins), sampled τ = 1"}}}},
+        {"cvae", {{}, 3000, 1500, {{"cvae", "CVAE, z sampled from N(0, I)"}, {"cvae_z0", "CVAE, z = 0", false}}}},
+        {"diffusion", {{}, 3000, 2500,
+                       {{"diffusion", "diffusion, DDPM (50 steps)"}, {"diffusion_ddim", "diffusion, DDIM (10 steps)", true, Sampler::DDIM}}}},
     };
+    std::vector<HeadUnderTest> v;
+    for (const Head* row : head_table()) {
+        const auto t = tuned.find(row->name);
+        v.push_back(t != tuned.end() ? t->second : HeadUnderTest{{}, 3000, 2500, {{row->name, std::string(row->name) + ", sampled"}}});
+        v.back().head.kind = row->kind;
+    }
+    return v;
 }
 
 static BCConfig bc_config(const HeadUnderTest& h, long steps, bool normalize, uint64_t seed, const MultimodalConfig& c) {
     BCConfig bc;
     bc.steps = steps;
-    bc.hidden = c.hidden;
+    bc.policy.hidden = c.hidden;
     bc.batch = c.batch;
     bc.lr = c.lr;
     bc.normalize = normalize;
     bc.seed = seed;
-    bc.head = h.head;
+    bc.policy.head = h.head;
     return bc;
 }
 
@@ -315,16 +325,15 @@ MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
                         act_low = std::min(act_low, spec.act_low[a]), act_high = std::max(act_high, spec.act_high[a]);
                     const uint64_t job_seed = derive_seed(opt.seed, 2000 + 1000 * ci + static_cast<uint64_t>(h * S + s));
                     BCConfig bc = bc_config(hs[h], c.pm_steps, true, derive_seed(job_seed, 1), c);
-                    bc.chunk = c.pm_chunks[ci];                      // windows at every index, padding masked
-                    bc.head.low = act_low, bc.head.high = act_high;  // the env's action range (tokens' bins, diffusion's clip)
+                    bc.policy.chunk = c.pm_chunks[ci];                      // windows at every index, padding masked
+                    bc.policy.head.low = act_low, bc.policy.head.high = act_high;  // the env's action range (tokens' bins, diffusion's clip)
                     const Policy pi = train_bc(demonstrations(*env, s, nullptr), bc).policy;
                     JobValues v;
                     for (int q = 0; q < NR; ++q)
                         if (row_head[q] == h) {
                             const Policy p = readout_policy(pi, rows[q]);
                             for (int t = 0; t < NT; ++t) {
-                                RolloutConfig pc = test_config(t, s);
-                                pc.chunk = bc.chunk;
+                                const RolloutConfig pc = test_config(t, s);
                                 const BatchPolicy act = rows[q].sample
                                     ? p.as_sampling_policy(derive_seed(job_seed, 2 + static_cast<uint64_t>(q + 100 * t)))
                                     : p.as_batch_policy();

@@ -90,7 +90,7 @@ NoiseResult measure_noise(const ExperimentOptions& opt) {
                                                     c.sigmas[i] * r.half_range);
                 BCConfig bc;
                 bc.steps = c.train_steps;
-                bc.hidden = c.hidden;
+                bc.policy.hidden = c.hidden;
                 bc.batch = c.batch;
                 bc.lr = c.lr;
                 bc.normalize = true;
@@ -100,7 +100,7 @@ NoiseResult measure_noise(const ExperimentOptions& opt) {
                 e.episodes = c.eval_episodes;
                 e.seed = derive_seed(base, 3);
                 JobValues v;
-                append_score(v, score_of(rollout(*env, pi.as_batch_policy(), eval_rollout_config(e, 1))));
+                append_score(v, score_of(rollout(*env, pi.as_batch_policy(), eval_rollout_config(e))));
                 const ClipStats k = clip_stats(demos, spec.act_low, spec.act_high);
                 v.insert(v.end(), {k.clipped, k.saturated, k.nominal, k.effective, k.mean});
                 return v;

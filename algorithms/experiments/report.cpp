@@ -338,7 +338,7 @@ void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::
 BCConfig TrainBudget::bc(uint64_t seed) const {
     BCConfig b;
     b.steps = steps;
-    b.hidden = hidden;
+    b.policy.hidden = hidden;
     b.batch = batch;
     b.lr = lr;
     b.normalize = normalize;

@@ -61,8 +61,8 @@ void cvae_predict(const HeadConfig& h, const MLP& decoder, const Mat& obs, Mat& 
 
 // ------------------------------------------------------------------------------------------ the row
 static void cvae_settings(HeadConfig& h, HeadSettings& s) {
-    s.integer("latent", h.latent, 1);
-    s.non_negative("beta", h.beta);
+    s.integer("latent", "latent dimension", h.latent, 1);
+    s.non_negative("beta", "KL weight", h.beta);
 }
 
 // The decoder: (S + L) -> D.

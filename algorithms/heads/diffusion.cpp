@@ -161,10 +161,10 @@ void diffusion_predict(const HeadConfig& h, const ActionRange& r, const MLP& net
 
 // ------------------------------------------------------------------------------------------ the row
 static void diffusion_settings(HeadConfig& h, HeadSettings& s) {
-    s.integer("diffusion_steps", h.diffusion_steps, 2, kMaxDiffusionSteps);
-    s.integer("ddim_steps", h.ddim_steps, 1, h.diffusion_steps, "diffusion_steps");
-    s.integer("embed", h.embed, 4, kMaxHeadSetting, nullptr, true);
-    s.sampler("sampler", h.sampler);
+    s.integer("diffusion_steps", "DDPM training steps T", h.diffusion_steps, 2, kMaxDiffusionSteps);
+    s.integer("ddim_steps", "DDIM steps at inference", h.ddim_steps, 1, h.diffusion_steps, "diffusion_steps");
+    s.integer("embed", "width of the step embedding", h.embed, 4, kMaxHeadSetting, nullptr, true);
+    s.sampler("sampler", "the sampler of sampled predictions", h.sampler);
 }
 
 // The denoiser: (S + D + E) -> D.

@@ -76,8 +76,8 @@ namespace imitate {
 
 // ------------------------------------------------------------------------------------------ the row
 static void gmm_settings(HeadConfig& h, HeadSettings& s) {
-    s.integer("components", h.components, 1);
-    s.positive("min_std", h.min_std);
+    s.integer("components", "mixture components K", h.components, 1);
+    s.positive("min_std", "std floor, in working units", h.min_std);
 }
 
 static HeadWidths gmm_widths(const HeadConfig& h, long S, long D) {

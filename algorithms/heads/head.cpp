@@ -2,13 +2,18 @@
 // helpers the heads share.
 #include "algorithms/heads/head.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace imitate {
 
-// One line per head, in HeadKind order: adding a head is its file, its HeadKind value and this line.
+// Every line of heads/table.def, in its order: adding a head is its file and its line there.
 const std::vector<const Head*>& head_table() {
-    static const std::vector<const Head*> table{&mse_head(), &gmm_head(), &tokens_head(), &cvae_head(), &diffusion_head()};
+    static const std::vector<const Head*> table{
+#define IMITATE_HEAD(name, Kind) &name##_head(),
+#include "algorithms/heads/table.def"
+#undef IMITATE_HEAD
+    };
     return table;
 }
 
@@ -45,7 +50,7 @@ struct Validator final : HeadSettings {
     [[noreturn]] void bad(const std::string& field, const std::string& want, const std::string& got) const {
         throw std::invalid_argument(where + ": " + field + " must be " + want + ", got " + got);
     }
-    void integer(const char* key, int& v, int lo, int hi, const char* hi_name, bool even) override {
+    void integer(const char* key, const char*, int& v, int lo, int hi, const char* hi_name, bool even) override {
         if (v >= lo && v <= hi && !(even && v % 2)) return;
         const std::string lo_s = std::to_string(lo);
         if (even) bad(key, "even and >= " + lo_s, std::to_string(v));
@@ -53,14 +58,16 @@ struct Validator final : HeadSettings {
         if (v < lo && hi == kMaxHeadSetting) bad(key, ">= " + lo_s, std::to_string(v));
         bad(key, "in " + lo_s + ".." + std::to_string(hi), std::to_string(v));
     }
-    void positive(const char* key, float& v) override {
+    void positive(const char* key, const char*, float& v) override {
         if (!(v > 0)) bad(key, "> 0", std::to_string(v));
+        if (std::isinf(v)) bad(key, "finite", std::to_string(v));
     }
-    void non_negative(const char* key, float& v) override {
+    void non_negative(const char* key, const char*, float& v) override {
         if (!(v >= 0)) bad(key, ">= 0", std::to_string(v));
+        if (std::isinf(v)) bad(key, "finite", std::to_string(v));
     }
-    void flag(const char*, bool&) override {}
-    void sampler(const char*, Sampler&) override {}
+    void flag(const char*, const char*, bool&) override {}
+    void sampler(const char*, const char*, Sampler&) override {}
 };
 }  // namespace
 

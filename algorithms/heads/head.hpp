@@ -3,8 +3,8 @@
 // the whole distribution p(chunk | obs) and can pick one mode. The generated variable is always the whole
 // chunk, D = H·A values per row. Every head works in the policy's working space (normalised actions when
 // the policy normalises, raw actions otherwise); the policy maps its output back to action units.
-// A head is one row of the table at the end of this file (a `Head`), defined in its own file
-// (heads/mse.cpp, gmm.cpp, tokens.cpp, cvae.cpp, diffusion.cpp): its net's sizes, its loss, its
+// A head is one row (a `Head`, declared at the end of this file) defined in its own file heads/<name>.cpp
+// and one line IMITATE_HEAD(name, Kind) in heads/table.def: its net's sizes, its loss, its
 // decoding and sampling, and its settings with their ranges (which validation, the checkpoint writer and
 // the checkpoint reader all take from the row). algorithms/policy.cpp and algorithms/io/policy_checkpoint.cpp
 // look the row up; README "How to add a head".
@@ -16,12 +16,11 @@
 
 namespace imitate {
 
+// One value per line of heads/table.def, in its order.
 enum class HeadKind {
-    MSE,        // regression of the mean (the seed's BCPolicy)
-    GMM,        // Gaussian mixture: K means, K diagonal stds, K weights (algorithms/heads/gmm.hpp)
-    Tokens,     // each dimension as a categorical over bins (algorithms/heads/tokens.hpp)
-    CVAE,       // ACT's conditional VAE: latent z from an encoder at training time (algorithms/heads/cvae.hpp)
-    Diffusion,  // Diffusion Policy: DDPM denoising of the chunk (algorithms/heads/diffusion.hpp)
+#define IMITATE_HEAD(name, Kind) Kind,
+#include "algorithms/heads/table.def"
+#undef IMITATE_HEAD
 };
 // "mse" | "gmm" | "tokens" | "cvae" | "diffusion" (the table's names); throws std::invalid_argument naming
 // the value otherwise.
@@ -88,17 +87,19 @@ struct HeadScratch {
 
 constexpr int kMaxHeadSetting = 1 << 16;  // the largest integer setting any head accepts
 
-// A head's settings, visited in order by validation, the checkpoint writer and the checkpoint reader. Each
-// call names the setting's metadata key and its range; the visitor reads or writes the field.
+// A head's settings, visited in order by validation, the checkpoint writer, the checkpoint reader and the
+// `imitate train` flags. Each call names the setting's metadata key (the flag is --key with '-' for '_'), a
+// few words of help for the flag, and its range; the visitor reads or writes the field. Two heads may share
+// a setting (the same key, field and range): its flag is made once.
 struct HeadSettings {
     virtual ~HeadSettings() = default;
     // An integer in [lo, hi]; `hi_name` names hi in messages when it is another setting; `even`: also even.
-    virtual void integer(const char* key, int& v, int lo, int hi = kMaxHeadSetting, const char* hi_name = nullptr,
-                         bool even = false) = 0;
-    virtual void positive(const char* key, float& v) = 0;      // a float > 0
-    virtual void non_negative(const char* key, float& v) = 0;  // a float >= 0
-    virtual void flag(const char* key, bool& v) = 0;           // true | false
-    virtual void sampler(const char* key, Sampler& v) = 0;     // ddpm | ddim
+    virtual void integer(const char* key, const char* help, int& v, int lo, int hi = kMaxHeadSetting,
+                         const char* hi_name = nullptr, bool even = false) = 0;
+    virtual void positive(const char* key, const char* help, float& v) = 0;      // a finite float > 0
+    virtual void non_negative(const char* key, const char* help, float& v) = 0;  // a finite float >= 0
+    virtual void flag(const char* key, const char* help, bool& v) = 0;           // true | false
+    virtual void sampler(const char* key, const char* help, Sampler& v) = 0;     // ddpm | ddim
 };
 
 // The net's input and output widths for a head, with the metadata field that decides each (named by
@@ -129,14 +130,12 @@ struct Head {
                     MLPScratch& ms, HeadScratch& hs, Rng* rng);
 };
 
-// The rows, each defined in its own file.
-const Head& mse_head();        // heads/mse.cpp
-const Head& gmm_head();        // heads/gmm.cpp
-const Head& tokens_head();     // heads/tokens.cpp
-const Head& cvae_head();       // heads/cvae.cpp
-const Head& diffusion_head();  // heads/diffusion.cpp
+// The rows, each defined in its own file: const Head& mse_head() in heads/mse.cpp, and so on.
+#define IMITATE_HEAD(name, Kind) const Head& name##_head();
+#include "algorithms/heads/table.def"
+#undef IMITATE_HEAD
 
-// Every head, in HeadKind order (heads/head.cpp lists them).
+// Every head, in HeadKind order (the lines of heads/table.def).
 const std::vector<const Head*>& head_table();
 // The row of head k.
 const Head& head_of(HeadKind k);

@@ -85,9 +85,9 @@ namespace imitate {
 
 // ------------------------------------------------------------------------------------------ the row
 static void tokens_settings(HeadConfig& h, HeadSettings& s) {
-    s.integer("bins", h.bins, 2);
-    s.flag("offsets", h.offsets);
-    s.positive("temperature", h.temperature);
+    s.integer("bins", "bins per action value", h.bins, 2);
+    s.flag("offsets", "also regress the offset inside the bin", h.offsets);
+    s.positive("temperature", "sampling temperature", h.temperature);
 }
 
 static HeadWidths tokens_widths(const HeadConfig& h, long S, long D) {

@@ -41,11 +41,11 @@ namespace {
 struct MetaWriter final : HeadSettings {
     std::map<std::string, std::string>& m;
     explicit MetaWriter(std::map<std::string, std::string>& meta) : m(meta) {}
-    void integer(const char* key, int& v, int, int, const char*, bool) override { m[key] = std::to_string(v); }
-    void positive(const char* key, float& v) override { m[key] = fmt_float(v); }
-    void non_negative(const char* key, float& v) override { m[key] = fmt_float(v); }
-    void flag(const char* key, bool& v) override { m[key] = v ? "true" : "false"; }
-    void sampler(const char* key, Sampler& v) override { m[key] = sampler_name(v); }
+    void integer(const char* key, const char*, int& v, int, int, const char*, bool) override { m[key] = std::to_string(v); }
+    void positive(const char* key, const char*, float& v) override { m[key] = fmt_float(v); }
+    void non_negative(const char* key, const char*, float& v) override { m[key] = fmt_float(v); }
+    void flag(const char* key, const char*, bool& v) override { m[key] = v ? "true" : "false"; }
+    void sampler(const char* key, const char*, Sampler& v) override { m[key] = sampler_name(v); }
 };
 }  // namespace
 
@@ -153,20 +153,20 @@ struct MetaReader final : HeadSettings {
     const SafeTensors& st;
     MetaReader(const Ctx& ctx, const SafeTensors& s) : c(ctx), st(s) {}
     float num(const char* key) const { return parse_row(c, key, meta(c, st, key), 1)(0, 0); }
-    void integer(const char* key, int& v, int lo, int hi, const char*, bool even) override {
+    void integer(const char* key, const char*, int& v, int lo, int hi, const char*, bool even) override {
         v = static_cast<int>(parse_int(c, key, meta(c, st, key), lo, hi));
         if (even && v % 2) c.fail(std::string("__metadata__.") + key, "must be even, got " + std::to_string(v));
     }
-    void positive(const char* key, float& v) override {
+    void positive(const char* key, const char*, float& v) override {
         v = num(key);
         if (!(v > 0)) c.fail(std::string("__metadata__.") + key, "must be > 0, got " + meta(c, st, key));
     }
-    void non_negative(const char* key, float& v) override {
+    void non_negative(const char* key, const char*, float& v) override {
         v = num(key);
         if (!(v >= 0)) c.fail(std::string("__metadata__.") + key, "must be >= 0, got " + meta(c, st, key));
     }
-    void flag(const char* key, bool& v) override { v = parse_bool(c, key, meta(c, st, key)); }
-    void sampler(const char* key, Sampler& v) override {
+    void flag(const char* key, const char*, bool& v) override { v = parse_bool(c, key, meta(c, st, key)); }
+    void sampler(const char* key, const char*, Sampler& v) override {
         try {
             v = parse_sampler(meta(c, st, key));
         } catch (const std::invalid_argument& e) {
