@@ -8,5 +8,6 @@
 #include "algorithms/dataset.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/heads/heads.hpp"
+#include "algorithms/mixed_data.hpp"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/policy.hpp"
