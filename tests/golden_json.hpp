@@ -17,7 +17,7 @@ using imitate::shape_str;
 
 // Tolerance, as in test_golden.cpp: |actual − expected| <= 1e-4 · max(|expected|, 1e-3) for every number.
 inline const double kRel = 1e-4, kFloor = 1e-3;
-inline bool golden_close(double a, double e) { return std::abs(a - e) <= kRel * std::max(std::abs(e), kFloor); }
+inline bool golden_close(double a, double e, double floor = kFloor) { return std::abs(a - e) <= kRel * std::max(std::abs(e), floor); }
 
 // A (rows, cols) list of lists, or a flat list read as one row (PyTorch's 1-D bias (n) -> our (1,n)).
 inline Mat to_mat(const json& j) {
@@ -28,9 +28,10 @@ inline Mat to_mat(const json& j) {
     return m;
 }
 
-// Compares `actual` with the fixture's tensor over columns [c0, c0 + w) (all columns by default).
+// Compares `actual` with the fixture's tensor over columns [c0, c0 + w) (all columns by default); `floor`
+// replaces kFloor (weights after Adam steps of size lr are known to about 1e-4·lr, whatever their value).
 inline void check_tensor(const std::string& what, const Mat& actual, const json& expected_json, Eigen::Index c0 = 0,
-                         Eigen::Index w = -1) {
+                         Eigen::Index w = -1, double floor = kFloor) {
     const Mat full = to_mat(expected_json);
     REQUIRE_MESSAGE((actual.rows() == full.rows() && actual.cols() == full.cols()),
                     what << ": shape " << shape_str(actual) << " vs golden " << shape_str(full));
@@ -41,8 +42,8 @@ inline void check_tensor(const std::string& what, const Mat& actual, const json&
     Eigen::Index wk = 0;
     for (Eigen::Index k = 0; k < e.size(); ++k) {
         const double x = e(k / w, k % w), y = a(k / w, k % w);
-        if (!golden_close(y, x)) ++bad;
-        const double ratio = std::abs(y - x) / (kRel * std::max(std::abs(x), kFloor));
+        if (!golden_close(y, x, floor)) ++bad;
+        const double ratio = std::abs(y - x) / (kRel * std::max(std::abs(x), floor));
         if (ratio > worst) worst = ratio, wk = k;
     }
     INFO(what << ": " << bad << " of " << e.size() << " elements out of tolerance; worst element " << wk << " is "
