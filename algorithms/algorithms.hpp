@@ -6,6 +6,7 @@
 #include "algorithms/chunking.hpp"
 #include "algorithms/dagger.hpp"
 #include "algorithms/dataset.hpp"
+#include "algorithms/decision_transformer.hpp"
 #include "algorithms/evaluate.hpp"
 #include "algorithms/heads/heads.hpp"
 #include "algorithms/mixed_data.hpp"

@@ -8,8 +8,10 @@
 #include <cmath>
 #include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "algorithms/dataset.hpp"
+#include "algorithms/decision_transformer.hpp"
 #include "autograd/losses.hpp"
 
 namespace imitate {
@@ -194,6 +196,83 @@ void DTHistory::reward(const double* rewards, int count) {
     for (int b = 0; b < B; ++b) remaining[b] -= rewards[b];
     ++t;
     awaiting_reward = false;
+}
+
+// ------------------------------------------------------------------------------------------ the row
+
+DTConfig dt_config(const HeadConfig& h) {
+    return {h.context, h.d_model, h.nhead, h.ff, h.layers, h.max_timestep, h.return_scale, h.target_return};
+}
+
+namespace {
+struct DTModel final : HeadModel {
+    DecisionTransformer dt;
+    DTModel(const DTConfig& c, int S, int A, Rng& rng) : dt(c, S, A, rng) {}
+    std::vector<Param*> parameters() override { return dt.parameters(); }
+    std::unique_ptr<HeadModel> clone() const override { return std::make_unique<DTModel>(*this); }
+};
+struct DTState final : HeadState {
+    DTHistory history;
+};
+}  // namespace
+
+const DecisionTransformer& dt_model(const HeadModel& m) {
+    const auto* d = dynamic_cast<const DTModel*>(&m);
+    if (!d) throw std::invalid_argument("dt_model: the policy's model is not a Decision Transformer");
+    return d->dt;
+}
+DecisionTransformer& dt_model(HeadModel& m) { return const_cast<DecisionTransformer&>(dt_model(std::as_const(m))); }
+
+static void dt_settings(HeadConfig& h, HeadSettings& s) {
+    s.integer("context", h.context, 1, 4096);
+    s.integer("d_model", h.d_model, 1, 4096);
+    s.integer("nhead", h.nhead, 1, h.d_model, "d_model");
+    s.integer("ff", h.ff, 1);
+    s.integer("layers", h.layers, 1, 64);
+    s.integer("max_timestep", h.max_timestep, 0, 1 << 20);
+    s.non_negative("return_scale", h.return_scale);
+    s.real("target_return", h.target_return);
+}
+
+static std::unique_ptr<HeadModel> dt_build(const HeadConfig& h, int S, int A, int H, Rng& rng) {
+    if (H != 1)
+        throw std::invalid_argument("dt: chunk must be 1 (the Decision Transformer predicts one action per step), got " +
+                                    std::to_string(H));
+    return std::make_unique<DTModel>(dt_config(h), S, A, rng);
+}
+
+static Var<float> dt_row_loss(const HeadConfig&, const ActionRange&, Tape<float>&, HeadModel&, const Mat&, const Mat&,
+                              const Mat&, Rng&) {
+    throw std::logic_error("dt: the Decision Transformer trains on windows of episodes (train_dt), not on rows");
+}
+
+static void dt_start(const HeadConfig& h, const HeadModel& m, HeadScratch& hs, int B, double target) {
+    const DecisionTransformer& dt = dt_model(m);
+    if (!hs.state || !dynamic_cast<DTState*>(hs.state.get())) hs.state = std::make_unique<DTState>();
+    static_cast<DTState&>(*hs.state).history.reset(B, dt.cfg, dt.S, dt.A, std::isnan(target) ? h.target_return : target);
+}
+
+// A scratch that has not started an episode starts one at the default target (`imitate predict`, a single query).
+static void dt_predict(const HeadConfig& h, const ActionRange&, const HeadModel& m, const Mat& obs, Mat& act,
+                       HeadScratch& hs, Rng*) {
+    if (!hs.state) dt_start(h, m, hs, static_cast<int>(obs.rows()), std::nan(""));
+    // the history's forward records on its own tape, never differentiated: the model is not changed
+    static_cast<DTState&>(*hs.state).history.act(const_cast<DecisionTransformer&>(dt_model(m)), obs, act);
+}
+
+static void dt_reward(HeadScratch& hs, const double* rewards, int B) {
+    if (!hs.state) throw std::invalid_argument("decision transformer: a reward before any action (start an episode first)");
+    static_cast<DTState&>(*hs.state).history.reward(rewards, B);
+}
+
+const Head& dt_head() {
+    static const Head row = [] {
+        Head r{HeadKind::DT, "dt", false, dt_settings, nullptr, nullptr, nullptr, nullptr};
+        r.model = dt_build, r.model_loss = dt_row_loss, r.model_predict = dt_predict;
+        r.start = dt_start, r.reward = dt_reward, r.train = train_dt;
+        return r;
+    }();
+    return row;
 }
 
 }  // namespace imitate

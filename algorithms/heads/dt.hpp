@@ -15,11 +15,10 @@
 #include <cstdint>
 #include <vector>
 
+#include "algorithms/heads/head.hpp"
 #include "autograd/transformer.hpp"
 
 namespace imitate {
-
-struct Dataset;
 
 // The transformer's sizes, stored in the checkpoint's metadata.
 struct DTConfig {
@@ -32,6 +31,10 @@ struct DTConfig {
     float return_scale = 1.0f; // R̂ enters as R̂ / return_scale (train_dt: the largest |episode return| in the data)
     float target_return = 0;   // the default target at deployment (train_dt: the best episode return in the data)
 };
+
+// The sizes a HeadConfig's dt settings give (context, d_model, nhead, ff, layers, max_timestep, return_scale,
+// target_return).
+DTConfig dt_config(const HeadConfig& h);
 
 // The model: S state width, A action width (in the policy's working space).
 struct DecisionTransformer {
@@ -103,16 +106,9 @@ struct DTHistory {
     void reward(const double* rewards, int n);
 };
 
-// ------------------------------------------------------------------------------------------- training
-struct DTTrainConfig {
-    DTConfig model;            // return_scale <= 0 and target_return NaN: taken from the data
-    long steps = 2000;         // Adam steps
-    int batch = 64;            // windows per minibatch
-    float lr = 1e-3f;          // Adam learning rate (warm-up: linear over the first warmup steps)
-    int warmup = 100;          // steps of linear learning-rate warm-up
-    float weight_decay = 0.0f; // Adam's L2 penalty
-    float clip_norm = 0.25f;   // global gradient-norm clip, as the paper's (0 = off)
-    uint64_t seed = 0;         // init and window sampling
-};
+// The head's model (the policy's `model` when its head is dt): the transformer. Throws std::invalid_argument
+// when m is another head's model.
+DecisionTransformer& dt_model(HeadModel& m);
+const DecisionTransformer& dt_model(const HeadModel& m);
 
 }  // namespace imitate
