@@ -44,15 +44,18 @@ struct PolicyScratch {
 //   tokens     net: S -> hidden -> D·bins (·2)         bin logits (and offsets) (heads/tokens.hpp)
 //   cvae       net: S + L -> hidden -> D               the decoder p(a|s,z); encoder: S + D -> hidden -> 2·L
 //   diffusion  net: S + D + E -> hidden -> D           the denoiser ε̂(s, x_t, t) (heads/diffusion.hpp)
+// A head whose row builds a `model` (heads/head.hpp HeadModel: transformers) has no MLP: `net` is empty,
+// `model` holds every network (tensors named as the PyTorch module's state_dict), cfg.hidden is unused.
 struct Policy {
     PolicyConfig cfg;
-    MLP net;                     // the network that acts (see above)
+    MLP net;                     // the network that acts (see above); empty when the head has a model
     Normalizer norm;
     std::optional<MLP> encoder;  // cvae only: q(z | s, a), dropped at test time but kept for training
+    HeadModelBox model;          // the head's own networks when its row has `model`, else empty
     std::string env;             // EnvSpec::identity() of the environment it was trained for; "" if unknown
     std::vector<uint64_t> data_seeds;  // the training data's rollout seeds (Dataset::seeds)
 
-    // Fresh weights (PyTorch's default init) from rng: net first, then the encoder. Throws
+    // Fresh weights (PyTorch's default init) from rng: net first, then the encoder (or the head's model). Throws
     // std::invalid_argument for dims < 1 or head settings out of range (validate_head; tokens and diffusion
     // need cfg.head.low < cfg.head.high).
     Policy(const PolicyConfig& cfg, Rng& rng);
@@ -75,7 +78,7 @@ struct Policy {
     // the CVAE's ε and the diffusion steps and noise (unused by mse, gmm, tokens). Returns a (1,1) loss.
     Var<float> loss(Tape<float>& tape, const Mat& obs, const Mat& target, const Mat& mask, Rng& rng);
 
-    // Every trainable tensor: net's, then the encoder's.
+    // Every trainable tensor: net's, then the encoder's, then the model's.
     std::vector<Param*> parameters();
     // The action range of the tokens' bins and the diffusion clip, in working space.
     ActionRange action_range() const;

@@ -9,6 +9,8 @@
 // the checkpoint reader all take from the row). algorithms/policy.cpp and algorithms/io/policy_checkpoint.cpp
 // look the row up; README "How to add a head".
 #pragma once
+#include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -84,6 +86,51 @@ struct HeadScratch {
     Mat in;     // (B, net inputs) when the head builds the net's input (cvae: [s | z], diffusion: [s | x_t | emb])
     Mat out;    // (B, net outputs) when the net's output is not the chunk (gmm, tokens; diffusion's ε̂)
     Mat noise;  // (1,D) or (B,D): diffusion's start noise x_T
+    Tape<float> tape;  // a head with its own networks (HeadModel) runs its forward here, never its backward
+};
+
+// The networks of a head that are not one MLP (a transformer): the policy holds one, built by the row's
+// `model` function, instead of using its MLP `net` (which it then leaves empty). A head defines a subclass
+// with its layers as members.
+struct HeadModel {
+    virtual ~HeadModel() = default;
+    // Every trainable tensor, always in the same order, named as the PyTorch module's state_dict keys (the
+    // checkpoint's tensor names).
+    virtual std::vector<Param*> parameters() = 0;
+    std::vector<const Param*> parameters() const {
+        auto ps = const_cast<HeadModel*>(this)->parameters();
+        return {ps.begin(), ps.end()};
+    }
+    // The tensor's shape in the checkpoint (PyTorch's): (rows, cols), except that a (1,n) parameter is the
+    // 1-D (n) of a bias or a LayerNorm weight. A subclass overrides it for (1,n) matrices (an nn.Embedding(1,n)).
+    virtual std::vector<int64_t> stored_shape(const Param& p) const {
+        if (p.value.rows() == 1) return {p.value.cols()};
+        return {p.value.rows(), p.value.cols()};
+    }
+    // A deep copy: a copied policy owns its own weights.
+    virtual std::unique_ptr<HeadModel> clone() const = 0;
+};
+
+// A HeadModel held by value: copying the holder clones the model; empty for the MLP heads.
+class HeadModelBox {
+   public:
+    HeadModelBox() = default;
+    explicit HeadModelBox(std::unique_ptr<HeadModel> m) : m_(std::move(m)) {}
+    HeadModelBox(const HeadModelBox& o) : m_(o.m_ ? o.m_->clone() : nullptr) {}
+    HeadModelBox& operator=(const HeadModelBox& o) {
+        if (this != &o) m_ = o.m_ ? o.m_->clone() : nullptr;
+        return *this;
+    }
+    HeadModelBox(HeadModelBox&&) noexcept = default;
+    HeadModelBox& operator=(HeadModelBox&&) noexcept = default;
+    explicit operator bool() const { return m_ != nullptr; }
+    HeadModel& operator*() { return *m_; }
+    const HeadModel& operator*() const { return *m_; }
+    HeadModel* operator->() { return m_.get(); }
+    const HeadModel* operator->() const { return m_.get(); }
+
+   private:
+    std::unique_ptr<HeadModel> m_;
 };
 
 constexpr int kMaxHeadSetting = 1 << 16;  // the largest integer setting any head accepts
@@ -111,7 +158,9 @@ struct HeadWidths {
 };
 
 // One row per head. S = obs_dim, D = H·A; `net` acts (see algorithms/policy.hpp), `encoder` is the
-// training-time network of heads that have one (else null).
+// training-time network of heads that have one (else null). A head whose networks are not one MLP sets
+// `model`, `model_loss` and `model_predict` instead of `widths`, `encoder_sizes`, `loss` and `predict`
+// (which its policy never calls, and which may be null).
 struct Head {
     HeadKind kind;
     const char* name;  // the --head value and the checkpoint's "head"
@@ -127,6 +176,14 @@ struct Head {
     // obs (B,S) in working space -> act (B,D): deterministic when rng is null, else a sample drawn from rng.
     void (*predict)(const HeadConfig& h, const ActionRange& r, const MLP& net, const Mat& obs, Mat& act,
                     MLPScratch& ms, HeadScratch& hs, Rng* rng);
+    // A head with its own networks: builds them for S, A and chunk H, the initial weights drawn from rng
+    // (null for the MLP heads). The checkpoint rebuilds them from the metadata's settings the same way.
+    std::unique_ptr<HeadModel> (*model)(const HeadConfig& h, int S, int A, int H, Rng& rng) = nullptr;
+    // Its loss and predict, as `loss` and `predict` above with the model in place of the MLPs.
+    Var<float> (*model_loss)(const HeadConfig& h, const ActionRange& r, Tape<float>& tape, HeadModel& m, const Mat& obs,
+                             const Mat& target, const Mat& mask, Rng& rng) = nullptr;
+    void (*model_predict)(const HeadConfig& h, const ActionRange& r, const HeadModel& m, const Mat& obs, Mat& act,
+                          HeadScratch& hs, Rng* rng) = nullptr;
 };
 
 // The rows, each defined in its own file.
