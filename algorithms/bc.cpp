@@ -58,6 +58,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     if (cfg.batch < 1) throw std::invalid_argument("bc: batch must be >= 1, got " + std::to_string(cfg.batch));
     if (!(cfg.lr > 0)) throw std::invalid_argument("bc: lr must be > 0, got " + std::to_string(cfg.lr));
     if (cfg.epochs < 0 || cfg.steps < 0) throw std::invalid_argument("bc: epochs and steps must be >= 0");
+    if (const auto train = head_of(cfg.head.kind).train) return train(data, cfg, on_epoch, warm_start);  // dt: windows
 
     // 1. cut the episodes into (observation, H-action chunk) windows
     ChunkSet w = make_chunks(data, cfg.chunk, cfg.stride);

@@ -53,12 +53,17 @@ RolloutConfig eval_rollout_config(const EvalConfig& cfg, int chunk) {
     return rc;
 }
 
-EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg) {
-    return summarize(rollout(env, policy, eval_rollout_config(cfg, chunk)));
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, int chunk, const EvalConfig& cfg,
+                    const PolicyFeedback& feedback) {
+    RolloutConfig rc = eval_rollout_config(cfg, chunk);
+    rc.feedback = feedback;
+    return summarize(rollout(env, policy, rc));
 }
 
 EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg) {
-    return evaluate(env, policy.as_batch_policy(), policy.cfg.chunk, cfg);
+    PolicyFeedback fb;
+    const BatchPolicy bp = policy.as_batch_policy(fb, cfg.target_return);
+    return evaluate(env, bp, policy.cfg.chunk, cfg, fb);
 }
 
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg) {

@@ -13,7 +13,7 @@ struct Globals {
 };
 
 struct SeedArgs { int episodes = 100; int epochs = 100; int eval_episodes = 100; uint64_t eval_seed = 10000; uint64_t seed = 0; };
-struct CollectArgs { std::string env = "pendulum", expert, out; int episodes = 0; uint64_t seed = 0; double noise = 0; };
+struct CollectArgs { std::string env = "pendulum", expert, out, mix; int episodes = 0; uint64_t seed = 0; double noise = 0; };
 struct TrainArgs {
     std::string env, data, out, stride = "1", hidden = "256,256", activation = "relu";
     int chunk = 1, epochs = 100, batch = 256;

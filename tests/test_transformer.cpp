@@ -14,6 +14,7 @@
 #include "autograd/autograd.hpp"
 #include "autograd/transformer.hpp"
 #include "engine/engine.hpp"
+#include "golden_json.hpp"  // golden_close, to_mat, check_tensor
 #include "helpers.hpp"  // error_of
 
 using namespace imitate;
@@ -195,41 +196,6 @@ TEST_CASE("shape errors name both shapes") {
 }
 
 // ------------------------------------------------------------------------------------ golden (PyTorch)
-// Tolerance, as in test_golden.cpp: |actual − expected| <= 1e-4 · max(|expected|, 1e-3) for every number.
-static const double kRel = 1e-4, kFloor = 1e-3;
-static bool golden_close(double a, double e) { return std::abs(a - e) <= kRel * std::max(std::abs(e), kFloor); }
-
-// A (rows, cols) list of lists, or a flat list read as one row (PyTorch's 1-D bias (n) -> our (1,n)).
-static Mat to_mat(const json& j) {
-    const bool nested = !j.empty() && j[0].is_array();
-    Mat m(nested ? j.size() : 1, nested ? j[0].size() : j.size());
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-        for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = nested ? j[r][c].get<float>() : j[c].get<float>();
-    return m;
-}
-
-// Compares `actual` with the fixture's tensor over columns [c0, c0 + w) (all columns by default).
-static void check_tensor(const std::string& what, const Mat& actual, const json& expected_json, Eigen::Index c0 = 0,
-                         Eigen::Index w = -1) {
-    const Mat full = to_mat(expected_json);
-    REQUIRE_MESSAGE((actual.rows() == full.rows() && actual.cols() == full.cols()),
-                    what << ": shape " << shape_str(actual) << " vs golden " << shape_str(full));
-    if (w < 0) w = full.cols();
-    const Mat e = full.middleCols(c0, w), a = actual.middleCols(c0, w);
-    int bad = 0;
-    double worst = 0;
-    Eigen::Index wk = 0;
-    for (Eigen::Index k = 0; k < e.size(); ++k) {
-        const double x = e(k / w, k % w), y = a(k / w, k % w);
-        if (!golden_close(y, x)) ++bad;
-        const double ratio = std::abs(y - x) / (kRel * std::max(std::abs(x), kFloor));
-        if (ratio > worst) worst = ratio, wk = k;
-    }
-    INFO(what << ": " << bad << " of " << e.size() << " elements out of tolerance; worst element " << wk << " is "
-              << a(wk / w, wk % w) << " vs golden " << e(wk / w, wk % w) << " (" << worst << " x the tolerance)");
-    CHECK(bad == 0);
-}
-
 // The fixture's encoder-decoder, in imitate's modules with PyTorch's parameter names.
 struct EncoderDecoder {
     int B, Ts, Tt, d;

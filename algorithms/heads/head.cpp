@@ -2,13 +2,14 @@
 // helpers the heads share.
 #include "algorithms/heads/head.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace imitate {
 
 // One line per head, in HeadKind order: adding a head is its file, its HeadKind value and this line.
 const std::vector<const Head*>& head_table() {
-    static const std::vector<const Head*> table{&mse_head(), &gmm_head(), &tokens_head(), &cvae_head(), &diffusion_head()};
+    static const std::vector<const Head*> table{&mse_head(), &gmm_head(), &tokens_head(), &cvae_head(), &diffusion_head(), &dt_head()};
     return table;
 }
 
@@ -58,6 +59,9 @@ struct Validator final : HeadSettings {
     }
     void non_negative(const char* key, float& v) override {
         if (!(v >= 0)) bad(key, ">= 0", std::to_string(v));
+    }
+    void real(const char* key, float& v) override {
+        if (!std::isfinite(v)) bad(key, "finite", std::to_string(v));
     }
     void flag(const char*, bool&) override {}
     void sampler(const char*, Sampler&) override {}
