@@ -19,6 +19,7 @@
 
 #include "algorithms/bc.hpp"
 #include "algorithms/evaluate.hpp"
+#include "algorithms/mixed_data.hpp"
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
 #include "algorithms/experiments/scores.hpp"
@@ -26,6 +27,19 @@
 #include "engine/threads.hpp"
 
 namespace imitate::experiments {
+
+// The Decision Transformer at a size that trains in about a minute per seed on one core: a causal pre-norm
+// transformer over the last K = 10 steps' (return-to-go, state, action) tokens, trained on the demonstrations plus
+// the mixed-quality episodes, asked at evaluation for the demonstrations' mean return.
+static ArchRow dt_row() {
+    ArchRow r{.key = "dt", .label = "Decision Transformer", .head = {.kind = HeadKind::DT}};
+    r.head.context = 10, r.head.d_model = 32, r.head.nhead = 2, r.head.ff = 128, r.head.layers = 2;
+    r.about = "causal transformer: " + std::to_string(r.head.layers) + " layers, d " + std::to_string(r.head.d_model) +
+              ", " + std::to_string(r.head.nhead) + " heads, ff " + std::to_string(r.head.ff) + ", K = " +
+              std::to_string(r.head.context) + " steps";
+    r.steps = 2000, r.steps_quick = 100, r.batch = 64, r.lr = 1e-3f, r.mixed_data = true;
+    return r;
+}
 
 // The table. The MLP heads act at H = 1, closed loop: on these tasks a query per step beat H = 8 with the
 // temporal ensemble for MLP-MSE (measured when the rows were chosen; the chunking experiment studies H).
@@ -35,6 +49,7 @@ std::vector<ArchRow> architecture_rows() {
         {.key = "mlp_mse", .label = "MLP-MSE", .head = {.kind = HeadKind::MSE}},
         {.key = "mlp_gmm", .label = "MLP-GMM (K = 5)", .head = {.kind = HeadKind::GMM}},
         {.key = "mlp_diffusion", .label = "MLP-diffusion (DDIM 10)", .head = {.kind = HeadKind::Diffusion}},
+        dt_row(),
     };
 }
 
@@ -50,12 +65,12 @@ ArchitecturesConfig architectures_config(bool quick) {
     return c;
 }
 
-static BCConfig row_bc(const ArchRow& row, const ArchitecturesConfig& c, bool quick, uint64_t seed) {
+static BCConfig row_bc(const ArchRow& row, bool quick, uint64_t seed) {
     BCConfig bc;
     bc.chunk = row.chunk;
     bc.steps = quick ? row.steps_quick : row.steps;
     bc.hidden = row.hidden;
-    bc.batch = c.batch;
+    bc.batch = row.batch;
     bc.lr = row.lr;
     bc.normalize = true;
     bc.seed = seed;
@@ -63,33 +78,22 @@ static BCConfig row_bc(const ArchRow& row, const ArchitecturesConfig& c, bool qu
     return bc;
 }
 
-// Episodes of mixed quality, as the Decision Transformer's paper trains on: the demonstrator with N(0, σ²) on
-// its executed action for every σ (the recorded action is the executed one, clipped to the bounds as the env
-// applies it, so each episode's return is the return of the actions it records), and every other expert of the
-// env (pendulum: the seed's weak PD).
+// Episodes of mixed quality for the rows that train on them (the Decision Transformer, as its paper): the
+// demonstrator with N(0, σ²) on its executed action and a uniformly random controller, mixed_episodes each
+// (algorithms/mixed_data.hpp: the recorded action is the executed one, so each episode's return is its actions').
 static Dataset mixed_quality(const EnvEntry& entry, const ExpertEntry& demo_expert, const ArchitecturesConfig& c, uint64_t seed) {
     const std::unique_ptr<Env> env = entry.make();
     const EnvSpec& spec = env->spec();
-    Dataset d;
-    d.env = spec.identity();
-    auto add = [&](const ExpertEntry& x, double sigma, uint64_t s) {
-        RolloutConfig rc;
-        rc.episodes = c.mixed_episodes;
-        rc.seed = s;
-        rc.noise_sigma = sigma;
-        for (Episode& e : rollout_expert(*env, shared_expert(x), rc)) {
-            for (Eigen::Index t = 0; t < e.executed.rows(); ++t)
-                for (Eigen::Index j = 0; j < e.executed.cols(); ++j)
-                    e.actions(t, j) = std::clamp(e.executed(t, j), spec.act_low[j], spec.act_high[j]);
-            d.append(e, Labels::Actions);
-        }
-    };
-    const double half = 0.5 * (spec.act_high.at(0) - spec.act_low.at(0));
-    uint64_t k = 0;
-    for (double sigma : c.mixed_sigmas) add(demo_expert, sigma * half, derive_seed(seed, k++));
-    for (const ExpertEntry& x : entry.experts)
-        if (x.name != demo_expert.name) add(x, 0.0, derive_seed(seed, k++));
-    return d;
+    const double sigma = c.mixed_noise * 0.5 * (spec.act_high.at(0) - spec.act_low.at(0));
+    return collect_mixed(*env, shared_expert(demo_expert),
+                         {{Controller::Noisy, c.mixed_episodes}, {Controller::Random, c.mixed_episodes}}, seed, sigma);
+}
+
+// The mean episode return of a dataset (Σ rewards per episode).
+static double mean_return(const Dataset& d) {
+    double ret = 0;
+    for (float x : d.rewards) ret += x;
+    return d.num_episodes() > 0 ? ret / double(d.num_episodes()) : 0.0;
 }
 
 // The mean of Env::goal_error after each episode's last step.
@@ -99,8 +103,9 @@ static double mean_final_error(const std::vector<Episode>& eps) {
     return eps.empty() ? 0.0 : sum / double(eps.size());
 }
 
-// "MLP 11→128→128→2" from the row's head widths.
+// The row's `about`, or "MLP 11→128→128→2" from its head widths.
 static std::string size_text(const ArchRow& row, int S, int A) {
+    if (!row.about.empty()) return row.about;
     const HeadWidths w = head_of(row.head.kind).widths(row.head, S, long(row.chunk) * A);
     std::string t = "MLP " + std::to_string(w.in);
     for (int h : row.hidden) t += "→" + std::to_string(h);
@@ -120,7 +125,7 @@ static ArchCost measure_cost(const ArchRow& row, const ArchitecturesConfig& c, c
     const int saved = get_threads();
     set_threads(1);
     ArchCost k;
-    BCConfig bc = row_bc(row, c, false, 1);
+    BCConfig bc = row_bc(row, false, 1);
     auto fastest = [&](long steps) {
         bc.steps = steps;
         double best = 1e300;
@@ -137,15 +142,23 @@ static ArchCost measure_cost(const ArchRow& row, const ArchitecturesConfig& c, c
     Policy pi = train_bc(data, bc).policy;
     for (Param* p : pi.parameters()) k.params += double(p->value.size());
     for (Param* p : pi.net.parameters()) k.acting_params += double(p->value.size());
+    if (pi.model) k.acting_params = k.params;  // a head with its own model (transformers): counted whole
     PolicyScratch scratch;
     Mat out;
     const Mat x = obs.topRows(1);
-    for (int i = 0; i < 10; ++i) pi.predict(x, out, scratch);
+    // a stateful head (the Decision Transformer) is told each step's reward, as in a rollout: part of acting
+    const double reward = 0;
+    auto query = [&] {
+        pi.predict(x, out, scratch);
+        pi.reward(scratch, &reward, 1);
+    };
+    pi.start(scratch, 1);
+    for (int i = 0; i < 10; ++i) query();
     const int per_block = std::max(1, c.timing_queries / 5);
     double best = 1e300;
     for (int b = 0; b < 5; ++b) {
         Timer t;
-        for (int i = 0; i < per_block; ++i) pi.predict(x, out, scratch);
+        for (int i = 0; i < per_block; ++i) query();
         best = std::min(best, t.wall() / per_block);
     }
     k.query_us = 1e6 * best;
@@ -198,9 +211,13 @@ ArchitecturesResult measure_architectures(const ExperimentOptions& opt, const Ar
                 const uint64_t base = derive_seed(opt.seed, static_cast<uint64_t>(s));
                 const std::unique_ptr<Env> env = entry.make();
                 Dataset data = demos_of(*env, base);
+                const double target = mean_return(data);  // the demos' (before any mixed-quality episodes)
                 if (row.mixed_data) data.append(mixed_quality(entry, demo_expert, c, derive_seed(base, 4)));
-                const Policy pi = train_bc(data, row_bc(row, c, opt.quick, derive_seed(base, 2))).policy;
-                const std::vector<Episode> eps = rollout(*env, pi.as_batch_policy(), eval_of(base, row.exec, row.chunk));
+                const Policy pi = train_bc(data, row_bc(row, opt.quick, derive_seed(base, 2))).policy;
+                // a stateful head (the Decision Transformer) is asked for the demonstrations' mean return
+                RolloutConfig rc = eval_of(base, row.exec, row.chunk);
+                const BatchPolicy act = pi.as_batch_policy(rc.feedback, target);
+                const std::vector<Episode> eps = rollout(*env, act, rc);
                 JobValues v;
                 append_score(v, score_of(eps, mean_final_error(eps)));
                 return v;
@@ -213,10 +230,7 @@ ArchitecturesResult measure_architectures(const ExperimentOptions& opt, const Ar
             const std::vector<Episode> eps = rollout_expert(*env, shared_expert(demo_expert), eval_of(base, {}, 1));
             JobValues v;
             append_score(v, score_of(eps, mean_final_error(eps)));
-            double ret = 0;
-            for (size_t i = 0, start = 0; i < d.episode_ends.size(); start = size_t(d.episode_ends[i++]))
-                for (size_t t = start; t < size_t(d.episode_ends[i]); ++t) ret += d.rewards[t];
-            v.push_back(ret / double(d.num_episodes()));
+            v.push_back(mean_return(d));
             v.push_back(double(d.size()));
             v.push_back(any_mixed ? double(mixed_quality(entry, demo_expert, c, derive_seed(base, 4)).size()) : 0.0);
             return v;
@@ -387,11 +401,11 @@ ExperimentResult report_architectures(const ArchitecturesResult& r, const Experi
     for (const std::string& claim : claims) md += "- " + claim + ".\n";
     md += "\n" + tab.markdown() + "\n";
     std::string budgets = "Per (architecture, seed): " + std::to_string(c.demo_episodes) + " " + r.expert_name +
-                          " episodes, minibatch " + std::to_string(c.batch) + ", observations and actions normalised; "
-                          "gradient steps, Adam's rate and sizes per row: ";
+                          " episodes, observations and actions normalised; sizes, gradient steps, minibatch and Adam's "
+                          "rate per row: ";
     for (int a = 0; a < R; ++a)
         budgets += (a ? "; " : "") + c.rows[a].label + ": " + r.size_text[a] + ", " + exec_text(c.rows[a]) + ", " +
-                   num(steps_of(a), 0) + " steps, lr " + num(c.rows[a].lr, 4) +
+                   num(steps_of(a), 0) + " steps of " + std::to_string(c.rows[a].batch) + ", lr " + num(c.rows[a].lr, 4) +
                    (c.rows[a].mixed_data ? ", plus " + num(r.mixed_rows, 0) + " rows of mixed-quality episodes" : "");
     budgets += ". " + std::to_string(c.eval_episodes) + " held-out evaluation episodes per (architecture, seed), the same "
                "starts for every architecture. Timings: one thread, measured once per architecture after the sweep (" +

@@ -330,8 +330,10 @@ struct ArchRow {
     HeadConfig head;                      // the head and its settings (heads/head.hpp)
     int chunk = 1;                        // H: actions per query
     ExecConfig exec{};                    // how chunks execute (H = 1: irrelevant)
+    std::string about{};                  // the network in words; empty: "MLP S→widths→out" from the head's widths
     std::vector<int> hidden{128, 128};    // MLP hidden widths (heads that are MLPs)
     long steps = 3000, steps_quick = 300;  // gradient steps (full, --quick)
+    int batch = 256;                      // minibatch size (the Decision Transformer: windows of `context` steps)
     float lr = 1e-3f;                     // Adam learning rate
     bool mixed_data = false;              // also trains on the mixed-quality episodes (the Decision Transformer)
 };
@@ -340,9 +342,8 @@ std::vector<ArchRow> architecture_rows();
 struct ArchitecturesConfig {
     std::vector<ArchRow> rows = architecture_rows();
     int demo_episodes = 20;            // demonstrator episodes per seed (the same for every row)
-    std::vector<double> mixed_sigmas{0.5, 1.0};  // mixed-quality data: σ (× the action half-range) of noisy demonstrators
-    int mixed_episodes = 10;           // episodes per mixed-quality source (each σ, each other expert of the env)
-    int batch = 256;                   // minibatch size
+    double mixed_noise = 0.5;          // mixed-quality data: σ of the noisy demonstrator (× the action half-range)
+    int mixed_episodes = 10;           // mixed-quality episodes per controller (noisy demonstrator, random)
     int eval_episodes = 50;            // held-out evaluation episodes per (row, seed)
     int max_seeds = 5;                 // > 0: runs min(--seeds, max_seeds) seeds (the time budget); 0: all
     int timing_steps = 30;             // training steps timed per row (after 5 untimed)
@@ -352,7 +353,7 @@ ArchitecturesConfig architectures_config(bool quick);
 struct ArchCost {
     double params = 0;        // trainable parameters (every tensor the optimiser updates)
     double acting_params = 0;  // of the network that acts (without a training-only encoder)
-    double step_seconds = 0;  // measured seconds per training step (batch `batch`, one thread)
+    double step_seconds = 0;  // measured seconds per training step (the row's minibatch, one thread)
     double query_us = 0;      // measured µs per query at batch 1 (one thread)
     double action_us = 0;     // µs per executed action: query_us × queries per action (open loop 1/H, ensemble 1)
 };
