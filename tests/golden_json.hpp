@@ -1,0 +1,78 @@
+// Golden tests against PyTorch fixtures in JSON (tests/fixtures/*_golden.json, written by scripts/make_*_fixture.py
+// in float64): reading a tensor and comparing ours (float32) with it, element by element. Needs doctest and
+// nlohmann/json; used by test_transformer.cpp and test_act.cpp.
+#pragma once
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include <vector>
+
+#include "autograd/tape.hpp"
+
+namespace golden {
+using json = nlohmann::json;
+using imitate::Mat;
+using imitate::shape_str;
+
+// Tolerance, as in test_golden.cpp: |actual − expected| <= 1e-4 · max(|expected|, 1e-3) for every number.
+inline const double kRel = 1e-4, kFloor = 1e-3;
+inline bool golden_close(double a, double e) { return std::abs(a - e) <= kRel * std::max(std::abs(e), kFloor); }
+
+// A (rows, cols) list of lists, or a flat list read as one row (PyTorch's 1-D bias (n) -> our (1,n)).
+inline Mat to_mat(const json& j) {
+    const bool nested = !j.empty() && j[0].is_array();
+    Mat m(nested ? j.size() : 1, nested ? j[0].size() : j.size());
+    for (Eigen::Index r = 0; r < m.rows(); ++r)
+        for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = nested ? j[r][c].get<float>() : j[c].get<float>();
+    return m;
+}
+
+// Compares `actual` with the fixture's tensor over columns [c0, c0 + w) (all columns by default).
+inline void check_tensor(const std::string& what, const Mat& actual, const json& expected_json, Eigen::Index c0 = 0,
+                         Eigen::Index w = -1) {
+    const Mat full = to_mat(expected_json);
+    REQUIRE_MESSAGE((actual.rows() == full.rows() && actual.cols() == full.cols()),
+                    what << ": shape " << shape_str(actual) << " vs golden " << shape_str(full));
+    if (w < 0) w = full.cols();
+    const Mat e = full.middleCols(c0, w), a = actual.middleCols(c0, w);
+    int bad = 0;
+    double worst = 0;
+    Eigen::Index wk = 0;
+    for (Eigen::Index k = 0; k < e.size(); ++k) {
+        const double x = e(k / w, k % w), y = a(k / w, k % w);
+        if (!golden_close(y, x)) ++bad;
+        const double ratio = std::abs(y - x) / (kRel * std::max(std::abs(x), kFloor));
+        if (ratio > worst) worst = ratio, wk = k;
+    }
+    INFO(what << ": " << bad << " of " << e.size() << " elements out of tolerance; worst element " << wk << " is "
+              << a(wk / w, wk % w) << " vs golden " << e(wk / w, wk % w) << " (" << worst << " x the tolerance)");
+    CHECK(bad == 0);
+}
+
+
+// After `steps` Adam steps, every parameter against the fixture's "final" (by name). The key block of an
+// in_proj_bias, columns [d, 2d), has an identically zero gradient (softmax is unchanged by adding one constant
+// to a row of scores), so its Adam trajectory is rounding noise divided by its own size: in float32 it moves,
+// in PyTorch's float64 it does not, and no output depends on it. It is checked to stay within Adam's largest
+// step lr·(1−β1)/√(1−β2) per step; every other number to the tolerance.
+inline void check_final(const std::vector<imitate::Param*>& params, const json& g, int steps, double lr, double beta1,
+                        double beta2, Eigen::Index d) {
+    const double max_move = steps * lr * (1 - beta1) / std::sqrt(1 - beta2);
+    for (imitate::Param* p : params) {
+        const json& e = g["final"][p->name];
+        if (p->name.ends_with("in_proj_bias")) {
+            check_tensor("final " + p->name + " (query block)", p->value, e, 0, d);
+            check_tensor("final " + p->name + " (value block)", p->value, e, 2 * d, d);
+            const Mat moved = p->value.middleCols(d, d) - to_mat(g["initial"][p->name]).middleCols(d, d);
+            CHECK(moved.cwiseAbs().maxCoeff() <= max_move);
+        } else {
+            check_tensor("final " + p->name, p->value, e);
+        }
+    }
+}
+
+}  // namespace golden
