@@ -17,8 +17,9 @@
 namespace imitate {
 
 BCStep::BCStep(Policy& pi, Eigen::Index B) {
-    // CVAE averages its two loss terms over different counts (elements, rows): its minibatch is not cut
-    const int P = pi.cfg.head.kind == HeadKind::CVAE ? 1 : batch_parts(B);
+    // CVAE and ACT average their two loss terms over different counts (elements, rows): their minibatch is not cut
+    const HeadKind k = pi.cfg.head.kind;
+    const int P = k == HeadKind::CVAE || k == HeadKind::ACT ? 1 : batch_parts(B);
     if (P == 1) return;
     parted.emplace(pi.parameters(), P);
     const Eigen::Index S = pi.cfg.obs_dim, HA = Eigen::Index(pi.cfg.act_dim) * pi.cfg.chunk;

@@ -22,6 +22,8 @@ struct TrainArgs {
     uint64_t seed = 0;
     std::string head = "mse", sampler = "ddpm", action_range;  // action_range "LO,HI" (empty: the data's)
     HeadConfig head_cfg;                                        // the heads' numeric settings
+    const CLI::Option* latent_opt = nullptr;                    // --latent and --beta: given? (act's defaults differ)
+    const CLI::Option* beta_opt = nullptr;
 };
 struct EvalArgs {
     std::string env, policy, expert, exec = "open", video;

@@ -290,6 +290,10 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     bc.head = a.head_cfg;
     bc.head.kind = parse_head(a.head);
     bc.head.sampler = parse_sampler(a.sampler);
+    if (bc.head.kind == HeadKind::ACT) {  // ACT's own defaults (Zhao et al.) where the flags are not given
+        if (!a.latent_opt || a.latent_opt->count() == 0) bc.head.latent = 16;
+        if (!a.beta_opt || a.beta_opt->count() == 0) bc.head.beta = 10;
+    }
     if (!a.action_range.empty()) {
         std::vector<float> r = parse_floats("--action-range", a.action_range);
         if (r.size() != 2 || !(r[0] < r[1]))
@@ -537,8 +541,14 @@ int main(int argc, char** argv) {
     t->add_flag("--token-offsets", tr.head_cfg.offsets, "tokens: also regress the offset inside the bin");
     t->add_option("--temperature", tr.head_cfg.temperature, "tokens: sampling temperature")->check(CLI::Range(1e-3, 100.0));
     t->add_option("--action-range", tr.action_range, "tokens, diffusion: LO,HI action range (default: the data's)");
-    t->add_option("--latent", tr.head_cfg.latent, "cvae: latent dimension")->check(CLI::Range(1, 4096));
-    t->add_option("--beta", tr.head_cfg.beta, "cvae: KL weight")->check(CLI::Range(0.0, 1e6));
+    tr.latent_opt = t->add_option("--latent", tr.head_cfg.latent, "cvae, act: latent dimension (act: 16)")->check(CLI::Range(1, 4096));
+    tr.beta_opt = t->add_option("--beta", tr.head_cfg.beta, "cvae, act: KL weight (act: 10)")->check(CLI::Range(0.0, 1e6));
+    t->add_option("--d-model", tr.head_cfg.d_model, "act: token width")->check(CLI::Range(1, 4096));
+    t->add_option("--nhead", tr.head_cfg.nhead, "act: attention heads (divide --d-model)")->check(CLI::Range(1, 4096));
+    t->add_option("--dim-ff", tr.head_cfg.dim_ff, "act: feed-forward width")->check(CLI::Range(1, 65536));
+    t->add_option("--enc-layers", tr.head_cfg.enc_layers, "act: CVAE encoder layers")->check(CLI::Range(0, 64));
+    t->add_option("--layers", tr.head_cfg.layers, "act: policy encoder layers")->check(CLI::Range(0, 64));
+    t->add_option("--dec-layers", tr.head_cfg.dec_layers, "act: decoder layers")->check(CLI::Range(1, 64));
     t->add_option("--diffusion-steps", tr.head_cfg.diffusion_steps, "diffusion: DDPM training steps T")->check(CLI::Range(2, 1000));
     t->add_option("--ddim-steps", tr.head_cfg.ddim_steps, "diffusion: DDIM steps at inference")->check(CLI::Range(1, 1000));
     t->add_option("--sampler", tr.sampler, "diffusion: ddpm | ddim, for sampling");

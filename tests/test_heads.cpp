@@ -38,7 +38,13 @@ static Dataset bimodal(int N, int len, bool per_episode, uint64_t seed, int S = 
     return d;
 }
 
-static const HeadKind kAll[] = {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion};
+static const HeadKind kAll[] = {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion,
+                                HeadKind::ACT};
+
+// ACT's transformers at the toy's scale: d 16, one layer each.
+static void small_act(HeadConfig& h) {
+    h.d_model = 16, h.nhead = 2, h.dim_ff = 32, h.enc_layers = 1, h.layers = 1, h.dec_layers = 1;
+}
 
 // Small networks and step budgets that reach each head's behaviour in a few seconds on one thread.
 static BCConfig toy_config(HeadKind k, int H = 1) {
@@ -54,6 +60,7 @@ static BCConfig toy_config(HeadKind k, int H = 1) {
         case HeadKind::Tokens: bc.steps = 600; break;
         case HeadKind::CVAE: bc.steps = 2000; break;
         case HeadKind::Diffusion: bc.steps = 3000; break;
+        case HeadKind::ACT: bc.steps = 600, bc.head.latent = 4, bc.head.beta = 0.1f, small_act(bc.head); break;
     }
     if (short_run()) bc.steps = 24;  // sanitizer pass: every path runs, the learning claims are skipped
     return bc;
@@ -123,6 +130,7 @@ TEST_CASE("each head's loss falls on the bimodal toy") {
                 break;
             case HeadKind::CVAE: CHECK(last < 0.5f * first); break;
             case HeadKind::Diffusion: CHECK(last < 0.5f * first); break;
+            case HeadKind::ACT: CHECK(last < 0.5f * first); break;
         }
     }
 }
@@ -148,6 +156,13 @@ TEST_CASE("headline: MSE averages the two valid actions; mixture, tokens and dif
                 CHECK(m.valid() < 0.01);
                 CHECK(det.valid() < 0.01);
                 CHECK(out.cwiseAbs().maxCoeff() < 0.5f);
+                break;
+            case HeadKind::ACT:
+                // z ~ N(0, I) reaches both modes; the transformer decodes z = 0 to one of them, not the average
+                CHECK(m.valid() > 0.9);
+                CHECK(m.plus > 0.3);
+                CHECK(m.minus > 0.3);
+                CHECK(det.valid() >= 0.95);
                 break;
             case HeadKind::CVAE:
                 // z ~ N(0, I) reaches both modes, but posteriors overlap near z = 0, where the decoder
@@ -260,6 +275,7 @@ static PolicyConfig config_of(HeadKind k) {
     pc.head.low = -2, pc.head.high = 2;
     pc.head.components = 3, pc.head.bins = 8, pc.head.offsets = true, pc.head.latent = 4;
     pc.head.diffusion_steps = 20, pc.head.ddim_steps = 4, pc.head.embed = 8, pc.head.sampler = Sampler::DDIM;
+    small_act(pc.head);
     return pc;
 }
 
@@ -297,7 +313,8 @@ TEST_CASE("checkpoint round trip per head: same tensors, settings and prediction
             if (k != HeadKind::MSE) {  // the head's settings as the policy had them
                 CHECK(q.cfg.head.components == (k == HeadKind::GMM ? 3 : HeadConfig{}.components));
                 CHECK(q.cfg.head.bins == (k == HeadKind::Tokens ? 8 : HeadConfig{}.bins));
-                CHECK(q.cfg.head.latent == (k == HeadKind::CVAE ? 4 : HeadConfig{}.latent));
+                CHECK(q.cfg.head.latent == (k == HeadKind::CVAE || k == HeadKind::ACT ? 4 : HeadConfig{}.latent));
+                CHECK(q.cfg.head.d_model == (k == HeadKind::ACT ? 16 : HeadConfig{}.d_model));
             } else {  // the MSE head writes the same keys and tensors as before heads existed
                 std::vector<std::string> keys;
                 for (const auto& [key, v] : st.metadata) keys.push_back(key);
@@ -592,7 +609,7 @@ TEST_CASE("head settings out of range are rejected naming the field") {
     bc.head.kind = HeadKind::Diffusion;
     bc.head.ddim_steps = 60;
     CHECK_THROWS_WITH_AS(train_bc(d, bc), "bc: ddim_steps must be in 1..diffusion_steps (50), got 60", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(parse_head("vq"), "head 'vq' is not one of mse, gmm, tokens, cvae, diffusion", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_head("vq"), "head 'vq' is not one of mse, gmm, tokens, cvae, diffusion, act", std::invalid_argument);
     PolicyConfig pc;
     pc.head.kind = HeadKind::Tokens;  // no action range given
     Rng rng(0);

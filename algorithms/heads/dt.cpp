@@ -201,7 +201,7 @@ void DTHistory::reward(const double* rewards, int count) {
 // ------------------------------------------------------------------------------------------ the row
 
 DTConfig dt_config(const HeadConfig& h) {
-    return {h.context, h.d_model, h.nhead, h.ff, h.layers, h.max_timestep, h.return_scale, h.target_return};
+    return {h.context, h.d_model, h.nhead, h.ff, h.dt_layers, h.max_timestep, h.return_scale, h.target_return};
 }
 
 namespace {
@@ -228,7 +228,7 @@ static void dt_settings(HeadConfig& h, HeadSettings& s) {
     s.integer("d_model", h.d_model, 1, 4096);
     s.integer("nhead", h.nhead, 1, h.d_model, "d_model");
     s.integer("ff", h.ff, 1);
-    s.integer("layers", h.layers, 1, 64);
+    s.integer("layers", h.dt_layers, 1, 64);
     s.integer("max_timestep", h.max_timestep, 0, 1 << 20);
     s.non_negative("return_scale", h.return_scale);
     s.real("target_return", h.target_return);

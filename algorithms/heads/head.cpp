@@ -9,7 +9,8 @@ namespace imitate {
 
 // One line per head, in HeadKind order: adding a head is its file, its HeadKind value and this line.
 const std::vector<const Head*>& head_table() {
-    static const std::vector<const Head*> table{&mse_head(), &gmm_head(), &tokens_head(), &cvae_head(), &diffusion_head(), &dt_head()};
+    static const std::vector<const Head*> table{&mse_head(), &gmm_head(), &tokens_head(), &cvae_head(), &diffusion_head(),
+                                                 &dt_head(), &act_head()};
     return table;
 }
 

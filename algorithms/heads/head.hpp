@@ -4,7 +4,7 @@
 // chunk, D = H·A values per row. Every head works in the policy's working space (normalised actions when
 // the policy normalises, raw actions otherwise); the policy maps its output back to action units.
 // A head is one row of the table at the end of this file (a `Head`), defined in its own file
-// (heads/mse.cpp, gmm.cpp, tokens.cpp, cvae.cpp, diffusion.cpp): its net's sizes, its loss, its
+// (heads/mse.cpp, gmm.cpp, tokens.cpp, cvae.cpp, diffusion.cpp, act.cpp): its net's sizes, its loss, its
 // decoding and sampling, and its settings with their ranges (which validation, the checkpoint writer and
 // the checkpoint reader all take from the row). algorithms/policy.cpp and algorithms/io/policy_checkpoint.cpp
 // look the row up; README "How to add a head".
@@ -31,8 +31,9 @@ enum class HeadKind {
     CVAE,       // ACT's conditional VAE: latent z from an encoder at training time (algorithms/heads/cvae.hpp)
     Diffusion,  // Diffusion Policy: DDPM denoising of the chunk (algorithms/heads/diffusion.hpp)
     DT,         // Decision Transformer: a causal transformer over (return-to-go, state, action) (algorithms/heads/dt.hpp)
+    ACT,        // ACT: a CVAE of transformers, L1 + β·KL (algorithms/heads/act.hpp)
 };
-// "mse" | "gmm" | "tokens" | "cvae" | "diffusion" | "dt" (the table's names); throws std::invalid_argument naming
+// "mse" | "gmm" | "tokens" | "cvae" | "diffusion" | "dt" | "act" (the table's names); throws std::invalid_argument naming
 // the value otherwise.
 HeadKind parse_head(const std::string& s);
 const char* head_name(HeadKind h);
@@ -55,20 +56,25 @@ struct HeadConfig {
     // tokens and diffusion: the action range in raw action units, the same for every action dimension.
     // low == high means "not set": train_bc takes the data's min and max.
     float low = 0.0f, high = 0.0f;
-    // cvae
-    int latent = 8;                 // L, the latent dimension
-    float beta = 0.1f;              // weight of KL(q(z|s,a) ‖ N(0,I)) against the reconstruction MSE
+    // cvae and act
+    int latent = 8;                 // L, the latent dimension (`imitate train --head act`: 16)
+    float beta = 0.1f;              // weight of KL(q(z|s,a) ‖ N(0,I)) against the reconstruction (act: 10)
+    // act and dt: the transformers' sizes (act: ReLU feed-forward, no dropout)
+    int d_model = 64;               // d, the token width
+    int nhead = 4;                  // attention heads (divide d_model)
+    int dim_ff = 256;               // feed-forward width
+    int enc_layers = 2;             // layers of the CVAE encoder
+    int layers = 2;                 // layers of the policy's encoder
+    int dec_layers = 2;             // layers of the decoder
     // diffusion
     int diffusion_steps = 50;       // T, DDPM training steps of the cosine schedule
     int ddim_steps = 10;            // DDIM steps for deterministic predict (and for sampling with Sampler::DDIM)
     int embed = 32;                 // width of the sinusoidal step embedding (even, >= 4)
     Sampler sampler = Sampler::DDPM;  // sampling predict: DDPM (T steps) or DDIM (ddim_steps, η = 0)
-    // dt (the transformer's sizes; chunk H must be 1)
+    // dt (the transformer's sizes, with d_model and nhead above; chunk H must be 1)
     int context = 20;               // K steps of history (3K tokens)
-    int d_model = 64;               // width
-    int nhead = 4;                  // attention heads, dividing d_model
     int ff = 256;                   // feed-forward width (GELU)
-    int layers = 3;                 // causal pre-norm encoder layers
+    int dt_layers = 3;              // causal pre-norm encoder layers (metadata key "layers")
     int max_timestep = 0;           // rows of the timestep embedding; 0: train_dt takes the longest episode
     float return_scale = 0.0f;      // returns-to-go enter divided by it; 0: train_dt takes max |episode return|
     float target_return = 0.0f;     // the return asked for at deployment by default (train_dt: the data's best)
@@ -109,6 +115,7 @@ struct HeadScratch {
     Mat noise;  // (1,D) or (B,D): diffusion's start noise x_T
     Tape<float> tape;  // a head with its own networks (HeadModel) runs its forward here, never its backward
     std::unique_ptr<HeadState> state;  // a stateful head's per-episode history (made by its row's `start`)
+    std::vector<int> idx;  // its embedding lookups' indices
 };
 
 // The networks of a head that are not one MLP (a transformer): the policy holds one, built by the row's
@@ -224,6 +231,7 @@ const Head& tokens_head();     // heads/tokens.cpp
 const Head& cvae_head();       // heads/cvae.cpp
 const Head& diffusion_head();  // heads/diffusion.cpp
 const Head& dt_head();         // heads/dt.cpp
+const Head& act_head();        // heads/act.cpp
 
 // Every head, in HeadKind order (heads/head.cpp lists them).
 const std::vector<const Head*>& head_table();

@@ -1,7 +1,9 @@
 // algorithms/heads/: the policy heads, one row each in the table of head.hpp — MSE (the mean), a Gaussian
-// mixture, action tokens, a conditional VAE, diffusion and the Decision Transformer. Each header holds its head's own functions (loss,
-// decoding, sampling), tested and benchmarked on their own.
+// mixture, action tokens, a conditional VAE, diffusion, the Decision Transformer and ACT (a CVAE of
+// transformers). Each header holds its head's own functions (loss, decoding, sampling), tested and benchmarked
+// on their own.
 #pragma once
+#include "algorithms/heads/act.hpp"
 #include "algorithms/heads/cvae.hpp"
 #include "algorithms/heads/diffusion.hpp"
 #include "algorithms/heads/dt.hpp"
