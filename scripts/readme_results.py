@@ -136,18 +136,9 @@ if args.check:  # the commit the block was made at, as README.md records it
     commit = m.group(1) if m else "?"
 else:  # the commit the report was produced at: HEAD, unless --commit says otherwise
     commit = args.commit or os.popen("git rev-parse --short HEAD").read().strip()
-new = block_from(args.report, commit)
+readme = replace_block(readme, BEGIN, END, block_from(args.report, commit), "results")
 if args.check:
-    old = readme[a:b]
-    if old != new:
-        for n, (x, y) in enumerate(zip(old.split("\n"), new.split("\n") + [""] * 10000)):
-            if x != y:
-                sys.exit(f"readme_results: README.md's results differ from {args.report} at block line {n + 1}:\n"
-                         f"  README: {x[:120]}\n  report: {y[:120]}\n(run python3 scripts/readme_results.py)")
-        sys.exit("readme_results: README.md's results block is longer than the report's")
     print(f"README.md's results match {args.report}")
-else:
-    readme = readme[:a] + new + readme[b:]
 arch_dir = args.architectures or os.path.join(os.path.dirname(args.report) or ".", "architectures")
 if readme.count(ARCH_BEGIN) == 1 and readme.count(ARCH_END) == 1:
     a = readme.index(ARCH_BEGIN)
