@@ -371,28 +371,25 @@ ExperimentResult report_architectures(const ArchitecturesResult& r, const Experi
                 num(r.cost[best].action_us / std::max(r.cost[0].action_us, 1e-12), 1) + "× its time per action";
     wins += ".\n\n";
 
-    // plot: success against training compute (log x) and against the cost per action, one point per row
-    const double y_pad = 0.04;
-    std::string labels_train, labels_act;
-    for (int a = 0; a < R; ++a) {
-        const double y = std::max(0.0, sum[a].success.mean) + y_pad;
-        labels_train += "set label " + std::to_string(a + 1) + " '" + c.rows[a].label + "' at " +
-                        num(std::max(steps_of(a) * r.cost[a].step_seconds, 1e-3), 4) + "," + num(y, 3) + " center font ',9'\n";
-        labels_act += "set label " + std::to_string(a + 1) + " '" + c.rows[a].label + "' at " +
-                      num(std::max(r.cost[a].action_us, 1e-3), 4) + "," + num(y, 3) + " center font ',9'\n";
-    }
+    // plot: success against training compute (log x) and against the cost per action, one series per row
     auto col = [&](const std::string& n) { return std::to_string(csv.col(n)); };
     const std::string bars = col("success") + ":" + col("lo") + ":" + col("hi");
-    std::string gp = gnuplot_preamble("architectures.png", 1300, 520);
+    auto series = [&](const std::string& x) {
+        std::string p = "plot ";
+        for (int a = 0; a < R; ++a)
+            p += std::string(a ? ", " : "") + "'architectures.csv' skip 1 using (column(1) == " + std::to_string(a) +
+                 " ? column(" + x + ") : 1/0):" + bars + " with yerrorbars pt " + std::to_string(5 + 2 * (a % 4)) +
+                 " ps 1.6 lw 2 title '" + c.rows[a].label + "'";
+        return p + "\n";
+    };
+    std::string gp = gnuplot_preamble("architectures.png", 1300, 560);
     gp += "set multiplot layout 1,2 title 'Architectures on " + r.env_id + ": " + std::to_string(c.demo_episodes) + " " +
           r.expert_name + " demonstrations per seed, " + std::to_string(S) + " seeds (bars: t 95% over seeds)'\n"
-          "set logscale x\nset yrange [-0.02:1.1]\nset ylabel 'success rate'\nunset key\n"
+          "set logscale x\nset yrange [-0.02:1.25]\nset ylabel 'success rate'\nset key top center horizontal font ',9'\n"
           "set xlabel 'training compute (s on one core: steps × measured s/step)'\nset title 'success against training compute'\n" +
-          labels_train + "plot 'architectures.csv' skip 1 using (column(1) >= 0 ? column(" + col("train_seconds") + ") : 1/0):" + bars +
-          " with yerrorbars pt 7 ps 1.5 lw 2 lc rgb '#1f77b4'\nunset label\n"
+          series(col("train_seconds")) +
           "set xlabel 'µs per executed action (batch 1, one core)'\nset title 'success against the cost of acting'\n" +
-          labels_act + "plot 'architectures.csv' skip 1 using (column(1) >= 0 ? column(" + col("action_us") + ") : 1/0):" + bars +
-          " with yerrorbars pt 7 ps 1.5 lw 2 lc rgb '#d62728'\nunset multiplot\n";
+          series(col("action_us")) + "unset multiplot\n";
     write_output(out, opt, "architectures.gp", gp);
     render_plots(out, opt, "architectures.gp", {"architectures.png"});
 
