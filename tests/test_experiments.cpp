@@ -468,13 +468,16 @@ TEST_CASE("architectures (quick): every row scored and timed, MLP-MSE's paramete
     CHECK(r.env_id == "pendulum");
     CHECK(r.expert_name == "swingup");
     CHECK(r.demo_rows == 5 * 200);  // 5 swing-up episodes of 200 steps
-    CHECK(r.mixed_rows == 0);       // no row trains on mixed-quality data here
+    // the Decision Transformer's row adds the mixed-quality episodes: the noisy demonstrator and the random
+    // controller, 3 episodes of 200 steps each in quick mode
+    CHECK(r.mixed_rows == 2 * 3 * 200);
     // MLP-MSE: 3→128→128→1 = (3·128 + 128) + (128·128 + 128) + (128 + 1) parameters
     CHECK(r.cost[0].params == 17153);
     CHECK(r.cost[0].acting_params == 17153);
     for (const ArchCost& k : r.cost) {
         CHECK(k.params >= k.acting_params);
-        CHECK(k.step_seconds > 0);
+        CHECK(k.step_seconds >= 0);  // a difference of two timed runs: under load, 0 is possible in quick mode
+        CHECK(std::isfinite(k.step_seconds));
         CHECK(k.query_us > 0);
         CHECK(k.action_us <= k.query_us);
     }
@@ -487,17 +490,6 @@ TEST_CASE("architectures (quick): every row scored and timed, MLP-MSE's paramete
     const std::string md = read_file(std::string(IMITATE_BUILD_DIR) + "/test_experiments/architectures/architectures.md");
     CHECK(md.find("**Which representation wins where (`pendulum`).**") != std::string::npos);
     for (const ArchRow& row : architecture_rows()) CHECK(md.find(row.label) != std::string::npos);
-
-    // A row with mixed_data trains on the demos plus the mixed-quality episodes (σ ∈ {0.5, 1} × the half-range and
-    // pendulum's other expert, the PD, 3 episodes each in quick mode), and the experiment counts them.
-    ArchitecturesConfig mixed = architectures_config(true);
-    mixed.rows = {architecture_rows()[0]};
-    mixed.rows[0].mixed_data = true;
-    ExperimentOptions o = quick(out_dir("architectures_mixed"));
-    o.seeds = 1;
-    const ArchitecturesResult m = measure_architectures(o, mixed);
-    CHECK(m.mixed_rows == 3 * 3 * 200);
-    CHECK(m.score[0][0].episodes == 10);
 }
 
 TEST_CASE("--env: an environment an experiment cannot use is refused with one clear invalid_argument") {
