@@ -130,7 +130,7 @@ static double queries_per_action(const ArchRow& row) {
 }
 
 // The cost of a row, measured on one thread: seconds per training step as the difference of two train_bc runs
-// (5 and 5 + timing_steps steps: the set-up cancels; each the faster of two), µs per batch-1 query of the trained
+// (5 and 5 + timing_steps steps: the set-up cancels; each the fastest of three), µs per batch-1 query of the trained
 // policy (the fastest of 5 blocks of timing_queries / 5 queries, after 10 untimed).
 static ArchCost measure_cost(const ArchRow& row, const ArchitecturesConfig& c, const Dataset& data, const Mat& obs) {
     const int saved = get_threads();
@@ -140,7 +140,7 @@ static ArchCost measure_cost(const ArchRow& row, const ArchitecturesConfig& c, c
     auto fastest = [&](long steps) {
         bc.steps = steps;
         double best = 1e300;
-        for (int i = 0; i < 2; ++i) {
+        for (int i = 0; i < 3; ++i) {
             Timer t;
             train_bc(data, bc);
             best = std::min(best, t.wall());

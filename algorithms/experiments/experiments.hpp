@@ -346,7 +346,7 @@ struct ArchitecturesConfig {
     int mixed_episodes = 10;           // mixed-quality episodes per controller (noisy demonstrator, random)
     int eval_episodes = 50;            // held-out evaluation episodes per (row, seed)
     int max_seeds = 5;                 // > 0: runs min(--seeds, max_seeds) seeds (the time budget); 0: all
-    int timing_steps = 30;             // training steps timed per row (after 5 untimed)
+    int timing_steps = 100;            // training steps timed per row (after 5 untimed)
     int timing_queries = 300;          // batch-1 queries timed per row (after 10 untimed)
 };
 ArchitecturesConfig architectures_config(bool quick);
