@@ -17,8 +17,9 @@
 namespace imitate {
 
 BCStep::BCStep(Policy& pi, Eigen::Index B) {
-    // CVAE averages its two loss terms over different counts (elements, rows): its minibatch is not cut
-    const int P = pi.cfg.head.kind == HeadKind::CVAE ? 1 : batch_parts(B);
+    // CVAE and ACT average their two loss terms over different counts (elements, rows): their minibatch is not cut
+    const HeadKind k = pi.cfg.head.kind;
+    const int P = k == HeadKind::CVAE || k == HeadKind::ACT ? 1 : batch_parts(B);
     if (P == 1) return;
     parted.emplace(pi.parameters(), P);
     const Eigen::Index S = pi.cfg.obs_dim, HA = Eigen::Index(pi.cfg.act_dim) * pi.cfg.chunk;
@@ -58,6 +59,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     if (cfg.batch < 1) throw std::invalid_argument("bc: batch must be >= 1, got " + std::to_string(cfg.batch));
     if (!(cfg.lr > 0)) throw std::invalid_argument("bc: lr must be > 0, got " + std::to_string(cfg.lr));
     if (cfg.epochs < 0 || cfg.steps < 0) throw std::invalid_argument("bc: epochs and steps must be >= 0");
+    if (const auto train = head_of(cfg.policy.head.kind).train) return train(data, cfg, on_epoch, warm_start);  // dt: windows
 
     // 1. cut the episodes into (observation, H-action chunk) windows, H the policy's
     const int H = cfg.policy.chunk;

@@ -51,12 +51,16 @@ RolloutConfig eval_rollout_config(const EvalConfig& cfg) {
     return rc;
 }
 
-EvalResult evaluate(const Env& env, const BatchPolicy& policy, const EvalConfig& cfg) {
-    return summarize(rollout(env, policy, eval_rollout_config(cfg)));
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, const EvalConfig& cfg, const PolicyFeedback& feedback) {
+    RolloutConfig rc = eval_rollout_config(cfg);
+    rc.feedback = feedback;
+    return summarize(rollout(env, policy, rc));
 }
 
 EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg) {
-    return evaluate(env, policy.as_batch_policy(), cfg);
+    PolicyFeedback fb;
+    const BatchPolicy bp = policy.as_batch_policy(fb, cfg.target_return);
+    return evaluate(env, bp, cfg, fb);
 }
 
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg) {

@@ -3,6 +3,7 @@
 // final distance to the goal (Env::goal_error: |θ| for Pendulum), with per-episode records; as a table or
 // JSON {"aggregated": {...}, "per_episode": [...]}.
 #pragma once
+#include <cmath>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,6 +18,7 @@ namespace imitate {
 // exec (ignored for H = 1). The rest of the rollout (H, no expert, no noise) comes from the policy.
 struct EvalConfig : EpisodeConfig {
     EvalConfig() : EpisodeConfig{100, 1000, 0, {}} {}
+    double target_return = std::nan("");  // a stateful head (dt): the return asked for; NaN: the policy's default
 };
 
 struct EpisodeRecord {
@@ -43,9 +45,9 @@ std::pair<double, double> wilson_interval(int k, int n, double z = 1.96);
 EvalResult summarize(const std::vector<Episode>& episodes);
 
 // Rolls out `policy` (H actions per query, H its output's width over A) on `env` for cfg.episodes episodes
-// and summarises them.
-EvalResult evaluate(const Env& env, const BatchPolicy& policy, const EvalConfig& cfg);
-// The same for a Policy, acting by its deterministic predict().
+// and summarises them; `feedback` goes to the rollout (a stateful policy's hooks, envs/rollout.hpp).
+EvalResult evaluate(const Env& env, const BatchPolicy& policy, const EvalConfig& cfg, const PolicyFeedback& feedback = {});
+// The same for a Policy, acting by its deterministic predict() (a stateful head asked for cfg.target_return).
 EvalResult evaluate(const Env& env, const Policy& policy, const EvalConfig& cfg);
 // The same for an expert driving alone.
 EvalResult evaluate_expert(const Env& env, std::shared_ptr<const Expert> expert, const EvalConfig& cfg);

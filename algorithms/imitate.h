@@ -25,14 +25,14 @@ int imitate_policy_chunk(const imitate_policy *p);           /* H */
 /* obs: batch x obs_dim floats, row-major; out: batch x (chunk * act_dim). Deterministic prediction
    (the same as `imitate predict`). Returns 0, or -1 with imitate_last_error() set (bad sizes, NULL). */
 int imitate_policy_predict(imitate_policy *p, const float *obs, int batch, float *out);
-/* The head's sample (GMM / tokens / CVAE / diffusion), reproducible from seed. */
+/* The head's sample (GMM / tokens / CVAE / diffusion / ACT), reproducible from seed. */
 int imitate_policy_sample(imitate_policy *p, const float *obs, int batch, unsigned long long seed, float *out);
 void imitate_policy_close(imitate_policy *p);
 const char *imitate_version(void);
 
 /* Details of the calls above:
    imitate_policy_open      accepts every checkpoint imitate's load_policy accepts: each head (mse, gmm,
-                            tokens, cvae, diffusion) and files written by PyTorch (load_state_dict layout).
+                            tokens, cvae, diffusion, act) and files written by PyTorch (load_state_dict layout).
                             A missing, truncated or malformed file gives NULL and a one-line reason
                             naming the file.
    imitate_policy_*_dim     -1 (with the error set) for NULL or a closed policy.

@@ -3,25 +3,29 @@
 // chunk back to action units.
 #include "algorithms/policy.hpp"
 
+#include <cmath>
 #include <stdexcept>
 
 namespace imitate {
 
-// The acting network's sizes {inputs, hidden..., outputs} for the configured head (see policy.hpp).
-static std::vector<int> layer_sizes(const PolicyConfig& c) {
+// The acting MLP for the configured head (see policy.hpp): sizes {inputs, hidden..., outputs}, or none when
+// the head builds its own model.
+static MLP make_net(const PolicyConfig& c, Rng& rng) {
     if (c.obs_dim < 1 || c.act_dim < 1 || c.chunk < 1)
         throw std::invalid_argument("policy: obs_dim, act_dim and chunk must be >= 1 (got " + std::to_string(c.obs_dim) +
                                     ", " + std::to_string(c.act_dim) + ", " + std::to_string(c.chunk) + ")");
     validate_head(c.head, "policy", true);
+    if (head_of(c.head.kind).model) return MLP();
     const HeadWidths w = head_of(c.head.kind).widths(c.head, c.obs_dim, c.act_dim * c.chunk);
     std::vector<int> s{static_cast<int>(w.in)};
     s.insert(s.end(), c.hidden.begin(), c.hidden.end());
     s.push_back(static_cast<int>(w.out));
-    return s;
+    return MLP(s, c.activation, rng);
 }
 
-Policy::Policy(const PolicyConfig& c, Rng& rng) : cfg(c), net(layer_sizes(c), c.activation, rng) {
-    if (const auto sizes = head().encoder_sizes)
+Policy::Policy(const PolicyConfig& c, Rng& rng) : cfg(c), net(make_net(c, rng)) {
+    if (const auto build = head().model) model = HeadModelBox(build(c.head, c.obs_dim, c.act_dim, c.chunk, rng));
+    else if (const auto sizes = head().encoder_sizes)
         encoder.emplace(sizes(c.head, c.obs_dim, c.act_dim * c.chunk, c.hidden), c.activation, rng, "encoder.");
 }
 
@@ -29,6 +33,8 @@ std::vector<Param*> Policy::parameters() {
     std::vector<Param*> ps = net.parameters();
     if (encoder)
         for (Param* p : encoder->parameters()) ps.push_back(p);
+    if (model)
+        for (Param* p : model->parameters()) ps.push_back(p);
     return ps;
 }
 
@@ -50,7 +56,8 @@ static void predict_impl(const Policy& p, const Mat& obs, Mat& out, PolicyScratc
         s.obs = (obs.rowwise() - norm.obs_mean.row(0)).array().rowwise() / norm.obs_std.row(0).array();
         x = &s.obs;
     }
-    p.head().predict(cfg.head, p.action_range(), p.net, *x, out, s.net, s.head, rng);
+    if (p.model) p.head().model_predict(cfg.head, p.action_range(), *p.model, *x, out, s.head, rng);
+    else p.head().predict(cfg.head, p.action_range(), p.net, *x, out, s.net, s.head, rng);
     if (!norm.enabled) return;
     const int A = cfg.act_dim;
     for (int h = 0; h < cfg.chunk; ++h) {
@@ -63,11 +70,33 @@ void Policy::predict(const Mat& obs, Mat& out, PolicyScratch& s) const { predict
 void Policy::predict(const Mat& obs, Mat& out, PolicyScratch& s, Rng& rng) const { predict_impl(*this, obs, out, s, &rng); }
 
 Var<float> Policy::loss(Tape<float>& tape, const Mat& obs, const Mat& target, const Mat& mask, Rng& rng) {
+    if (model) return head().model_loss(cfg.head, action_range(), tape, *model, obs, target, mask, rng);
     return head().loss(cfg.head, action_range(), tape, net, encoder ? &*encoder : nullptr, obs, target, mask, rng);
 }
 
 BatchPolicy Policy::as_batch_policy() const {
     auto scratch = std::make_shared<PolicyScratch>();
+    return [this, scratch](const Mat& obs, Mat& out) { predict(obs, out, *scratch); };
+}
+
+void Policy::start(PolicyScratch& s, int B, double target) const {
+    if (B < 1) throw std::invalid_argument("policy: start needs B >= 1, got " + std::to_string(B));
+    if (!std::isnan(target) && !std::isfinite(target))
+        throw std::invalid_argument("policy: the target return must be finite, got " + std::to_string(target));
+    if (head().start) head().start(cfg.head, *model, s.head, B, target);
+}
+
+void Policy::reward(PolicyScratch& s, const double* rewards, int B) const {
+    if (head().reward) head().reward(s.head, rewards, B);
+}
+
+BatchPolicy Policy::as_batch_policy(PolicyFeedback& fb, double target) const {
+    auto scratch = std::make_shared<PolicyScratch>();
+    fb = {};
+    if (stateful()) {
+        fb.start = [this, scratch, target](int N) { start(*scratch, N, target); };
+        fb.reward = [this, scratch](const std::vector<double>& r) { reward(*scratch, r.data(), static_cast<int>(r.size())); };
+    }
     return [this, scratch](const Mat& obs, Mat& out) { predict(obs, out, *scratch); };
 }
 

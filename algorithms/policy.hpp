@@ -3,6 +3,7 @@
 // action dimension a at step h. A head (algorithms/heads/) decides what the MLP outputs: the chunk itself
 // (MSE, the seed's BCPolicy) or a distribution over chunks (Gaussian mixture, tokens, CVAE, diffusion).
 #pragma once
+#include <cmath>
 #include <memory>
 #include <optional>
 #include <string>
@@ -44,15 +45,19 @@ struct PolicyScratch {
 //   tokens     net: S -> hidden -> D·bins (·2)         bin logits (and offsets) (heads/tokens.hpp)
 //   cvae       net: S + L -> hidden -> D               the decoder p(a|s,z); encoder: S + D -> hidden -> 2·L
 //   diffusion  net: S + D + E -> hidden -> D           the denoiser ε̂(s, x_t, t) (heads/diffusion.hpp)
+//   dt         model: the Decision Transformer (heads/dt.hpp), H = 1, stateful (start / reward below)
+// A head whose row builds a `model` (heads/head.hpp HeadModel: transformers) has no MLP: `net` is empty,
+// `model` holds every network (tensors named as the PyTorch module's state_dict), cfg.hidden is unused.
 struct Policy {
     PolicyConfig cfg;
-    MLP net;                     // the network that acts (see above)
+    MLP net;                     // the network that acts (see above); empty when the head has a model
     Normalizer norm;
     std::optional<MLP> encoder;  // cvae only: q(z | s, a), dropped at test time but kept for training
+    HeadModelBox model;          // the head's own networks when its row has `model`, else empty
     std::string env;             // EnvSpec::identity() of the environment it was trained for; "" if unknown
     std::vector<uint64_t> data_seeds;  // the training data's rollout seeds (Dataset::seeds)
 
-    // Fresh weights (PyTorch's default init) from rng: net first, then the encoder. Throws
+    // Fresh weights (PyTorch's default init) from rng: net first, then the encoder (or the head's model). Throws
     // std::invalid_argument for dims < 1 or head settings out of range (validate_head; tokens and diffusion
     // need cfg.head.low < cfg.head.high).
     Policy(const PolicyConfig& cfg, Rng& rng);
@@ -75,13 +80,26 @@ struct Policy {
     // the CVAE's ε and the diffusion steps and noise (unused by mse, gmm, tokens). Returns a (1,1) loss.
     Var<float> loss(Tape<float>& tape, const Mat& obs, const Mat& target, const Mat& mask, Rng& rng);
 
-    // Every trainable tensor: net's, then the encoder's.
+    // Every trainable tensor: net's, then the encoder's, then the model's.
     std::vector<Param*> parameters();
     // The action range of the tokens' bins and the diffusion clip, in working space.
     ActionRange action_range() const;
 
+    // A stateful head (dt: its action depends on the episode so far and the return still to get) keeps its
+    // history in the scratch: start() begins B episodes asking for `target_return` (NaN: the head's default,
+    // cfg.head.target_return), then predict() and reward() alternate, reward() taking the B rewards of the
+    // step predict() chose. A scratch that has not started begins at the default on its first predict(). For
+    // the stateless heads both are no-ops. Throws std::invalid_argument for B < 1, a non-finite target or
+    // reward, or a reward count other than B.
+    bool stateful() const { return head().start != nullptr; }
+    void start(PolicyScratch& scratch, int B, double target_return = std::nan("")) const;
+    void reward(PolicyScratch& scratch, const double* rewards, int B) const;
+
     // This policy as a rollout BatchPolicy (keeps a pointer to *this and its own scratch): predict().
     BatchPolicy as_batch_policy() const;
+    // The same, with the rollout's feedback for a stateful head filled in (start at target_return, then each
+    // step's rewards); a stateless head leaves `feedback` empty. Pass `feedback` as RolloutConfig::feedback.
+    BatchPolicy as_batch_policy(PolicyFeedback& feedback, double target_return = std::nan("")) const;
     // A sampling BatchPolicy: predict(..., rng) with its own Rng(seed), advanced call by call.
     BatchPolicy as_sampling_policy(uint64_t seed) const;
 };

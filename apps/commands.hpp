@@ -13,7 +13,7 @@ struct Globals {
 };
 
 struct SeedArgs { int episodes = 100; int epochs = 100; int eval_episodes = 100; uint64_t eval_seed = 10000; uint64_t seed = 0; };
-struct CollectArgs { std::string env = "pendulum", expert, out; int episodes = 0; uint64_t seed = 0; double noise = 0; };
+struct CollectArgs { std::string env = "pendulum", expert, out, mix; int episodes = 0; uint64_t seed = 0; double noise = 0; };
 struct TrainArgs {
     std::string env, data, out, stride = "1", hidden = "256,256", activation = "relu";
     int chunk = 1, epochs = 100, batch = 256;
@@ -22,6 +22,8 @@ struct TrainArgs {
     uint64_t seed = 0;
     std::string head = "mse", action_range;  // action_range "LO,HI" (empty: the data's)
     HeadConfig head_cfg;                      // the heads' settings (their flags: add_head_flags)
+    const CLI::Option* latent_opt = nullptr;  // --latent and --beta: given? (act's defaults differ)
+    const CLI::Option* beta_opt = nullptr;
 };
 struct EvalArgs {
     std::string env, policy, expert, exec = "open", video;

@@ -1,6 +1,6 @@
 // `imitate experiment NAME --out DIR [--seeds N] [--env ID] [--quick] [--resume]`: runs one of the experiments
-// (or all of them) from algorithms/experiments/, prints each table, and writes CSVs, gnuplot scripts, PNGs and
-// markdown into DIR (created if missing); `all` also writes DIR/REPORT.md. --env picks the environment (each
+// from algorithms/experiments/ (or all of them: every one but architectures, which runs only by name), prints each
+// table, and writes CSVs, gnuplot scripts, PNGs and markdown into DIR (created if missing); `all` also writes DIR/REPORT.md. --env picks the environment (each
 // experiment has its default: pendulum, point_mass for multimodal). Each (configuration, seed) job's result is
 // written to DIR/jobs/NAME/ as it finishes; --resume keeps those files and runs only the missing jobs. Under
 // mpirun (or srun) the jobs are split over the ranks and rank 0 prints and writes the report.
@@ -23,6 +23,7 @@ static CLI::Option* seeds_option = nullptr;  // to tell "--seeds 5" from the def
 CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
     std::string names;
     for (const std::string& n : experiments::experiment_names()) names += n + " | ";
+    for (const std::string& n : experiments::extra_experiment_names()) names += n + " | ";
     auto* x = app.add_subcommand("experiment", "run one of the experiments (" + names + "all); under mpirun the jobs "
                                  "are split over the ranks");
     x->add_option("name", a.name, names + "all")->required();
@@ -30,8 +31,8 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
     seeds_option = x->add_option("--seeds", a.seeds, "training seeds per configuration (default 10; 2 with --quick)")
                        ->check(CLI::Range(1, 1000));
     x->add_option("--env", a.env,
-                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, horizon, demos, noise) and point_mass "
-                  "(multimodal); any env with an expert");
+                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, horizon, demos, noise, "
+                  "architectures) and point_mass (multimodal); any env with an expert");
     x->add_flag("--quick", a.quick, "small budgets (seconds), for tests; not for conclusions");
     x->add_flag("--resume", a.resume, "keep the finished jobs in OUT/jobs/ (after a kill or a lost rank), run only the missing ones");
     return x;
@@ -47,6 +48,7 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
         bool known = false;
         std::string all;
         for (const auto& n : ex::experiment_names()) known |= n == a.name, all += n + ", ";
+        for (const auto& n : ex::extra_experiment_names()) known |= n == a.name, all += n + ", ";
         if (!known) throw std::invalid_argument("experiment '" + a.name + "' is not one of " + all + "all");
         names = {a.name};
     }

@@ -22,6 +22,7 @@
 #include "algorithms/evaluate.hpp"
 #include "algorithms/experiments/sweep.hpp"
 #include "algorithms/imitate.h"
+#include "algorithms/mixed_data.hpp"
 #include "algorithms/noise_injection.hpp"
 #include "algorithms/io/dataset_npz.hpp"
 #include "algorithms/io/atomic_file.hpp"
@@ -125,6 +126,9 @@ void add_head_flags(CLI::App& cmd, HeadConfig& h) {
         }
         void non_negative(const char* key, const char* help, float& v) override {
             add(key, help, ">= 0", [&, n = name(key)](const std::string& d) { cmd.add_option(n, v, d); });
+        }
+        void real(const char* key, const char* help, float& v) override {
+            add(key, help, "finite", [&, n = name(key)](const std::string& d) { cmd.add_option(n, v, d); });
         }
         void flag(const char* key, const char* help, bool& v) override {
             add(key, help, "", [&, n = name(key)](const std::string& d) { cmd.add_flag(n, v, d); });
@@ -288,20 +292,44 @@ int cmd_collect(const CollectArgs& a, const Globals& g) {
     std::unique_ptr<Env> env = make_env(a.env);
     std::shared_ptr<const Expert> expert = pick_expert(a.env, a.expert);
     ensure_parent_dir(a.out);
+    std::vector<MixPart> mix;
+    if (!a.mix.empty()) {
+        mix = parse_mix(a.mix);
+        if (a.episodes > 0) throw std::invalid_argument("collect: give --episodes or --mix, not both");
+        for (const MixPart& p : mix)
+            if (p.controller == Controller::Noisy && !(a.noise > 0))
+                throw std::invalid_argument("collect: --mix noisy:N needs --noise σ > 0 (the noisy expert's σ)");
+    } else if (a.episodes < 1) {
+        throw std::invalid_argument("collect: --episodes N or --mix expert:N,noisy:N,random:N is required");
+    }
+    long episodes = a.episodes;
+    for (const MixPart& p : mix) episodes += p.episodes;
     // Refuse up front what would not fit: the rollout's records and the dataset built from them, per step.
     const EnvSpec& sp = env->spec();
     const double per_step = 2.0 * (4.0 * sp.obs_dim + 4.0 * 4 * sp.act_dim + 8.0 * sp.state_dim + 8 + 3) + 8;
-    const double need = double(a.episodes) * sp.max_steps * per_step, have = available_memory();
+    const double need = double(episodes) * sp.max_steps * per_step, have = available_memory();
     if (have > 0 && need > 0.8 * have)
         throw std::invalid_argument(fmt::format("collect: {} episodes of {} steps need about {:.1f} GiB of memory; this "
-                                                "machine has {:.1f} GiB available", a.episodes, sp.max_steps,
+                                                "machine has {:.1f} GiB available", episodes, sp.max_steps,
                                                 need / (1 << 30), have / (1 << 30)));
-    Dataset d = collect_demos(*env, expert, a.episodes, a.seed, a.noise);
+    Dataset d = mix.empty() ? collect_demos(*env, expert, a.episodes, a.seed, a.noise)
+                            : collect_mixed(*env, expert, mix, a.seed, a.noise);
     save_npz(a.out, d);
-    if (!g.quiet)
-        fmt::print("wrote {}: {} transitions, {} episodes ({}, expert {}{})\n", a.out, d.size(), d.num_episodes(), a.env,
-                   expert_name(a.env, a.expert),
-                   a.noise > 0 ? fmt::format(", noise σ={}", a.noise) : "");
+    if (g.quiet) return 0;
+    fmt::print("wrote {}: {} transitions, {} episodes ({}, expert {}{})\n", a.out, d.size(), d.num_episodes(), a.env,
+               expert_name(a.env, a.expert), a.noise > 0 ? fmt::format(", noise σ={}", a.noise) : "");
+    int64_t e = 0;
+    for (const MixPart& p : mix) {  // each part's returns: what a return-conditioned policy can be asked for
+        double lo = 1e300, hi = -1e300, sum = 0;
+        for (int i = 0; i < p.episodes; ++i, ++e) {
+            const auto [b, end] = d.episode_range(e);
+            double r = 0;
+            for (int64_t j = b; j < end; ++j) r += d.rewards[j];
+            lo = std::min(lo, r), hi = std::max(hi, r), sum += r;
+        }
+        fmt::print("  {:<7} {:>6} episodes, return mean {:.1f}, min {:.1f}, max {:.1f}\n", controller_name(p.controller),
+                   p.episodes, sum / p.episodes, lo, hi);
+    }
     return 0;
 }
 
@@ -330,6 +358,10 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     bc.seed = a.seed;
     bc.policy.head = a.head_cfg;
     bc.policy.head.kind = parse_head(a.head);
+    if (bc.policy.head.kind == HeadKind::ACT) {  // ACT's own defaults (Zhao et al.) where the flags are not given
+        if (!a.latent_opt || a.latent_opt->count() == 0) bc.policy.head.latent = 16;
+        if (!a.beta_opt || a.beta_opt->count() == 0) bc.policy.head.beta = 10;
+    }
     if (!a.action_range.empty()) {
         std::vector<float> r = parse_floats("--action-range", a.action_range);
         if (r.size() != 2 || !(r[0] < r[1]))
@@ -554,9 +586,11 @@ int main(int argc, char** argv) {
     auto* c = app.add_subcommand("collect", "record expert demonstrations to an .npz");
     c->add_option("--env", col.env, env_help);
     c->add_option("--expert", col.expert, "expert of the environment (default: its first; imitate envs)");
-    c->add_option("--episodes", col.episodes, "episodes")->required()->check(CLI::Range(1, 10000000));
+    c->add_option("--episodes", col.episodes, "episodes of the expert (or give --mix)")->check(CLI::Range(1, 10000000));
+    c->add_option("--mix", col.mix, "mixed quality: expert:N,noisy:N,random:N (noisy: the expert with --noise σ; "
+                  "random: uniform actions; actions recorded as executed)");
     c->add_option("--seed", col.seed, "base seed");
-    c->add_option("--noise", col.noise, "Gaussian noise σ on executed actions (DART)")->check(CLI::Range(0.0, 100.0));
+    c->add_option("--noise", col.noise, "Gaussian noise σ on executed actions (DART; with --mix: the noisy part's)")->check(CLI::Range(0.0, 100.0));
     c->add_option("--out", col.out, "output .npz")->required();
 
     TrainArgs tr;
@@ -575,6 +609,8 @@ int main(int argc, char** argv) {
     t->add_option("--out", tr.out, "output .safetensors")->required();
     t->add_option("--head", tr.head, head_names() + " (policy head)");
     add_head_flags(*t, tr.head_cfg);
+    tr.latent_opt = t->get_option("--latent");  // act's defaults differ from cvae's: given or not?
+    tr.beta_opt = t->get_option("--beta");
     std::string ranged;  // the heads that use an action range
     for (const imitate::Head* h : imitate::head_table())
         if (h->uses_range) ranged += (ranged.empty() ? "" : ", ") + std::string(h->name);

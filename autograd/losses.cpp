@@ -1,4 +1,4 @@
-// MSE, plain and masked, as one node each: the backward needs only pred − target.
+// MSE, plain and masked, and the masked L1, as one node each: the backward needs only pred − target.
 #include "autograd/losses.hpp"
 
 namespace imitate {
@@ -52,9 +52,33 @@ Var<T> mse(Var<T> pred, Var<T> target, Var<T> mask) {
     return {pred.tape, pred.tape->n - 1};
 }
 
+template <class T>
+static void l1_bw(Tape<T>& t, Node<T>& o) {
+    // d/dpred of s·Σ m|p−y| = s·m·sign(p−y), s = 1/Σm; the target gets the negative
+    const T g = o.s * (*o.grad)(0, 0);
+    auto sm = (t.value(o.in[0]).array() - t.value(o.in[1]).array()).sign() * t.value(o.in[2]).array();
+    if (t.node(o.in[0]).requires_grad) t.grad(o.in[0]).array() += g * sm;
+    if (t.node(o.in[1]).requires_grad) t.grad(o.in[1]).array() -= g * sm;
+}
+
+template <class T>
+Var<T> l1(Var<T> pred, Var<T> target, Var<T> mask) {
+    check_same("l1", pred.value(), target.value(), "target");
+    check_same("l1", pred.value(), mask.value(), "mask");
+    if (mask.tape->node(mask.id).requires_grad) throw std::invalid_argument("l1: the mask must be a constant");
+    Node<T>& o = pred.tape->push("l1_masked", pred.id, target.id, mask.id, 1, 1);
+    const T msum = mask.value().sum();
+    o.s = msum > T(0) ? T(1) / msum : T(0);
+    o.own_value(0, 0) = ((pred.value() - target.value()).array().abs() * mask.value().array()).sum() * o.s;
+    o.backward = l1_bw<T>;
+    return {pred.tape, pred.tape->n - 1};
+}
+
 template Var<float> mse(Var<float>, Var<float>);
 template Var<double> mse(Var<double>, Var<double>);
 template Var<float> mse(Var<float>, Var<float>, Var<float>);
 template Var<double> mse(Var<double>, Var<double>, Var<double>);
+template Var<float> l1(Var<float>, Var<float>, Var<float>);
+template Var<double> l1(Var<double>, Var<double>, Var<double>);
 
 }  // namespace imitate

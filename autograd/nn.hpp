@@ -34,6 +34,8 @@ struct MLP {
     Activation act = Activation::ReLU;
     std::vector<Linear> layers;
 
+    // No layers: the `net` of a policy whose head owns other networks (algorithms/heads/head.hpp HeadModel).
+    MLP() = default;
     // Requires sizes.size() >= 2 and every size >= 1; throws std::invalid_argument otherwise.
     MLP(std::vector<int> sizes, Activation act, Rng& rng, const std::string& prefix = "net.");
     // x (B,I) -> (B,O), recorded on x's tape for training.

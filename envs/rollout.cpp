@@ -165,6 +165,8 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
     std::vector<Mat> history;
     int period = 1;  // steps between queries (t = 0 always queries)
 
+    std::vector<double> step_rewards(cfg.feedback.reward ? N : 0);
+    if (driven && cfg.feedback.start) cfg.feedback.start(N);
     int alive = N;
     for (int t = 0; t < T && alive > 0; ++t) {
         // 2. query the policy once for all N observations when a new chunk is due
@@ -248,6 +250,10 @@ std::vector<Episode> rollout(const Env& env, const BatchPolicy& policy, const Ro
             }
         }
         rethrow_first();
+        if (driven && cfg.feedback.reward) {  // the rewards of step t, for a policy that conditions on them
+            for (int i = 0; i < N; ++i) step_rewards[i] = lengths[i] == t + 1 ? eps[i].rewards[t] : 0.0;
+            cfg.feedback.reward(step_rewards);
+        }
         if (t == 0 && !parallel && N > 1) {  // a costly env: both cores from now on (same bytes either way)
             const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
             parallel = s / N > kParallelSecondsPerEpisode;

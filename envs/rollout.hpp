@@ -45,11 +45,21 @@ struct EpisodeConfig {
     ExecConfig exec;           // how chunks are executed
 };
 
+// Optional hooks for a policy that keeps state per episode (the Decision Transformer, algorithms/heads/dt.hpp,
+// conditions on the return still to get): rollout() calls start(N) once before its first query (a new
+// episode in every row) and reward(r) after every lockstep step with the N rewards of that step (0 for
+// episodes already finished), both outside parallel regions. A stateless BatchPolicy leaves both empty.
+struct PolicyFeedback {
+    std::function<void(int N)> start;
+    std::function<void(const std::vector<double>& rewards)> reward;
+};
+
 struct RolloutConfig : EpisodeConfig {
     double noise_sigma = 0.0;  // N(0, σ²) added to the executed action; the recorded action stays clean
     std::shared_ptr<const Expert> expert;  // optional: labels every visited state, executed w.p. beta
     double beta = 0.0;         // probability, per episode-step, that the expert's action is executed
     std::vector<std::vector<double>> starts;  // optional simulator state per episode, instead of a random reset
+    PolicyFeedback feedback;   // optional: for a stateful policy (ignored when the expert drives alone)
 };
 
 // One episode of T_i <= T steps (fewer if the env terminated). Row t describes step t: the state and

@@ -12,8 +12,16 @@ produced it, its runtime table, its closing list of which of the seed's claims h
 section. `--check` exits 1 (naming the first differing line) when README.md's block is not what the reports
 give, which tests/test_docs.sh runs.
 
-Usage: python3 scripts/readme_results.py [--report docs/results/REPORT.md --report ...] [--readme README.md] [--check]
+A second block, between <!-- architectures:begin --> and <!-- architectures:end -->, is made the same way from
+the architectures experiment's sections, one per environment (default docs/results/architectures/*/architectures.md,
+which `imitate experiment architectures --env ENV --out docs/results/architectures/ENV` writes): the command that
+produced each, its "Which representation wins where" paragraph (worded by the code from the paired comparisons)
+and its table. It is checked and rewritten with the first, when README.md holds its markers.
+
+Usage: python3 scripts/readme_results.py [--report docs/results/REPORT.md --report ...] [--architectures DIR] [--readme README.md]
+       [--commit C] [--arch-commit C] [--check]
 """
+import glob
 import argparse
 import os
 import re
@@ -114,10 +122,54 @@ def block_from(report_paths, commit):
     return "\n".join(out)
 
 
+ARCH_BEGIN, ARCH_END = "<!-- architectures:begin -->", "<!-- architectures:end -->"
+ARCH_ENVS = ["pendulum", "push", "reacher"]  # the order the block lists them in; others follow by name
+
+
+def architectures_block(arch_dir, commit):
+    files = glob.glob(os.path.join(arch_dir, "*", "architectures.md"))
+    order = {e: i for i, e in enumerate(ARCH_ENVS)}
+    files.sort(key=lambda f: (order.get(os.path.basename(os.path.dirname(f)), len(order)), f))
+    if not files:
+        raise SystemExit(f"readme_results: no {arch_dir}/*/architectures.md")
+    out = [ARCH_BEGIN, "", f"From the architectures sections below, each produced by the command it names, at commit {commit}.", ""]
+    for path in files:
+        with open(path, encoding="utf-8") as f:
+            body = f.read().split("\n")
+        rel = os.path.relpath(path, os.path.dirname(os.path.abspath(args.readme)) or ".")
+        blocks = list(paragraphs(body))
+        wins = next((b for b in blocks if b[0].startswith("**Which representation wins where")), None)
+        table = next((b for b in blocks if b[0].startswith("|")), None)
+        produced = next((b for b in blocks if b[0].startswith("**Produced by")), None)
+        if not (wins and table and produced):
+            raise SystemExit(f"readme_results: {path} lacks the wins paragraph, the table or the Produced-by line")
+        command = re.match(r"\*\*Produced by\*\* (`[^`]*`)", produced[0])
+        out += wins + [""] + table + [""]
+        out += [f"Produced by {command.group(1) if command else '?'}; full section, plots and budgets: [{rel}]({rel}).", ""]
+    out.append(ARCH_END)
+    return "\n".join(out)
+
+
+def replace_block(text, begin, end, new, what):
+    a, b = text.index(begin), text.index(end) + len(end)
+    if args.check:
+        old = text[a:b]
+        if old != new:
+            for n, (x, y) in enumerate(zip(old.split("\n"), new.split("\n") + [""] * 10000)):
+                if x != y:
+                    sys.exit(f"readme_results: README.md's {what} block differs from its source at block line {n + 1}:\n"
+                             f"  README: {x[:120]}\n  source: {y[:120]}\n(run python3 scripts/readme_results.py)")
+            sys.exit(f"readme_results: README.md's {what} block is longer than its source's")
+    return text[:a] + new + text[b:]
+
+
 ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
 ap.add_argument("--report", action="append", help="a REPORT.md; the first is copied in full, each further one (an "
                 "--env run) as its claims and runtime (default: docs/results/REPORT.md, then reacher's and push's)")
 ap.add_argument("--readme", default="README.md")
+ap.add_argument("--architectures", help="directory of the architectures runs (default: docs/results/architectures "
+                "beside the report's directory)")
+ap.add_argument("--arch-commit", help="the commit the architectures runs were produced at (default: HEAD)")
 ap.add_argument("--check", action="store_true")
 ap.add_argument("--commit", help="the commit the report was produced at (default: HEAD)")
 args = ap.parse_args()
@@ -133,20 +185,21 @@ if args.check:  # the commit the block was made at, as README.md records it
     commit = m.group(1) if m else "?"
 else:  # the commit the report was produced at: HEAD, unless --commit says otherwise
     commit = args.commit or os.popen("git rev-parse --short HEAD").read().strip()
-new = block_from(args.report, commit)
 reports = ", ".join(args.report)
+readme = replace_block(readme, BEGIN, END, block_from(args.report, commit), "results")
 if args.check:
-    old = readme[a:b]
-    if old != new:
-        for n, (x, y) in enumerate(zip(old.split("\n"), new.split("\n") + [""] * 10000)):
-            if x != y:
-                sys.exit(f"readme_results: README.md's results differ from {reports} at block line {n + 1}:\n"
-                         f"  README: {x[:120]}\n  report: {y[:120]}\n(run python3 scripts/readme_results.py)")
-        sys.exit("readme_results: README.md's results block is longer than the report's")
     print(f"README.md's results match {reports}")
-else:
+arch_dir = args.architectures or os.path.join(os.path.dirname(args.report[0]) or ".", "architectures")
+if readme.count(ARCH_BEGIN) == 1 and readme.count(ARCH_END) == 1:
+    a = readme.index(ARCH_BEGIN)
+    m = re.search(r"at commit ([0-9a-f]+)\.", readme[a:readme.index(ARCH_END)])
+    arch_commit = (m.group(1) if m else "?") if args.check else (args.arch_commit or os.popen("git rev-parse --short HEAD").read().strip())
+    readme = replace_block(readme, ARCH_BEGIN, ARCH_END, architectures_block(arch_dir, arch_commit), "architectures")
+    if args.check:
+        print(f"README.md's architectures block matches {arch_dir}")
+if not args.check:
     tmp = args.readme + ".tmp"
     with open(tmp, "w", encoding="utf-8") as f:
-        f.write(readme[:a] + new + readme[b:])
+        f.write(readme)
     os.replace(tmp, args.readme)
     print(f"README.md: results block rewritten from {reports}")

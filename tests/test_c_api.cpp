@@ -89,6 +89,7 @@ std::string make_policy(HeadKind kind, const std::string& name) {
     cfg.head.low = -2, cfg.head.high = 2;
     cfg.head.components = 3, cfg.head.bins = 8, cfg.head.latent = 4, cfg.head.diffusion_steps = 10,
     cfg.head.ddim_steps = 5, cfg.head.embed = 8;
+    cfg.head.d_model = 16, cfg.head.nhead = 2, cfg.head.dim_ff = 32;  // act
     Rng rng(11);
     Policy p(cfg, rng);
     Mat obs(32, 3), act(32, 2);
@@ -124,7 +125,7 @@ std::string read_bytes(const std::string& path) {
 }  // namespace
 
 TEST_CASE("every head: the C interface gives the C++ Policy's bits, deterministic and sampled") {
-    for (HeadKind kind : {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion}) {
+    for (HeadKind kind : {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion, HeadKind::ACT}) {
         const std::string head = head_name(kind);
         CAPTURE(head);
         const std::string path = make_policy(kind, std::string(head_name(kind)) + ".safetensors");
@@ -236,7 +237,7 @@ TEST_CASE("predict allocates nothing for a batch size it has seen") {
     // Every head (hidden 16: one-chunk products), and the 256-wide PyTorch BCPolicy (batch 300 splits its
     // products over the OpenMP team).
     std::vector<std::string> paths;
-    for (HeadKind kind : {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion})
+    for (HeadKind kind : {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion, HeadKind::ACT})
         paths.push_back(make_policy(kind, std::string("alloc_") + head_name(kind) + ".safetensors"));
     paths.push_back(std::string(IMITATE_SOURCE_DIR) + "/tests/fixtures/torch_bcpolicy_h4.safetensors");
     for (const std::string& path : paths) {

@@ -481,11 +481,47 @@ TEST_CASE("horizon (quick): gap and failures per T; same bytes at 1 and 2 thread
     CHECK(ran == 2);
 }
 
+TEST_CASE("architectures (quick): every row scored and timed, MLP-MSE's parameters counted; same bytes at 1 and 2 threads") {
+    const ArchitecturesResult r = measure_both_thread_counts(
+        [](const ExperimentOptions& o) { return measure_architectures(o); }, report_architectures, "architectures",
+        "architectures_seeds.csv");
+    const int R = static_cast<int>(architecture_rows().size());
+    REQUIRE(r.score.size() == size_t(R));
+    REQUIRE(r.cost.size() == size_t(R));
+    CHECK(r.env_id == "pendulum");
+    CHECK(r.expert_name == "swingup");
+    CHECK(r.demo_rows == 5 * 200);  // 5 swing-up episodes of 200 steps
+    // the Decision Transformer's row adds the mixed-quality episodes: the noisy demonstrator and the random
+    // controller, 3 episodes of 200 steps each in quick mode
+    CHECK(r.mixed_rows == 2 * 3 * 200);
+    // MLP-MSE: 3→128→128→1 = (3·128 + 128) + (128·128 + 128) + (128 + 1) parameters
+    CHECK(r.cost[0].params == 17153);
+    CHECK(r.cost[0].acting_params == 17153);
+    for (const ArchCost& k : r.cost) {
+        CHECK(k.params >= k.acting_params);
+        CHECK(k.step_seconds >= 0);  // a difference of two timed runs: under load, 0 is possible in quick mode
+        CHECK(std::isfinite(k.step_seconds));
+        CHECK(k.query_us > 0);
+        CHECK(k.action_us <= k.query_us);
+    }
+    for (const SeedScore& e : r.expert) CHECK(e.rate() == 1.0);  // the swing-up expert succeeds from every start
+    const ParsedCsv c = parse_csv(std::string(IMITATE_BUILD_DIR) + "/test_experiments/architectures/architectures.csv");
+    REQUIRE(c.rows.size() == size_t(R + 1));  // the rows, then the demonstrator
+    check_sane(c);
+    CHECK(c.rows[0][c.col("diff_mean")] == 0);  // MLP-MSE against itself
+    CHECK(c.rows[R][c.col("row")] == -1);
+    const std::string md = read_file(std::string(IMITATE_BUILD_DIR) + "/test_experiments/architectures/architectures.md");
+    CHECK(md.find("**Which representation wins where (`pendulum`).**") != std::string::npos);
+    for (const ArchRow& row : architecture_rows()) CHECK(md.find(row.label) != std::string::npos);
+}
+
 TEST_CASE("--env: an environment an experiment cannot use is refused with one clear invalid_argument") {
     for (const char* id : {"nope", "cartpole"}) {
         ExperimentOptions o = quick(out_dir("bad_env"));
         o.env = id;
-        for (const std::string& name : experiment_names()) {
+        std::vector<std::string> names = experiment_names();
+        names.insert(names.end(), extra_experiment_names().begin(), extra_experiment_names().end());
+        for (const std::string& name : names) {
             INFO(name << " --env " << id);
             try {
                 run_experiment(name, o);

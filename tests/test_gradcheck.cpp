@@ -163,6 +163,9 @@ static const std::vector<OpCase>& registry() {
          [](const std::vector<V>& v) { return mse(v[0], v[1]); }},
         {"mse_masked", [](Rng& g) { return std::vector<MatD>{uni(g, 5, 3), uni(g, 5, 3)}; },
          [](const std::vector<V>& v) { return mse(v[0], v[1], v[0].tape->constant(fixed_mask(5, 3))); }},
+        // |p − y| has a kink at p = y: independent uniform inputs keep every difference far from 0 next to eps
+        {"l1", [](Rng& g) { return std::vector<MatD>{uni(g, 5, 3), uni(g, 5, 3)}; },
+         [](const std::vector<V>& v) { return l1(v[0], v[1], v[0].tape->constant(fixed_mask(5, 3))); }},
     };
     return r;
 }

@@ -38,7 +38,16 @@ static Dataset bimodal(int N, int len, bool per_episode, uint64_t seed, int S = 
     return d;
 }
 
-static const HeadKind kAll[] = {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion};
+static const HeadKind kAll[] = {HeadKind::MSE, HeadKind::GMM, HeadKind::Tokens, HeadKind::CVAE, HeadKind::Diffusion,
+                                HeadKind::ACT};
+// Rows whose claims are tested in their own program (they do not model p(chunk | obs) on the bimodal toy): the
+// Decision Transformer conditions on returns (tests/test_dt.cpp). The table walk below still covers them.
+static const HeadKind kOwnTests[] = {HeadKind::DT};
+
+// ACT's transformers at the toy's scale: d 16, one layer each.
+static void small_act(HeadConfig& h) {
+    h.d_model = 16, h.nhead = 2, h.dim_ff = 32, h.enc_layers = 1, h.layers = 1, h.dec_layers = 1;
+}
 
 // Small networks and step budgets that reach each head's behaviour in a few seconds on one thread.
 static BCConfig toy_config(HeadKind k, int H = 1) {
@@ -54,6 +63,8 @@ static BCConfig toy_config(HeadKind k, int H = 1) {
         case HeadKind::Tokens: bc.steps = 600; break;
         case HeadKind::CVAE: bc.steps = 2000; break;
         case HeadKind::Diffusion: bc.steps = 3000; break;
+        case HeadKind::ACT: bc.steps = 600, bc.policy.head.latent = 4, bc.policy.head.beta = 0.1f, small_act(bc.policy.head); break;
+        case HeadKind::DT: bc.steps = 300, bc.policy.chunk = 1; break;  // one action per step
     }
     if (short_run()) bc.steps = 24;  // sanitizer pass: every path runs, the learning claims are skipped
     return bc;
@@ -123,6 +134,8 @@ TEST_CASE("each head's loss falls on the bimodal toy") {
                 break;
             case HeadKind::CVAE: CHECK(last < 0.5f * first); break;
             case HeadKind::Diffusion: CHECK(last < 0.5f * first); break;
+            case HeadKind::ACT: CHECK(last < 0.5f * first); break;
+            case HeadKind::DT: break;  // not in kAll: tests/test_dt.cpp
         }
     }
 }
@@ -148,6 +161,13 @@ TEST_CASE("headline: MSE averages the two valid actions; mixture, tokens and dif
                 CHECK(m.valid() < 0.01);
                 CHECK(det.valid() < 0.01);
                 CHECK(out.cwiseAbs().maxCoeff() < 0.5f);
+                break;
+            case HeadKind::ACT:
+                // z ~ N(0, I) reaches both modes; the transformer decodes z = 0 to one of them, not the average
+                CHECK(m.valid() > 0.9);
+                CHECK(m.plus > 0.3);
+                CHECK(m.minus > 0.3);
+                CHECK(det.valid() >= 0.95);
                 break;
             case HeadKind::CVAE:
                 // z ~ N(0, I) reaches both modes, but posteriors overlap near z = 0, where the decoder
@@ -260,6 +280,10 @@ static PolicyConfig config_of(HeadKind k) {
     pc.head.low = -2, pc.head.high = 2;
     pc.head.components = 3, pc.head.bins = 8, pc.head.offsets = true, pc.head.latent = 4;
     pc.head.diffusion_steps = 20, pc.head.ddim_steps = 4, pc.head.embed = 8, pc.head.sampler = Sampler::DDIM;
+    small_act(pc.head);
+    pc.head.context = 4, pc.head.ff = 32, pc.head.dt_layers = 1;
+    pc.head.max_timestep = 64, pc.head.return_scale = 10, pc.head.target_return = 5;
+    if (k == HeadKind::DT) pc.chunk = 1;  // the Decision Transformer acts one step at a time
     return pc;
 }
 
@@ -297,7 +321,8 @@ TEST_CASE("checkpoint round trip per head: same tensors, settings and prediction
             if (k != HeadKind::MSE) {  // the head's settings as the policy had them
                 CHECK(q.cfg.head.components == (k == HeadKind::GMM ? 3 : HeadConfig{}.components));
                 CHECK(q.cfg.head.bins == (k == HeadKind::Tokens ? 8 : HeadConfig{}.bins));
-                CHECK(q.cfg.head.latent == (k == HeadKind::CVAE ? 4 : HeadConfig{}.latent));
+                CHECK(q.cfg.head.latent == (k == HeadKind::CVAE || k == HeadKind::ACT ? 4 : HeadConfig{}.latent));
+                CHECK(q.cfg.head.d_model == (k == HeadKind::ACT ? 16 : HeadConfig{}.d_model));
             } else {  // the MSE head writes the same keys and tensors as before heads existed
                 std::vector<std::string> keys;
                 for (const auto& [key, v] : st.metadata) keys.push_back(key);
@@ -355,6 +380,7 @@ TEST_CASE("head table: every row trains a few steps, saves, loads and predicts t
             void integer(const char* key, const char*, int&, int, int, const char*, bool) override { k.push_back(key); }
             void positive(const char* key, const char*, float&) override { k.push_back(key); }
             void non_negative(const char* key, const char*, float&) override { k.push_back(key); }
+            void real(const char* key, const char*, float&) override { k.push_back(key); }
             void flag(const char* key, const char*, bool&) override { k.push_back(key); }
             void sampler(const char* key, const char*, Sampler&) override { k.push_back(key); }
         } keys;
@@ -366,15 +392,15 @@ TEST_CASE("head table: every row trains a few steps, saves, loads and predicts t
         for (const std::string& key : keys.k) CHECK(st.metadata.count(key) == 1);
         const Policy q = load_policy(path);
         CHECK(q.cfg.head.kind == row.kind);
-        PolicyScratch s1, s2;
+        PolicyScratch s1, s2, s3, s4;  // fresh ones for the samples: a stateful row's scratch is at step 1 after one
         Mat a, b;
         r.policy.predict(obs, a, s1);
         q.predict(obs, b, s2);
         CHECK(a.allFinite());
         CHECK(a == b);
         Rng r1(8), r2(8);
-        r.policy.predict(obs, a, s1, r1);
-        q.predict(obs, b, s2, r2);
+        r.policy.predict(obs, a, s3, r1);
+        q.predict(obs, b, s4, r2);
         CHECK(a == b);
         std::remove(path.c_str());
     }
@@ -390,6 +416,7 @@ struct BelowRange final : HeadSettings {
     }
     void positive(const char*, const char*, float&) override {}
     void non_negative(const char*, const char*, float&) override {}
+    void real(const char*, const char*, float&) override {}
     void flag(const char*, const char*, bool&) override {}
     void sampler(const char*, const char*, Sampler&) override {}
 };
@@ -592,7 +619,7 @@ TEST_CASE("head settings out of range are rejected naming the field") {
     bc.policy.head.kind = HeadKind::Diffusion;
     bc.policy.head.ddim_steps = 60;
     CHECK_THROWS_WITH_AS(train_bc(d, bc), "bc: ddim_steps must be in 1..diffusion_steps (50), got 60", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(parse_head("vq"), "head 'vq' is not one of mse, gmm, tokens, cvae, diffusion", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_head("vq"), "head 'vq' is not one of mse, gmm, tokens, cvae, diffusion, dt, act", std::invalid_argument);
     PolicyConfig pc;
     pc.head.kind = HeadKind::Tokens;  // no action range given
     Rng rng(0);

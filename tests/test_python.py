@@ -97,6 +97,17 @@ for seed in (0, 3, 2**64 - 1):
 assert not np.array_equal(sampler.sample(np.array(o, np.float32), 1), sampler.sample(np.array(o, np.float32), 2))
 print("sample: matches imitate predict --sample, reproducible from the seed")
 
+# ACT (a transformer head): predict and sample give the command line's bits
+act = os.path.join(work, "act.safetensors")
+cli("train", "--data", demos, "--chunk", "4", "--epochs", "1", "--head", "act", "--d-model", "16", "--nhead", "2",
+    "--dim-ff", "32", "--normalize", "--out", act)
+transformer = imitate.Policy(act)
+assert (transformer.obs_dim, transformer.act_dim, transformer.chunk) == (3, 1, 4)
+assert as_cli_text(transformer.predict(np.array(o, np.float32))) == cli("predict", "--policy", act, "--obs", ",".join(map(repr, o)))
+assert as_cli_text(transformer.sample(np.array(o, np.float32), 5)) == cli("predict", "--policy", act, "--obs",
+                                                                          ",".join(map(repr, o)), "--sample", "--seed", "5")
+print("act: predict and sample match imitate predict")
+
 # 3. errors: the library's message as an exception
 expect_raises(imitate.ImitateError, "does_not_exist.safetensors", lambda: imitate.Policy(os.path.join(work, "does_not_exist.safetensors")))
 truncated = os.path.join(work, "truncated.safetensors")

@@ -14,10 +14,12 @@
 #include "autograd/autograd.hpp"
 #include "autograd/transformer.hpp"
 #include "engine/engine.hpp"
+#include "golden_json.hpp"  // golden_close, to_mat, check_tensor
 #include "helpers.hpp"  // error_of
 
 using namespace imitate;
 using json = nlohmann::json;
+using namespace golden;
 
 template <class T>
 static MatT<T> randn(Rng& rng, Eigen::Index r, Eigen::Index c) {
@@ -195,41 +197,6 @@ TEST_CASE("shape errors name both shapes") {
 }
 
 // ------------------------------------------------------------------------------------ golden (PyTorch)
-// Tolerance, as in test_golden.cpp: |actual − expected| <= 1e-4 · max(|expected|, 1e-3) for every number.
-static const double kRel = 1e-4, kFloor = 1e-3;
-static bool golden_close(double a, double e) { return std::abs(a - e) <= kRel * std::max(std::abs(e), kFloor); }
-
-// A (rows, cols) list of lists, or a flat list read as one row (PyTorch's 1-D bias (n) -> our (1,n)).
-static Mat to_mat(const json& j) {
-    const bool nested = !j.empty() && j[0].is_array();
-    Mat m(nested ? j.size() : 1, nested ? j[0].size() : j.size());
-    for (Eigen::Index r = 0; r < m.rows(); ++r)
-        for (Eigen::Index c = 0; c < m.cols(); ++c) m(r, c) = nested ? j[r][c].get<float>() : j[c].get<float>();
-    return m;
-}
-
-// Compares `actual` with the fixture's tensor over columns [c0, c0 + w) (all columns by default).
-static void check_tensor(const std::string& what, const Mat& actual, const json& expected_json, Eigen::Index c0 = 0,
-                         Eigen::Index w = -1) {
-    const Mat full = to_mat(expected_json);
-    REQUIRE_MESSAGE((actual.rows() == full.rows() && actual.cols() == full.cols()),
-                    what << ": shape " << shape_str(actual) << " vs golden " << shape_str(full));
-    if (w < 0) w = full.cols();
-    const Mat e = full.middleCols(c0, w), a = actual.middleCols(c0, w);
-    int bad = 0;
-    double worst = 0;
-    Eigen::Index wk = 0;
-    for (Eigen::Index k = 0; k < e.size(); ++k) {
-        const double x = e(k / w, k % w), y = a(k / w, k % w);
-        if (!golden_close(y, x)) ++bad;
-        const double ratio = std::abs(y - x) / (kRel * std::max(std::abs(x), kFloor));
-        if (ratio > worst) worst = ratio, wk = k;
-    }
-    INFO(what << ": " << bad << " of " << e.size() << " elements out of tolerance; worst element " << wk << " is "
-              << a(wk / w, wk % w) << " vs golden " << e(wk / w, wk % w) << " (" << worst << " x the tolerance)");
-    CHECK(bad == 0);
-}
-
 // The fixture's encoder-decoder, in imitate's modules with PyTorch's parameter names.
 struct EncoderDecoder {
     int B, Ts, Tt, d;
@@ -309,22 +276,7 @@ TEST_CASE("a small encoder-decoder reproduces PyTorch 1.13: forward, gradients, 
         t.backward(loss);
         opt.step();
     }
-    // The key block of in_proj_bias, columns [d, 2d), has an identically zero gradient (softmax is unchanged by
-    // adding one constant to a row of scores), so its Adam trajectory is rounding noise divided by its own
-    // size: in float32 it moves, in PyTorch's float64 it does not, and no output depends on it. It is checked
-    // to stay within Adam's largest step lr·(1−β1)/√(1−β2) per step; every other number to the tolerance.
-    const double max_move = steps * cfg.lr * (1 - cfg.beta1) / std::sqrt(1 - cfg.beta2);
-    const Eigen::Index d = net.d;
-    for (Param* p : params) {
-        const json& e = g["final"][p->name];
-        if (p->name.size() > 12 && p->name.compare(p->name.size() - 12, 12, "in_proj_bias") == 0) {
-            check_tensor("final " + p->name + " (query block)", p->value, e, 0, d);
-            check_tensor("final " + p->name + " (value block)", p->value, e, 2 * d, d);
-            CHECK(max_abs_diff(p->value.middleCols(d, d), to_mat(g["initial"][p->name]).middleCols(d, d)) <= max_move);
-        } else {
-            check_tensor("final " + p->name, p->value, e);
-        }
-    }
+    check_final(params, g, steps, cfg.lr, cfg.beta1, cfg.beta2, net.d);
     t.reset();
     loss = mse(net(t.input(src.value), tgt), t.input(target));
     INFO("final loss " << loss.value()(0, 0) << " vs golden " << g["final_loss"].get<double>());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "algorithms/dataset.hpp"
+#include "algorithms/heads/head.hpp"
 #include "algorithms/experiments/sweep.hpp"
 #include "algorithms/policy.hpp"
 #include "engine/rng.hpp"
@@ -319,8 +320,69 @@ struct HorizonResult {
 HorizonResult measure_horizon(const ExperimentOptions& opt);
 ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions& opt);
 
-// "compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise".
+// 7. Architectures (issue 16): which way of representing actions wins where. The same demonstrations (the env's
+//    demonstrator, demo_episodes episodes per seed) train every row of architecture_rows() (the MLP heads, and ACT
+//    and the Decision Transformer as rows of their own) at the same gradient-step budget; each is evaluated from
+//    the same held-out starts: success (the env's rule) and final error (Env::goal_error after the last step),
+//    over training seeds with t intervals, each row against MLP-MSE as a paired per-seed difference. Beside them
+//    the cost: trainable parameters, measured seconds per training step and µs per query and per executed action
+//    at batch 1 (timed once per row on the report writer, one thread, after the sweep: the only numbers that are
+//    not reproducible to the byte). env: pendulum (default, swing-up expert) or any env with an expert (push,
+//    reacher). One job per (row, seed) and one per seed for the demonstrator on the same starts.
+//    report_architectures writes architectures.{csv,gp,png,md} and architectures_seeds.csv.
+struct ArchRow {
+    std::string key, label;               // job and CSV key ([a-z0-9_]); the name in tables and plots
+    HeadConfig head;                      // the head and its settings (heads/head.hpp)
+    int chunk = 1;                        // H: actions per query
+    ExecConfig exec{};                    // how chunks execute (H = 1: irrelevant)
+    std::string about{};                  // the network in words; empty: "MLP S→widths→out" from the head's widths
+    std::vector<int> hidden{128, 128};    // MLP hidden widths (heads that are MLPs)
+    long steps = 3000, steps_quick = 300;  // gradient steps (full, --quick)
+    int batch = 256;                      // minibatch size (the Decision Transformer: windows of `context` steps)
+    float lr = 1e-3f;                     // Adam learning rate
+    bool mixed_data = false;              // also trains on the mixed-quality episodes (the Decision Transformer)
+};
+// The architectures compared, one row each, in table order; the first (MLP-MSE) is the paired baseline.
+std::vector<ArchRow> architecture_rows();
+struct ArchitecturesConfig {
+    std::vector<ArchRow> rows = architecture_rows();
+    int demo_episodes = 20;            // demonstrator episodes per seed (the same for every row)
+    double mixed_noise = 0.5;          // mixed-quality data: σ of the noisy demonstrator (× the action half-range)
+    int mixed_episodes = 10;           // mixed-quality episodes per controller (noisy demonstrator, random)
+    int eval_episodes = 50;            // held-out evaluation episodes per (row, seed)
+    int max_seeds = 5;                 // > 0: runs min(--seeds, max_seeds) seeds (the time budget); 0: all
+    int timing_steps = 100;            // training steps timed per row (after 5 untimed)
+    int timing_queries = 300;          // batch-1 queries timed per row (after 10 untimed)
+};
+ArchitecturesConfig architectures_config(bool quick);
+struct ArchCost {
+    double params = 0;        // trainable parameters (every tensor the optimiser updates)
+    double acting_params = 0;  // of the network that acts (without a training-only encoder)
+    double step_seconds = 0;  // measured seconds per training step (the row's minibatch, one thread)
+    double query_us = 0;      // measured µs per query at batch 1 (one thread)
+    double action_us = 0;     // µs per executed action: query_us × queries per action (open loop 1/H, ensemble 1)
+};
+struct ArchitecturesResult {
+    ArchitecturesConfig config;
+    std::string env_id, expert_name;
+    int seeds = 0;
+    std::vector<std::string> size_text;       // [row] the network's layers and widths, in words
+    std::vector<std::vector<SeedScore>> score;  // [row][seed]; extra = mean final error (Env::goal_error)
+    std::vector<SeedScore> expert;            // [seed] the demonstrator on the same starts
+    std::vector<double> demo_return;          // [seed] mean return of the seed's demonstrations
+    double demo_rows = 0, mixed_rows = 0;     // mean rows per seed: demonstrations; mixed-quality extra
+    std::vector<ArchCost> cost;               // [row]
+};
+// measure_architectures(opt) runs architectures_config(opt.quick); the overload runs the rows and budgets of `c`.
+ArchitecturesResult measure_architectures(const ExperimentOptions& opt);
+ArchitecturesResult measure_architectures(const ExperimentOptions& opt, const ArchitecturesConfig& c);
+ExperimentResult report_architectures(const ArchitecturesResult& r, const ExperimentOptions& opt);
+ExperimentResult run_architectures(const ExperimentOptions& opt);
+
+// "compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise": the experiments `all` runs.
 const std::vector<std::string>& experiment_names();
+// "architectures": experiments run only by name (over `all`'s 5-minute budget; README "Results").
+const std::vector<std::string>& extra_experiment_names();
 // Dispatches by name; throws std::invalid_argument("experiment 'x' is not one of ...") otherwise.
 ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt);
 

@@ -406,6 +406,11 @@ const std::vector<std::string>& experiment_names() {
     return names;
 }
 
+const std::vector<std::string>& extra_experiment_names() {
+    static const std::vector<std::string> names{"architectures"};
+    return names;
+}
+
 ExperimentResult run_experiment(const std::string& name, const ExperimentOptions& opt) {
     if (name == "compounding") return run_compounding(opt);
     if (name == "chunking") return run_chunking(opt);
@@ -414,8 +419,10 @@ ExperimentResult run_experiment(const std::string& name, const ExperimentOptions
     if (name == "horizon") return run_horizon(opt);
     if (name == "demos") return run_demos(opt);
     if (name == "noise") return run_noise(opt);
+    if (name == "architectures") return run_architectures(opt);
     std::string known;
     for (const std::string& n : experiment_names()) known += n + ", ";
+    for (const std::string& n : extra_experiment_names()) known += n + ", ";
     throw std::invalid_argument("experiment '" + name + "' is not one of " + known + "all");
 }
 

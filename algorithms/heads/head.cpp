@@ -66,6 +66,9 @@ struct Validator final : HeadSettings {
         if (!(v >= 0)) bad(key, ">= 0", std::to_string(v));
         if (std::isinf(v)) bad(key, "finite", std::to_string(v));
     }
+    void real(const char* key, const char*, float& v) override {
+        if (!std::isfinite(v)) bad(key, "finite", std::to_string(v));
+    }
     void flag(const char*, const char*, bool&) override {}
     void sampler(const char*, const char*, Sampler&) override {}
 };

@@ -9,6 +9,7 @@
 #include <optional>
 #include <sstream>
 #include <stdexcept>
+#include <utility>
 
 #include "algorithms/io/safetensors.hpp"
 
@@ -44,6 +45,7 @@ struct MetaWriter final : HeadSettings {
     void integer(const char* key, const char*, int& v, int, int, const char*, bool) override { m[key] = std::to_string(v); }
     void positive(const char* key, const char*, float& v) override { m[key] = fmt_float(v); }
     void non_negative(const char* key, const char*, float& v) override { m[key] = fmt_float(v); }
+    void real(const char* key, const char*, float& v) override { m[key] = fmt_float(v); }
     void flag(const char* key, const char*, bool& v) override { m[key] = v ? "true" : "false"; }
     void sampler(const char* key, const char*, Sampler& v) override { m[key] = sampler_name(v); }
 };
@@ -58,6 +60,9 @@ void save_policy(const std::string& path, const Policy& p) {
             st.tensors[l.b.name] = {{l.b.value.cols()}, {l.b.value.data(), l.b.value.data() + l.b.value.size()}};
         }
     }
+    if (p.model)  // a head's own networks: every tensor by its state_dict name, in PyTorch's shape
+        for (const Param* prm : std::as_const(*p.model).parameters())
+            st.tensors[prm->name] = {p.model->stored_shape(*prm), {prm->value.data(), prm->value.data() + prm->value.size()}};
     auto& m = st.metadata;
     m["format"] = "imitate-policy-1";
     m["obs_dim"] = std::to_string(p.cfg.obs_dim);
@@ -165,6 +170,7 @@ struct MetaReader final : HeadSettings {
         v = num(key);
         if (!(v >= 0)) c.fail(std::string("__metadata__.") + key, "must be >= 0, got " + meta(c, st, key));
     }
+    void real(const char* key, const char*, float& v) override { v = num(key); }  // num: finite
     void flag(const char* key, const char*, bool& v) override { v = parse_bool(c, key, meta(c, st, key)); }
     void sampler(const char* key, const char*, Sampler& v) override {
         try {
@@ -198,12 +204,31 @@ static HeadConfig parse_head_meta(const Ctx& c, const SafeTensors& st) {
     return h;
 }
 
+// The row of a head with its own networks when the metadata names one, else null (its sizes then come
+// from the metadata alone: there is no net.* to infer them from).
+static const Head* model_head(const SafeTensors& st) {
+    auto it = st.metadata.find("head");
+    if (it == st.metadata.end()) return nullptr;
+    for (const Head* h : head_table())
+        if (it->second == h->name && h->model) return h;
+    return nullptr;
+}
+
+// A comma-separated list of widths >= 1 ("" for none).
+static std::vector<int> parse_ints(const Ctx& c, const std::string& field, const std::string& s) {
+    std::vector<int> v;
+    for (const std::string& part : split(s)) v.push_back(static_cast<int>(parse_int(c, field, part, 1, 1 << 20)));
+    return v;
+}
+
 Policy load_policy(const std::string& path) {
     const Ctx c{path};
     SafeTensors st = load_safetensors(path);
-    // 1. the layer chain net.0, net.2, ... from the tensors themselves
+    const Head* own = model_head(st);
+    // 1. the layer chain net.0, net.2, ... from the tensors themselves (none for a head with its own model)
     std::vector<int> sizes;
     size_t layers = 0;
+    if (!own) {
     while (st.tensors.count("net." + std::to_string(2 * layers) + ".weight")) ++layers;
     if (layers == 0) c.fail("net.0.weight", "missing (not a policy checkpoint)");
     for (size_t i = 0; i < layers; ++i) {
@@ -228,13 +253,18 @@ Policy load_policy(const std::string& path) {
                 c.fail(name, "unexpected tensor in a policy checkpoint");
         c.fail("net", "the layers are not numbered net.0, net.2, net.4, ... without gaps");
     }
+    }
 
     // 2. the configuration: from the metadata, or inferred as the seed's BCPolicy
     PolicyConfig pc;
-    pc.obs_dim = sizes.front();
-    pc.hidden.assign(sizes.begin() + 1, sizes.end() - 1);
-    pc.act_dim = 1;
-    pc.chunk = sizes.back();
+    if (!own) {
+        pc.obs_dim = sizes.front();
+        pc.hidden.assign(sizes.begin() + 1, sizes.end() - 1);
+        pc.act_dim = 1;
+        pc.chunk = sizes.back();
+    } else {
+        pc.hidden = parse_ints(c, "hidden", meta(c, st, "hidden"));
+    }
     pc.activation = Activation::ReLU;
     Normalizer norm;
     if (!st.metadata.empty()) {
@@ -247,14 +277,15 @@ Policy load_policy(const std::string& path) {
         } catch (const std::invalid_argument& e) {
             c.fail("__metadata__.activation", e.what());
         }
-        const HeadWidths w = head_of(pc.head.kind).widths(pc.head, pc.obs_dim, long(pc.act_dim) * pc.chunk);
-        if (pc.head.kind == HeadKind::MSE) {  // the seed's layout, worded as before the other heads
+        if (own) {  // the model's tensors are checked by name and shape in step 3
+        } else if (pc.head.kind == HeadKind::MSE) {  // the seed's layout, worded as before the other heads
             if (pc.obs_dim != sizes.front())
                 c.fail("__metadata__.obs_dim", "says " + std::to_string(pc.obs_dim) + " but net.0.weight has " + std::to_string(sizes.front()) + " inputs");
             if (static_cast<long>(pc.act_dim) * pc.chunk != sizes.back())
                 c.fail("__metadata__.chunk", "act_dim·chunk = " + std::to_string(long(pc.act_dim) * pc.chunk) +
                                                  " but the last layer has " + std::to_string(sizes.back()) + " outputs");
         } else {
+            const HeadWidths w = head_of(pc.head.kind).widths(pc.head, pc.obs_dim, long(pc.act_dim) * pc.chunk);
             if (w.in != sizes.front())
                 c.fail(std::string("__metadata__.") + w.in_field, std::string("head ") + head_name(pc.head.kind) + " needs " + std::to_string(w.in) +
                                                          " net inputs but net.0.weight has " + std::to_string(sizes.front()));
@@ -263,7 +294,7 @@ Policy load_policy(const std::string& path) {
                                                           std::to_string(w.out) + " net outputs but the last layer has " +
                                                           std::to_string(sizes.back()));
         }
-        if (meta(c, st, "hidden") != join_ints(pc.hidden))
+        if (!own && meta(c, st, "hidden") != join_ints(pc.hidden))
             c.fail("__metadata__.hidden", "'" + meta(c, st, "hidden") + "' disagrees with the tensors (" + join_ints(pc.hidden) + ")");
         const std::string& nz = meta(c, st, "normalize");
         if (nz != "true" && nz != "false") c.fail("__metadata__.normalize", "'" + nz + "' is not true or false");
@@ -279,7 +310,7 @@ Policy load_policy(const std::string& path) {
     }
 
     // 3. build the policy, then copy every parameter in by name: each must be in the file with its shape
-    //    (the encoder of a CVAE), and the file may hold nothing else
+    //    (the encoder of a CVAE, a head's model), and the file may hold nothing else
     Rng rng(0);
     std::optional<Policy> built;
     try {
@@ -312,13 +343,17 @@ Policy load_policy(const std::string& path) {
         }
     }
     size_t used = 0;
-    for (Param* prm : p.parameters()) {
+    const std::vector<Param*> params = p.parameters();
+    const size_t n_mlp = params.size() - (p.model ? p.model->parameters().size() : 0);  // the model's come last
+    for (size_t i = 0; i < params.size(); ++i) {
+        Param* prm = params[i];
         auto it = st.tensors.find(prm->name);
         if (it == st.tensors.end()) c.fail(prm->name, std::string("missing (head ") + head_name(pc.head.kind) + " needs it)");
         const Tensor& t = it->second;
         const bool bias = prm->value.rows() == 1 && prm->name.ends_with(".bias");
-        const std::vector<int64_t> want = bias ? std::vector<int64_t>{prm->value.cols()}
-                                               : std::vector<int64_t>{prm->value.rows(), prm->value.cols()};
+        const std::vector<int64_t> want = i >= n_mlp ? p.model->stored_shape(*prm)
+                                          : bias     ? std::vector<int64_t>{prm->value.cols()}
+                                                     : std::vector<int64_t>{prm->value.rows(), prm->value.cols()};
         if (t.shape != want) {
             std::string ws = "(";
             for (size_t i = 0; i < want.size(); ++i) ws += (i ? "," : "") + std::to_string(want[i]);

@@ -7,12 +7,16 @@
 // policy.hpp), add encoder.* (CVAE), and store the head and its settings in the metadata, as the head's
 // row declares them (heads/<name>.cpp, `<name>_settings`; integers in decimal, floats as %.9g, flags as
 // true|false), plus action_low and action_high for a head that uses the action range:
-//   head       mse | gmm | tokens | cvae | diffusion
+//   head       mse | gmm | tokens | cvae | diffusion | act
 //   gmm        components, min_std
 //   tokens     bins, offsets, temperature, action_low, action_high
 //   cvae       latent, beta
 //   diffusion  diffusion_steps, ddim_steps, embed, sampler (ddpm|ddim), action_low, action_high
-// The MSE head writes exactly the keys it always wrote (no head settings).
+//   act        latent, beta, d_model, nhead, dim_ff, enc_layers, layers, dec_layers (tensors: heads/act.hpp)
+// The MSE head writes exactly the keys it always wrote (no head settings). A head whose row builds its own
+// model (heads/head.hpp HeadModel, e.g. a transformer) has no net.*: its tensors are the model's parameters under
+// their state_dict names and PyTorch shapes (HeadModel::stored_shape); the reader rebuilds the model from the
+// metadata (obs_dim, act_dim, chunk, the head's settings) and checks every tensor's name and shape.
 #pragma once
 #include <string>
 
