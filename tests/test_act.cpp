@@ -208,6 +208,17 @@ TEST_CASE("ACT checkpoints: a missing or misshapen tensor and bad settings are n
     CHECK(rewrite([](SafeTensors& st) { st.metadata.erase("dec_layers"); }) == bad + ": __metadata__: missing key 'dec_layers'");
     CHECK(rewrite([](SafeTensors& st) { st.metadata["chunk"] = "5"; }) ==
           bad + ": query_embed.weight: has the wrong shape, expected (5,8)");
+    // sizes far beyond the file are refused before the model is allocated
+    CHECK(rewrite([](SafeTensors& st) { st.metadata["d_model"] = "4096", st.metadata["dim_ff"] = "65536"; })
+              .starts_with(bad + ": __metadata__: head act with these sizes has "));
+    // the row's count is the model's
+    std::vector<Param*> ps = const_cast<Policy&>(p).parameters();
+    int64_t n = 0;
+    for (const Param* q : ps) n += q->value.size();
+    CHECK(n == head_of(HeadKind::ACT).model_params(pc.head, 3, 1, 4));
+    HeadConfig defaults;
+    defaults.latent = 16;
+    CHECK(act_head().model_params(defaults, 3, 1, 8) == 338401);  // sum(p.numel()) of bench/peers/act_model.py's ACT(3, 1, 8)
     std::remove(good.c_str());
     std::remove(bad.c_str());
 }

@@ -170,9 +170,19 @@ static void act_head_predict(const HeadConfig&, const ActionRange&, const HeadMo
     act_predict(static_cast<const ActModel&>(m), obs, act, hs, rng);
 }
 
+// The parameters of ActModel, member by member (tests/test_act.cpp checks it against parameters()).
+static int64_t act_params(const HeadConfig& h, int S, int A, int H) {
+    const int64_t d = h.d_model, ff = h.dim_ff, L = h.latent;
+    const int64_t ffn = 2 * d * ff + ff + d, mha = 4 * d * d + 4 * d;
+    const int64_t enc = mha + ffn + 4 * d, dec = 2 * mha + ffn + 6 * d;  // + the layer norms
+    return d + (S * d + d) + (A * d + d) + h.enc_layers * enc + 2 * d + (d * 2 * L + 2 * L)  // CVAE encoder
+           + (L * d + d) + (S * d + d) + 2 * d + h.layers * enc + 2 * d                      // memory, encoder
+           + H * d + h.dec_layers * dec + 2 * d + (d * A + A);                               // decoder, head
+}
+
 const Head& act_head() {
     static const Head row{HeadKind::ACT, "act", false, act_settings, nullptr, nullptr, nullptr, nullptr,
-                          act_model, act_head_loss, act_head_predict};
+                          act_model, act_head_loss, act_head_predict, act_params};
     return row;
 }
 

@@ -193,6 +193,9 @@ struct Head {
                              const Mat& target, const Mat& mask, Rng& rng) = nullptr;
     void (*model_predict)(const HeadConfig& h, const ActionRange& r, const HeadModel& m, const Mat& obs, Mat& act,
                           HeadScratch& hs, Rng* rng) = nullptr;
+    // The number of parameters `model` would allocate for these sizes, without allocating (optional): the
+    // checkpoint reader refuses metadata whose model would be far larger than the file's tensors before building it.
+    int64_t (*model_params)(const HeadConfig& h, int S, int A, int H) = nullptr;
 };
 
 // The rows, each defined in its own file.
