@@ -188,6 +188,12 @@ TEST_CASE("ACT checkpoints: a missing or misshapen tensor and bad settings are n
     const Policy p(pc, rng);
     const std::string good = tmp_path("good"), bad = tmp_path("bad");
     save_policy(good, p);
+    // PyTorch's shapes: a Linear weight with one output and a one-row nn.Embedding stay 2-D, norms and biases 1-D
+    const SafeTensors saved = load_safetensors(good);
+    CHECK(saved.tensors.at("action_head.weight").shape == std::vector<int64_t>{1, 8});
+    CHECK(saved.tensors.at("cvae_cls.weight").shape == std::vector<int64_t>{1, 8});
+    CHECK(saved.tensors.at("encoder.layers.0.norm2.weight").shape == std::vector<int64_t>{8});
+    CHECK(saved.tensors.at("decoder.layers.0.multihead_attn.in_proj_bias").shape == std::vector<int64_t>{24});
     auto rewrite = [&](auto&& edit) {
         SafeTensors st = load_safetensors(good);
         edit(st);

@@ -97,9 +97,14 @@ std::vector<Param*> ActModel::parameters() {
 }
 
 std::vector<int64_t> ActModel::stored_shape(const Param& p) const {
-    if (&p == &cvae_cls.weight || &p == &memory_pos.weight || &p == &query_embed.weight)
-        return {p.value.rows(), p.value.cols()};
-    return HeadModel::stored_shape(p);
+    // PyTorch's 1-D tensors are the biases and the layer norms' weights; every other tensor is 2-D, even a
+    // (1,n) one: action_head.weight with A = 1, the (1,d) nn.Embedding of cvae_cls
+    bool norm = &p == &cvae_encoder_norm.weight || &p == &encoder_norm.weight || &p == &decoder_norm.weight;
+    for (const EncoderLayer& l : cvae_encoder) norm |= &p == &l.norm1.weight || &p == &l.norm2.weight;
+    for (const EncoderLayer& l : encoder) norm |= &p == &l.norm1.weight || &p == &l.norm2.weight;
+    for (const DecoderLayer& l : decoder) norm |= &p == &l.norm1.weight || &p == &l.norm2.weight || &p == &l.norm3.weight;
+    if (p.value.rows() == 1 && (norm || p.name.ends_with("bias"))) return {p.value.cols()};
+    return {p.value.rows(), p.value.cols()};
 }
 
 Var<float> act_loss(const HeadConfig& h, Tape<float>& tape, ActModel& m, const Mat& obs, const Mat& target,
