@@ -629,7 +629,7 @@ int main(int argc, char** argv) {
     e->add_option("--video", ev.video, "write one GIF per episode into this existing directory");
     e->add_option("--episodes", ev.episodes, "episodes")->check(CLI::Range(1, 10000000));
     e->add_option("--seed", ev.seed, "seed of the start states");
-    e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M]");
+    e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M] (ACT's temporal ensembling, m 0.01 by default)");
     e->add_flag("--json", ev.json, "print JSON {aggregated, per_episode}");
     e->add_flag("--sample", ev.sample, "sample actions from the policy's head (seeded by --seed)");
 

@@ -188,6 +188,12 @@ TEST_CASE("ACT checkpoints: a missing or misshapen tensor and bad settings are n
     const Policy p(pc, rng);
     const std::string good = tmp_path("good"), bad = tmp_path("bad");
     save_policy(good, p);
+    // PyTorch's shapes: a Linear weight with one output and a one-row nn.Embedding stay 2-D, norms and biases 1-D
+    const SafeTensors saved = load_safetensors(good);
+    CHECK(saved.tensors.at("action_head.weight").shape == std::vector<int64_t>{1, 8});
+    CHECK(saved.tensors.at("cvae_cls.weight").shape == std::vector<int64_t>{1, 8});
+    CHECK(saved.tensors.at("encoder.layers.0.norm2.weight").shape == std::vector<int64_t>{8});
+    CHECK(saved.tensors.at("decoder.layers.0.multihead_attn.in_proj_bias").shape == std::vector<int64_t>{24});
     auto rewrite = [&](auto&& edit) {
         SafeTensors st = load_safetensors(good);
         edit(st);
@@ -208,6 +214,17 @@ TEST_CASE("ACT checkpoints: a missing or misshapen tensor and bad settings are n
     CHECK(rewrite([](SafeTensors& st) { st.metadata.erase("dec_layers"); }) == bad + ": __metadata__: missing key 'dec_layers'");
     CHECK(rewrite([](SafeTensors& st) { st.metadata["chunk"] = "5"; }) ==
           bad + ": query_embed.weight: has the wrong shape, expected (5,8)");
+    // sizes far beyond the file are refused before the model is allocated
+    CHECK(rewrite([](SafeTensors& st) { st.metadata["d_model"] = "4096", st.metadata["dim_ff"] = "65536"; })
+              .starts_with(bad + ": __metadata__: head act with these sizes has "));
+    // the row's count is the model's
+    std::vector<Param*> ps = const_cast<Policy&>(p).parameters();
+    int64_t n = 0;
+    for (const Param* q : ps) n += q->value.size();
+    CHECK(n == head_of(HeadKind::ACT).model_params(pc.head, 3, 1, 4));
+    HeadConfig defaults;
+    defaults.latent = 16;
+    CHECK(act_head().model_params(defaults, 3, 1, 8) == 338401);  // sum(p.numel()) of bench/peers/act_model.py's ACT(3, 1, 8)
     std::remove(good.c_str());
     std::remove(bad.c_str());
 }

@@ -97,9 +97,14 @@ std::vector<Param*> ActModel::parameters() {
 }
 
 std::vector<int64_t> ActModel::stored_shape(const Param& p) const {
-    if (&p == &cvae_cls.weight || &p == &memory_pos.weight || &p == &query_embed.weight)
-        return {p.value.rows(), p.value.cols()};
-    return HeadModel::stored_shape(p);
+    // PyTorch's 1-D tensors are the biases and the layer norms' weights; every other tensor is 2-D, even a
+    // (1,n) one: action_head.weight with A = 1, the (1,d) nn.Embedding of cvae_cls
+    bool norm = &p == &cvae_encoder_norm.weight || &p == &encoder_norm.weight || &p == &decoder_norm.weight;
+    for (const EncoderLayer& l : cvae_encoder) norm |= &p == &l.norm1.weight || &p == &l.norm2.weight;
+    for (const EncoderLayer& l : encoder) norm |= &p == &l.norm1.weight || &p == &l.norm2.weight;
+    for (const DecoderLayer& l : decoder) norm |= &p == &l.norm1.weight || &p == &l.norm2.weight || &p == &l.norm3.weight;
+    if (p.value.rows() == 1 && (norm || p.name.ends_with("bias"))) return {p.value.cols()};
+    return {p.value.rows(), p.value.cols()};
 }
 
 Var<float> act_loss(const HeadConfig& h, Tape<float>& tape, ActModel& m, const Mat& obs, const Mat& target,
@@ -170,9 +175,19 @@ static void act_head_predict(const HeadConfig&, const ActionRange&, const HeadMo
     act_predict(static_cast<const ActModel&>(m), obs, act, hs, rng);
 }
 
+// The parameters of ActModel, member by member (tests/test_act.cpp checks it against parameters()).
+static int64_t act_params(const HeadConfig& h, int S, int A, int H) {
+    const int64_t d = h.d_model, ff = h.dim_ff, L = h.latent;
+    const int64_t ffn = 2 * d * ff + ff + d, mha = 4 * d * d + 4 * d;
+    const int64_t enc = mha + ffn + 4 * d, dec = 2 * mha + ffn + 6 * d;  // + the layer norms
+    return d + (S * d + d) + (A * d + d) + h.enc_layers * enc + 2 * d + (d * 2 * L + 2 * L)  // CVAE encoder
+           + (L * d + d) + (S * d + d) + 2 * d + h.layers * enc + 2 * d                      // memory, encoder
+           + H * d + h.dec_layers * dec + 2 * d + (d * A + A);                               // decoder, head
+}
+
 const Head& act_head() {
     static const Head row{HeadKind::ACT, "act", false, act_settings, nullptr, nullptr, nullptr, nullptr,
-                          act_model, act_head_loss, act_head_predict};
+                          act_model, act_head_loss, act_head_predict, act_params};
     return row;
 }
 

@@ -44,7 +44,7 @@ struct ActModel final : HeadModel {
     Var<float> decode(Var<float> obs, Var<float> z, std::vector<int>& idx);
 
     std::vector<Param*> parameters() override;
-    std::vector<int64_t> stored_shape(const Param& p) const override;  // the nn.Embedding weights stay 2-D
+    std::vector<int64_t> stored_shape(const Param& p) const override;  // 1-D: biases and layer-norm weights
     std::unique_ptr<HeadModel> clone() const override { return std::make_unique<ActModel>(*this); }
 };
 

@@ -213,6 +213,9 @@ struct Head {
                              const Mat& target, const Mat& mask, Rng& rng) = nullptr;
     void (*model_predict)(const HeadConfig& h, const ActionRange& r, const HeadModel& m, const Mat& obs, Mat& act,
                           HeadScratch& hs, Rng* rng) = nullptr;
+    // The number of parameters `model` would allocate for these sizes, without allocating (optional): the
+    // checkpoint reader refuses metadata whose model would be far larger than the file's tensors before building it.
+    int64_t (*model_params)(const HeadConfig& h, int S, int A, int H) = nullptr;
     // A stateful head (its predict() depends on the episode so far): `start` begins B episodes in hs.state,
     // asking for `target` return (NaN: h.target_return); `reward` reports the B rewards of the step the last
     // predict() chose. Null for the stateless heads.

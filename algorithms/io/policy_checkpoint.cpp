@@ -309,6 +309,17 @@ Policy load_policy(const std::string& path) {
         }
     }
 
+    // A model head's sizes come from the metadata alone: refuse sizes whose model would dwarf the file's tensors
+    // (a corrupt d_model or chunk) before allocating it; a smaller difference is named tensor by tensor below.
+    if (own && own->model_params) {
+        int64_t in_file = 0;
+        for (const auto& [name, t] : st.tensors) in_file += static_cast<int64_t>(t.data.size());
+        const int64_t want = own->model_params(pc.head, pc.obs_dim, pc.act_dim, pc.chunk);
+        if (want > in_file + (int64_t(1) << 20))
+            c.fail("__metadata__", std::string("head ") + own->name + " with these sizes has " + std::to_string(want) +
+                                       " parameters but the file holds " + std::to_string(in_file));
+    }
+
     // 3. build the policy, then copy every parameter in by name: each must be in the file with its shape
     //    (the encoder of a CVAE, a head's model), and the file may hold nothing else
     Rng rng(0);

@@ -11,17 +11,41 @@ Threads as torch_step_bench.py: torch.set_num_threads(t) and openblas_set_num_th
 runs its matrix products in OpenBLAS); denormals flushed (torch.set_flush_denormal). Run at its best:
   env -u OPENBLAS_CORETYPE GLIBC_TUNABLES=glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824 \
       /usr/bin/python3 bench/peers/act_torch.py [--threads 1,2]
-Prints `name: value` lines: act_torch.t<T>.steps_per_s, act_torch.t<T>.infer_b1_us, act_torch.flops_per_step.
+Prints `name: value` lines: act_torch.t<T>.b<B>.h<H>.steps_per_s (and us_per_step, cpu_us_per_step: this process's CPU
+time, which on a loaded machine says how much of a core it had), act_torch.t<T>.h<H>.infer_b1_us, flops_per_step.
 """
 import argparse
 import os
+import statistics
 import sys
+import time
 
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from torch_step_bench import openblas, timed  # noqa: E402
+from torch_step_bench import openblas  # noqa: E402
+
+
+def timed(fn, target_s, repeats, warmup_s):
+    """(median wall seconds per call, median CPU seconds per call of this process, spread of the wall times as a
+    fraction): torch_step_bench.py's loop (warm-up, then `repeats` runs of n calls) with the CPU time beside the
+    wall time, which on a loaded machine says how much of a core the process had."""
+    t0 = time.perf_counter()
+    n_warm = 0
+    while time.perf_counter() - t0 < warmup_s or n_warm < 3:
+        fn()
+        n_warm += 1
+    n = max(1, int(target_s / ((time.perf_counter() - t0) / n_warm)))
+    wall, cpu = [], []
+    for _ in range(repeats):
+        t0, c0 = time.perf_counter(), time.process_time()
+        for _ in range(n):
+            fn()
+        wall.append((time.perf_counter() - t0) / n)
+        cpu.append((time.process_time() - c0) / n)
+    med = statistics.median(wall)
+    return med, statistics.median(cpu), (max(wall) - min(wall)) / med
 
 
 def step_flops(B, S, A, H, d, ff, L, enc, layers, dec):
@@ -106,19 +130,21 @@ def main():
         if ob is not None:
             ob.openblas_set_num_threads(t)
         net.train()
-        med, lo, hi = timed(step, args.target_s, args.repeats, args.warmup_s)
+        med, cpu, spread = timed(step, args.target_s, args.repeats, args.warmup_s)
         print(f"{tag}.t{t}.b{B}.h{H}.steps_per_s: {1.0 / med:.1f}")
         print(f"{tag}.t{t}.b{B}.h{H}.us_per_step: {med * 1e6:.1f}")
+        print(f"{tag}.t{t}.b{B}.h{H}.cpu_us_per_step: {cpu * 1e6:.1f}")
         print(f"{tag}.t{t}.b{B}.h{H}.gflops: {flops * 1e-9 / med:.2f}")
-        print(f"{tag}.t{t}.b{B}.h{H}.spread_pct: {100.0 * (hi - lo) / med:.1f}")
+        print(f"{tag}.t{t}.b{B}.h{H}.spread_pct: {100.0 * spread:.1f}")
         net.eval()
 
         def infer():
             with torch.no_grad():
                 net.predict(one)
 
-        med, _, _ = timed(infer, args.target_s, args.repeats, args.warmup_s)
+        med, cpu, _ = timed(infer, args.target_s, args.repeats, args.warmup_s)
         print(f"{tag}.t{t}.h{H}.infer_b1_us: {med * 1e6:.2f}")
+        print(f"{tag}.t{t}.h{H}.infer_b1_cpu_us: {cpu * 1e6:.2f}")
 
 
 if __name__ == "__main__":
