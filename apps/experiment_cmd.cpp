@@ -29,7 +29,7 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
     seeds_option = x->add_option("--seeds", a.seeds, "training seeds per configuration (default 10; 2 with --quick)")
                        ->check(CLI::Range(1, 1000));
     x->add_option("--env", a.env,
-                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, horizon, demos, noise) and point_mass "
+                  "environment (imitate envs): default pendulum (compounding, chunking, dagger, horizon, demos, noise, returns) and point_mass "
                   "(multimodal); any env with an expert");
     x->add_flag("--quick", a.quick, "small budgets (seconds), for tests; not for conclusions");
     x->add_flag("--resume", a.resume, "keep the finished jobs in OUT/jobs/ (after a kill or a lost rank), run only the missing ones");

@@ -281,6 +281,7 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
         }
     }
     bc.epochs = a.epochs;
+    bc.steps = a.steps;
     bc.lr = a.lr;
     bc.batch = a.batch;
     bc.hidden = parse_hidden(a.hidden);
@@ -295,6 +296,10 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
         if (r.size() != 2 || !(r[0] < r[1]))
             throw std::invalid_argument("--action-range '" + a.action_range + "' is not LO,HI with LO < HI");
         bc.head.low = r[0], bc.head.high = r[1];
+    }
+    if (bc.head.kind == HeadKind::DT) {  // windows of K steps: smaller minibatches, a number of steps
+        if (!a.batch_given) bc.batch = 64;
+        if (!a.length_given) bc.steps = 2000;
     }
     validate_head(bc.head, "train", false);
     Dataset d = load_npz(a.data);
@@ -327,13 +332,20 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     std::optional<Policy> pol;
     std::unique_ptr<Env> env;
     BatchPolicy bp;
+    PolicyFeedback feedback;
     std::shared_ptr<const Expert> expert;
     int chunk = 1;
     std::string name;
     if (!a.policy.empty()) {
         pol = load_policy(a.policy);
         env = env_for(a.env, pol->env, pol->cfg.obs_dim, pol->cfg.act_dim, a.policy, "the policy was");
-        bp = a.sample ? pol->as_sampling_policy(derive_seed(a.seed, 1)) : pol->as_batch_policy();
+        if (!std::isnan(a.target_return) && !pol->stateful())
+            throw std::invalid_argument(std::string("--target-return: the policy's head ") + pol->head().name +
+                                        " does not condition on a return (only dt does)");
+        if (pol->stateful())  // dt: deterministic (its sample is its prediction), told each step's reward
+            bp = pol->as_batch_policy(feedback, a.target_return);
+        else
+            bp = a.sample ? pol->as_sampling_policy(derive_seed(a.seed, 1)) : pol->as_batch_policy();
         chunk = pol->cfg.chunk;
         name = std::filesystem::path(a.policy).filename().string();
         // The very starts the training data came from are not a test: say so.
@@ -350,7 +362,8 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     }
     parse_exec(a.exec, chunk, ev.exec);
     // 2. roll out, summarise, print; 3. the videos, replayed from the recorded states
-    const RolloutConfig rc = eval_rollout_config(ev, chunk);
+    RolloutConfig rc = eval_rollout_config(ev, chunk);
+    rc.feedback = feedback;
     const std::vector<Episode> eps = expert ? rollout_expert(*env, expert, rc) : rollout(*env, bp, rc);
     EvalResult r = summarize(eps);
     if (a.json) {
@@ -417,7 +430,11 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
                                     std::to_string(p.cfg.obs_dim));
     Mat x(1, p.cfg.obs_dim), out;
     for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
+    if (!std::isnan(a.target_return) && !p.stateful())
+        throw std::invalid_argument(std::string("--target-return: the policy's head ") + p.head().name +
+                                    " does not condition on a return (only dt does)");
     PolicyScratch s;
+    p.start(s, 1, a.target_return);  // a stateful head: the first step of an episode
     Rng rng(a.seed);
     if (a.sample) p.predict(x, out, s, rng);
     else p.predict(x, out, s);
@@ -542,6 +559,15 @@ int main(int argc, char** argv) {
     t->add_option("--diffusion-steps", tr.head_cfg.diffusion_steps, "diffusion: DDPM training steps T")->check(CLI::Range(2, 1000));
     t->add_option("--ddim-steps", tr.head_cfg.ddim_steps, "diffusion: DDIM steps at inference")->check(CLI::Range(1, 1000));
     t->add_option("--sampler", tr.sampler, "diffusion: ddpm | ddim, for sampling");
+    t->add_option("--steps", tr.steps, "train exactly this many minibatch steps instead of --epochs (dt default: 2000)")
+        ->check(CLI::Range(1L, 1L << 40));
+    t->add_option("--context", tr.head_cfg.context, "dt: K steps of history")->check(CLI::Range(1, 4096));
+    t->add_option("--d-model", tr.head_cfg.d_model, "dt: transformer width")->check(CLI::Range(1, 4096));
+    t->add_option("--nhead", tr.head_cfg.nhead, "dt: attention heads (divides --d-model)")->check(CLI::Range(1, 4096));
+    t->add_option("--ff", tr.head_cfg.ff, "dt: feed-forward width")->check(CLI::Range(1, 65536));
+    t->add_option("--layers", tr.head_cfg.layers, "dt: transformer layers")->check(CLI::Range(1, 64));
+    t->add_option("--return-scale", tr.head_cfg.return_scale, "dt: returns-to-go are divided by it (default: the "
+                  "largest |episode return| in the data)")->check(CLI::Range(1e-6, 1e12));
 
     EvalArgs ev;
     auto* e = app.add_subcommand("eval", "evaluate a policy or an expert");
@@ -559,6 +585,8 @@ int main(int argc, char** argv) {
     e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M]");
     e->add_flag("--json", ev.json, "print JSON {aggregated, per_episode}");
     e->add_flag("--sample", ev.sample, "sample actions from the policy's head (seeded by --seed)");
+    e->add_option("--target-return", ev.target_return, "dt: the return to ask for (default: the best episode return "
+                  "in the training data, stored in the policy)");
 
     DaggerArgs dg;
     auto* d = app.add_subcommand("dagger", "DAgger with an expert labeller");
@@ -586,6 +614,8 @@ int main(int argc, char** argv) {
     p->add_option("--env", pr.env, "check the policy is of this environment");
     p->add_flag("--sample", pr.sample, "sample from the policy's head instead of its deterministic prediction");
     p->add_option("--seed", pr.seed, "seed of --sample");
+    p->add_option("--target-return", pr.target_return, "dt: the return to ask for at the episode's first step "
+                  "(default: the policy's)");
 
     EnvsArgs en;
     auto* n = app.add_subcommand("envs", "list the environments: sizes, experts, horizon, success rule");
@@ -611,7 +641,11 @@ int main(int argc, char** argv) {
             throw std::invalid_argument("eval needs --policy FILE, --expert NAME or --expert-default");
         if (s->parsed()) return cmd_seed(seed, g);
         if (c->parsed()) return cmd_collect(col, g);
-        if (t->parsed()) return cmd_train(tr, g);
+        if (t->parsed()) {
+            tr.batch_given = t->count("--batch") > 0;
+            tr.length_given = t->count("--epochs") + t->count("--steps") > 0;
+            return cmd_train(tr, g);
+        }
         if (e->parsed()) return cmd_eval(ev, g);
         if (d->parsed()) return cmd_dagger(dg, g);
         if (p->parsed()) return cmd_predict(pr, g);
