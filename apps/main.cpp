@@ -281,10 +281,10 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
         }
     }
     bc.epochs = a.epochs;
-    bc.steps = a.steps;
     bc.lr = a.lr;
     bc.batch = a.batch;
     bc.hidden = parse_hidden(a.hidden);
+    bc.steps = a.steps;
     bc.activation = parse_activation(a.activation);
     bc.normalize = a.normalize;
     bc.seed = a.seed;
