@@ -16,6 +16,7 @@
 #include "algorithms/experiments/experiments.hpp"
 #include "algorithms/experiments/report.hpp"
 #include "algorithms/experiments/scores.hpp"
+#include "algorithms/heads/dt.hpp"
 #include "algorithms/mixed_data.hpp"
 
 namespace imitate::experiments {
