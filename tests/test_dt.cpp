@@ -211,7 +211,7 @@ TEST_CASE("bad input: shapes, chunk, heads, the history's order of calls, non-fi
     cfg.context = 2, cfg.d = 8, cfg.heads = 3, cfg.max_timestep = 5;
     Rng rng(1);
     CHECK(message_of([&] { DecisionTransformer(cfg, 2, 1, rng); }) ==
-          "decision transformer: heads must be a divisor of d_model = 8, got 3.000000");
+          "decision transformer: nhead must be a divisor of d_model = 8, got 3");
     cfg.heads = 2;
     cfg.return_scale = 0;
     CHECK(message_of([&] { DecisionTransformer(cfg, 2, 1, rng); }).find("return_scale must be finite and > 0") != std::string::npos);
