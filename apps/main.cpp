@@ -369,6 +369,10 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     if (a.json) {
         fmt::print("{}", eval_json(r));
     } else {
+        if (pol && pol->stateful())  // name the return it was asked for
+            name += std::isnan(a.target_return)
+                        ? fmt::format(" (target {:g}: the data's best)", pol->cfg.head.target_return)
+                        : fmt::format(" (target {:g})", a.target_return);
         fmt::print("{}\n{}\n", eval_table_header(), eval_table_row(name, r));
     }
     if (!a.video.empty()) {
