@@ -602,7 +602,7 @@ TEST_CASE("head settings out of range are rejected naming the field") {
     bc.head.kind = HeadKind::Diffusion;
     bc.head.ddim_steps = 60;
     CHECK_THROWS_WITH_AS(train_bc(d, bc), "bc: ddim_steps must be in 1..diffusion_steps (50), got 60", std::invalid_argument);
-    CHECK_THROWS_WITH_AS(parse_head("vq"), "head 'vq' is not one of mse, gmm, tokens, cvae, diffusion", std::invalid_argument);
+    CHECK_THROWS_WITH_AS(parse_head("vq"), "head 'vq' is not one of mse, gmm, tokens, cvae, diffusion, dt", std::invalid_argument);
     PolicyConfig pc;
     pc.head.kind = HeadKind::Tokens;  // no action range given
     Rng rng(0);
