@@ -54,6 +54,11 @@ float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& 
     });
 }
 
+void EpochLosses::end(BCResult& res, int epoch, const EpochCallback& on_epoch) {
+    res.epoch_loss.push_back(static_cast<float>(sum / std::max<long>(batches, 1)));
+    if (on_epoch) on_epoch(epoch, res.epoch_loss.back());
+}
+
 BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch, const Policy* warm_start) {
     if (data.observations.rows() == 0) throw std::invalid_argument("bc: the dataset is empty");
     if (cfg.batch < 1) throw std::invalid_argument("bc: batch must be >= 1, got " + std::to_string(cfg.batch));
@@ -112,8 +117,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     //    guarded Adam step. Padded chunk elements have mask 0 in every head's loss (see each head's header).
     for (int epoch = 0; res.steps < total; ++epoch) {
         for (Eigen::Index i = N - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);  // Fisher-Yates
-        double loss_sum = 0;
-        long batches = 0;
+        EpochLosses losses;
         for (Eigen::Index start = 0; start < N && res.steps < total; start += B) {
             const Eigen::Index n = std::min(B, N - start);
             for (Eigen::Index r = 0; r < B; ++r) {
@@ -128,11 +132,9 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
             opt.guarded_step(l);
             opt.zero_grad();
             ++res.steps;
-            loss_sum += l;
-            ++batches;
+            losses.add(l);
         }
-        res.epoch_loss.push_back(static_cast<float>(loss_sum / std::max<long>(batches, 1)));
-        if (on_epoch) on_epoch(epoch, res.epoch_loss.back());
+        losses.end(res, epoch, on_epoch);
     }
     res.refused = opt.refused;
     return res;

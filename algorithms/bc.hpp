@@ -38,6 +38,15 @@ struct BCResult {
 // Called after each epoch with its index (0-based) and mean loss; the seed prints every 20th.
 using EpochCallback = std::function<void(int epoch, float loss)>;
 
+// The epoch losses a training loop records (train_bc, train_dt): add() each minibatch's loss, end() after each
+// epoch appends their mean to res.epoch_loss and calls on_epoch.
+struct EpochLosses {
+    double sum = 0;
+    long batches = 0;
+    void add(float loss) { sum += loss, ++batches; }
+    void end(BCResult& res, int epoch, const EpochCallback& on_epoch);
+};
+
 // One minibatch's loss and gradient as train_bc computes them (bench/bench_heads times it): a minibatch of
 // 256 rows or more runs as parts on both cores (autograd/data_parallel.hpp), each part's loss weighted by its
 // share of the terms the head averages over, so the parts add up to the minibatch's loss and gradient; a

@@ -23,7 +23,7 @@
 namespace imitate::c_api {
 namespace {
 
-// One batch size's buffers: observations in, actions out, the network's scratch.
+// One batch size's buffers: observations in, actions out, the network's scratch (and a stateful head's history).
 struct Slot {
     int batch = 0;
     imitate::Mat obs, out;
@@ -65,6 +65,40 @@ int dim(const imitate_policy* p, const char* fn, int imitate::PolicyConfig::*fie
     return p->policy.cfg.*field;
 }
 
+// The buffers (and a stateful head's episodes) of one batch size, made on its first use, moved to the front.
+Slot& slot_for(imitate_policy* p, int batch) {
+    auto& slots = p->slots;
+    auto it = std::find_if(slots.begin(), slots.end(), [batch](const auto& s) { return s->batch == batch; });
+    if (it == slots.end()) {
+        auto s = std::make_unique<Slot>();
+        s->batch = batch;
+        slots.insert(slots.begin(), std::move(s));
+        it = slots.begin();
+    } else if (it != slots.begin()) {
+        std::rotate(slots.begin(), it, it + 1);  // moves pointers only
+        it = slots.begin();
+    }
+    return **it;
+}
+
+// reset and reward: a stateful head's episodes in the slot of `batch` (no-ops for the other heads).
+int feedback(imitate_policy* p, int batch, const double* rewards, double target, const char* fn) {
+    std::shared_lock lock(registry_mutex);
+    if (!is_open(p)) return fail(std::string(fn) + ": the policy is NULL or closed");
+    if (batch < 1) return fail(std::string(fn) + ": batch must be >= 1, got " + std::to_string(batch));
+    try {
+        if (!p->policy.stateful()) return 0;
+        Slot& s = slot_for(p, batch);
+        if (rewards) p->policy.reward(s.scratch, rewards, batch);
+        else p->policy.start(s.scratch, batch, target);
+        return 0;
+    } catch (const std::exception& e) {
+        return fail(std::string(fn) + ": " + e.what());
+    } catch (...) {
+        return fail(std::string(fn) + ": unknown error");
+    }
+}
+
 // predict and sample: checks the arguments, finds (or, for a new batch size, makes) the slot, copies the
 // observations in, runs the policy and copies the chunk out. rng is null for the deterministic prediction.
 int run(imitate_policy* p, const float* obs, int batch, float* out, const unsigned long long* seed, const char* fn) {
@@ -73,18 +107,7 @@ int run(imitate_policy* p, const float* obs, int batch, float* out, const unsign
     if (!obs || !out) return fail(std::string(fn) + ": obs and out must not be NULL");
     if (batch < 1) return fail(std::string(fn) + ": batch must be >= 1, got " + std::to_string(batch));
     try {
-        auto& slots = p->slots;
-        auto it = std::find_if(slots.begin(), slots.end(), [batch](const auto& s) { return s->batch == batch; });
-        if (it == slots.end()) {
-            auto s = std::make_unique<Slot>();
-            s->batch = batch;
-            slots.insert(slots.begin(), std::move(s));
-            it = slots.begin();
-        } else if (it != slots.begin()) {
-            std::rotate(slots.begin(), it, it + 1);  // moves pointers only
-            it = slots.begin();
-        }
-        Slot& s = **it;
+        Slot& s = slot_for(p, batch);
         const imitate::PolicyConfig& cfg = p->policy.cfg;
         const int D = cfg.chunk * cfg.act_dim;
         s.obs = Eigen::Map<const imitate::Mat>(obs, batch, cfg.obs_dim);  // same size after the first call: no allocation
@@ -139,6 +162,21 @@ int imitate_policy_predict(imitate_policy* p, const float* obs, int batch, float
 
 int imitate_policy_sample(imitate_policy* p, const float* obs, int batch, unsigned long long seed, float* out) {
     return capi::run(p, obs, batch, out, &seed, "imitate_policy_sample");
+}
+
+int imitate_policy_stateful(const imitate_policy* p) {
+    std::shared_lock lock(capi::registry_mutex);
+    if (!capi::is_open(p)) return capi::fail("imitate_policy_stateful: the policy is NULL or closed");
+    return p->policy.stateful() ? 1 : 0;
+}
+
+int imitate_policy_reset(imitate_policy* p, int batch, double target_return) {
+    return capi::feedback(p, batch, nullptr, target_return, "imitate_policy_reset");
+}
+
+int imitate_policy_reward(imitate_policy* p, const double* rewards, int batch) {
+    if (!rewards) return capi::fail("imitate_policy_reward: rewards must not be NULL");
+    return capi::feedback(p, batch, rewards, 0.0, "imitate_policy_reward");
 }
 
 void imitate_policy_close(imitate_policy* p) {

@@ -70,8 +70,7 @@ BCResult train_dt(const Dataset& data, const BCConfig& cfg, const std::function<
     //    masked MSE on the real steps, backward, (clip), guarded Adam step
     for (int epoch = 0; res.steps < total; ++epoch) {
         for (Eigen::Index i = N - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);  // Fisher-Yates
-        double loss_sum = 0;
-        long batches = 0;
+        EpochLosses losses;
         for (Eigen::Index first = 0; first < N && res.steps < total; first += B) {
             const Eigen::Index n = std::min(B, N - first);
             for (Eigen::Index b = 0; b < B; ++b) ends[b] = perm[b < n ? first + b : first];  // padding repeats a real one
@@ -85,11 +84,9 @@ BCResult train_dt(const Dataset& data, const BCConfig& cfg, const std::function<
             opt.guarded_step(l);
             opt.zero_grad();
             ++res.steps;
-            loss_sum += l;
-            ++batches;
+            losses.add(l);
         }
-        res.epoch_loss.push_back(static_cast<float>(loss_sum / std::max<long>(batches, 1)));
-        if (on_epoch) on_epoch(epoch, res.epoch_loss.back());
+        losses.end(res, epoch, on_epoch);
     }
     res.refused = opt.refused;
     return res;

@@ -2,6 +2,7 @@
 #pragma once
 #include <CLI/CLI.hpp>
 #include <cstdint>
+#include <cmath>
 #include <string>
 
 #include "algorithms/heads/head.hpp"
@@ -17,6 +18,8 @@ struct CollectArgs { std::string env = "pendulum", expert, out, mix; int episode
 struct TrainArgs {
     std::string env, data, out, stride = "1", hidden = "256,256", activation = "relu";
     int chunk = 1, epochs = 100, batch = 256;
+    long steps = 0;                     // > 0: exactly this many minibatch steps instead of epochs
+    bool batch_given = false, length_given = false;  // --batch, --epochs/--steps given (dt has its own defaults)
     float lr = 1e-3f;
     bool normalize = false;
     uint64_t seed = 0;
@@ -32,6 +35,7 @@ struct EvalArgs {
     uint64_t seed = 10000;
     bool json = false;
     bool sample = false;  // sample from the policy's head (seeded by --seed) instead of its deterministic predict
+    double target_return = std::nan("");  // dt: the return asked for (NaN: the policy's default)
 };
 struct DaggerArgs {
     std::string env = "pendulum", expert, beta = "first", hidden = "256,256", out;
@@ -39,7 +43,7 @@ struct DaggerArgs {
     bool warm_start = false;
     uint64_t seed = 0;
 };
-struct PredictArgs { std::string env, policy, obs; bool sample = false; uint64_t seed = 0; };
+struct PredictArgs { std::string env, policy, obs; bool sample = false; uint64_t seed = 0; double target_return = std::nan(""); };
 struct EnvsArgs { bool json = false; };
 struct ExperimentArgs {
     std::string name, out, env;

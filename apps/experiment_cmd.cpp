@@ -32,7 +32,7 @@ CLI::App* add_experiment_command(CLI::App& app, ExperimentArgs& a) {
                        ->check(CLI::Range(1, 1000));
     x->add_option("--env", a.env,
                   "environment (imitate envs): default pendulum (compounding, chunking, dagger, horizon, demos, noise, "
-                  "architectures) and point_mass (multimodal); any env with an expert");
+                  "returns, architectures) and point_mass (multimodal); any env with an expert");
     x->add_flag("--quick", a.quick, "small budgets (seconds), for tests; not for conclusions");
     x->add_flag("--resume", a.resume, "keep the finished jobs in OUT/jobs/ (after a kill or a lost rank), run only the missing ones");
     return x;

@@ -354,6 +354,7 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
     bc.batch = a.batch;
     bc.policy.hidden = parse_hidden(a.hidden);
     bc.policy.activation = parse_activation(a.activation);
+    bc.steps = a.steps;
     bc.normalize = a.normalize;
     bc.seed = a.seed;
     bc.policy.head = a.head_cfg;
@@ -372,6 +373,10 @@ int cmd_train(const TrainArgs& a, const Globals& g) {
         HeadConfig h = bc.policy.head;
         h.kind = row->kind;
         validate_head(h, "train", false);
+    }
+    if (bc.policy.head.kind == HeadKind::DT) {  // windows of K steps: smaller minibatches, a number of steps
+        if (!a.batch_given) bc.batch = 64;
+        if (!a.length_given) bc.steps = 2000;
     }
     Dataset d = load_npz(a.data);
     if (d.size() == 0) throw std::invalid_argument(a.data + ": the dataset has no rows to train on");
@@ -404,13 +409,20 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     std::optional<Policy> pol;
     std::unique_ptr<Env> env;
     BatchPolicy bp;
+    PolicyFeedback feedback;
     std::shared_ptr<const Expert> expert;
     int chunk = 1;
     std::string name;
     if (!a.policy.empty()) {
         pol = load_policy(a.policy);
         env = env_for(a.env, pol->env, pol->cfg.obs_dim, pol->cfg.act_dim, a.policy, "the policy was");
-        bp = a.sample ? pol->as_sampling_policy(derive_seed(a.seed, 1)) : pol->as_batch_policy();
+        if (!std::isnan(a.target_return) && !pol->stateful())
+            throw std::invalid_argument(std::string("--target-return: the policy's head ") + pol->head().name +
+                                        " does not condition on a return (only dt does)");
+        if (pol->stateful())  // dt: deterministic (its sample is its prediction), told each step's reward
+            bp = pol->as_batch_policy(feedback, a.target_return);
+        else
+            bp = a.sample ? pol->as_sampling_policy(derive_seed(a.seed, 1)) : pol->as_batch_policy();
         chunk = pol->cfg.chunk;
         name = std::filesystem::path(a.policy).filename().string();
         // The very starts the training data came from are not a test: say so.
@@ -427,12 +439,17 @@ int cmd_eval(const EvalArgs& a, const Globals& g) {
     }
     check_exec(a.exec, ev.exec, chunk);
     // 2. roll out, summarise, print; 3. the videos, replayed from the recorded states
-    const RolloutConfig rc = eval_rollout_config(ev);
+    RolloutConfig rc = eval_rollout_config(ev);
+    rc.feedback = feedback;
     const std::vector<Episode> eps = expert ? rollout_expert(*env, expert, rc) : rollout(*env, bp, rc);
     EvalResult r = summarize(eps);
     if (a.json) {
         fmt::print("{}", eval_json(r));
     } else {
+        if (pol && pol->stateful())  // name the return it was asked for
+            name += std::isnan(a.target_return)
+                        ? fmt::format(" (target {:g}: the data's best)", pol->cfg.head.target_return)
+                        : fmt::format(" (target {:g})", a.target_return);
         fmt::print("{}\n{}\n", eval_table_header(), eval_table_row(name, r));
     }
     if (!a.video.empty()) {
@@ -494,7 +511,11 @@ int cmd_predict(const PredictArgs& a, const Globals&) {
                                     std::to_string(p.cfg.obs_dim));
     Mat x(1, p.cfg.obs_dim), out;
     for (int i = 0; i < p.cfg.obs_dim; ++i) x(0, i) = obs[i];
+    if (!std::isnan(a.target_return) && !p.stateful())
+        throw std::invalid_argument(std::string("--target-return: the policy's head ") + p.head().name +
+                                    " does not condition on a return (only dt does)");
     PolicyScratch s;
+    p.start(s, 1, a.target_return);  // a stateful head: the first step of an episode
     Rng rng(a.seed);
     if (a.sample) p.predict(x, out, s, rng);
     else p.predict(x, out, s);
@@ -615,6 +636,8 @@ int main(int argc, char** argv) {
     for (const imitate::Head* h : imitate::head_table())
         if (h->uses_range) ranged += (ranged.empty() ? "" : ", ") + std::string(h->name);
     t->add_option("--action-range", tr.action_range, ranged + ": LO,HI action range (default: the data's)");
+    t->add_option("--steps", tr.steps, "train exactly this many minibatch steps instead of --epochs (dt default: 2000)")
+        ->check(CLI::Range(1L, 1L << 40));
 
     EvalArgs ev;
     auto* e = app.add_subcommand("eval", "evaluate a policy or an expert");
@@ -632,6 +655,8 @@ int main(int argc, char** argv) {
     e->add_option("--exec", ev.exec, "open | receding:K | ensemble[:M] (ACT's temporal ensembling, m 0.01 by default)");
     e->add_flag("--json", ev.json, "print JSON {aggregated, per_episode}");
     e->add_flag("--sample", ev.sample, "sample actions from the policy's head (seeded by --seed)");
+    e->add_option("--target-return", ev.target_return, "dt: the return to ask for (default: the best episode return "
+                  "in the training data, stored in the policy)");
 
     DaggerArgs dg;
     auto* d = app.add_subcommand("dagger", "DAgger with an expert labeller");
@@ -659,6 +684,8 @@ int main(int argc, char** argv) {
     p->add_option("--env", pr.env, "check the policy is of this environment");
     p->add_flag("--sample", pr.sample, "sample from the policy's head instead of its deterministic prediction");
     p->add_option("--seed", pr.seed, "seed of --sample");
+    p->add_option("--target-return", pr.target_return, "dt: the return to ask for at the episode's first step "
+                  "(default: the policy's)");
 
     EnvsArgs en;
     auto* n = app.add_subcommand("envs", "list the environments: sizes, experts, horizon, success rule");
@@ -684,7 +711,11 @@ int main(int argc, char** argv) {
             throw std::invalid_argument("eval needs --policy FILE, --expert NAME or --expert-default");
         if (s->parsed()) return cmd_seed(seed, g);
         if (c->parsed()) return cmd_collect(col, g);
-        if (t->parsed()) return cmd_train(tr, g);
+        if (t->parsed()) {
+            tr.batch_given = t->count("--batch") > 0;
+            tr.length_given = t->count("--epochs") + t->count("--steps") > 0;
+            return cmd_train(tr, g);
+        }
         if (e->parsed()) return cmd_eval(ev, g);
         if (d->parsed()) return cmd_dagger(dg, g);
         if (p->parsed()) return cmd_predict(pr, g);

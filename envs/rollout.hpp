@@ -101,7 +101,8 @@ std::vector<double> ensemble_weights(int n, double m);
 // normal per action dimension for the noise (only when noise_sigma > 0).
 // The policy is queried at steps where a new chunk is needed (Open: t % H == 0, Receding: t % k == 0,
 // Ensemble: every step), always for all N episodes at once (a finished episode's row repeats its last
-// observation and its output is ignored); the expert labels every running episode at every step.
+// observation and its output is ignored); the expert labels every running episode at every step. With
+// cfg.feedback set (and a policy driving), start(N) runs before the first query and reward() after each step.
 // Throws std::invalid_argument naming the field for episodes < 0, steps < 0, receding_k outside [1, H] (H > 1),
 // beta outside [0, 1], noise_sigma < 0 or non-finite, starts of the wrong count or width, an empty policy
 // without an expert, a policy whose first output is not (N, H·A) for some H >= 1 or whose later outputs

@@ -79,6 +79,12 @@ _lib.imitate_policy_predict.argtypes = [ctypes.c_void_p, _float_p, ctypes.c_int,
 _lib.imitate_policy_predict.restype = ctypes.c_int
 _lib.imitate_policy_sample.argtypes = [ctypes.c_void_p, _float_p, ctypes.c_int, ctypes.c_ulonglong, _float_p]
 _lib.imitate_policy_sample.restype = ctypes.c_int
+_lib.imitate_policy_stateful.argtypes = [ctypes.c_void_p]
+_lib.imitate_policy_stateful.restype = ctypes.c_int
+_lib.imitate_policy_reset.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_double]
+_lib.imitate_policy_reset.restype = ctypes.c_int
+_lib.imitate_policy_reward.argtypes = [ctypes.c_void_p, ctypes.POINTER(ctypes.c_double), ctypes.c_int]
+_lib.imitate_policy_reward.restype = ctypes.c_int
 _lib.imitate_policy_close.argtypes = [ctypes.c_void_p]
 _lib.imitate_policy_close.restype = None
 _lib.imitate_version.argtypes = []
@@ -106,6 +112,7 @@ class Policy:
         self.obs_dim = _lib.imitate_policy_obs_dim(h)
         self.act_dim = _lib.imitate_policy_act_dim(h)
         self.chunk = _lib.imitate_policy_chunk(h)
+        self.stateful = _lib.imitate_policy_stateful(h) == 1  # dt: reset, then predict and reward in turn
 
     def _run(self, obs, seed):
         if self._h is None:
@@ -137,6 +144,25 @@ class Policy:
         if not isinstance(seed, (int, np.integer)) or not 0 <= int(seed) < 2 ** 64:
             raise ValueError("imitate.Policy.sample: seed must be an integer in [0, 2^64), got %r" % (seed,))
         return self._run(obs, int(seed))
+
+    def reset(self, batch=1, target_return=None):
+        """A stateful policy (dt): begin `batch` episodes asking for target_return (None: the policy's default).
+        A no-op for the other heads."""
+        if self._h is None:
+            raise ImitateError("imitate.Policy: the policy is closed")
+        t = float("nan") if target_return is None else float(target_return)
+        if _lib.imitate_policy_reset(self._h, int(batch), t) != 0:
+            raise _error()
+
+    def reward(self, rewards):
+        """A stateful policy (dt): the rewards (scalar or (B,)) the last predict's actions earned."""
+        if self._h is None:
+            raise ImitateError("imitate.Policy: the policy is closed")
+        r = np.ascontiguousarray(np.atleast_1d(rewards), dtype=np.float64)
+        if r.ndim != 1:
+            raise ValueError("imitate.Policy.reward: rewards have shape %s, expected () or (B,)" % (np.shape(rewards),))
+        if _lib.imitate_policy_reward(self._h, r.ctypes.data_as(ctypes.POINTER(ctypes.c_double)), r.shape[0]) != 0:
+            raise _error()
 
     def close(self):
         if self._h is not None:

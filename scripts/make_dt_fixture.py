@@ -14,12 +14,13 @@ Weights are drawn in float32 (PyTorch's init, then every parameter nudged by 0.1
 in float64: the forward, the loss, the gradient of every parameter, and 10 steps of torch.optim.Adam(lr=1e-2).
 Rows of (B, K, C) tensors are flattened to (B*K, C), imitate's layout.
 """
-import json
 import os
 import sys
 
 import torch
 from torch import nn
+
+from make_transformer_fixture import rows, write_fixture  # the same layout and number format (scripts/ is on sys.path)
 
 S, A, K, D, HEADS, FF, LAYERS, MAX_T = 3, 2, 4, 16, 2, 32, 2, 10
 B = 3
@@ -57,24 +58,6 @@ class DecisionTransformer(nn.Module):
 
 def masked_mse(pred, target, mask):
     return ((pred - target) ** 2 * mask).sum() / mask.sum()
-
-
-def rows(t):
-    """(B, K, C) -> (B*K, C) list of lists; 2-D as is; 1-D as a flat list."""
-    t = t.detach()
-    if t.dim() == 3:
-        t = t.reshape(-1, t.shape[-1])
-    return t.tolist()
-
-
-def short(x):
-    if isinstance(x, float):
-        return float(f"{x:.10g}")
-    if isinstance(x, list):
-        return [short(v) for v in x]
-    if isinstance(x, dict):
-        return {k: short(v) for k, v in x.items()}
-    return x
 
 
 def main():
@@ -132,11 +115,7 @@ def main():
         "initial": initial, "output": rows(out), "loss": loss.item(), "grads": grads,
         "losses": losses, "final": {n: rows(p) for n, p in net.named_parameters()}, "final_loss": final_loss,
     }
-    tmp = out_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(short(fixture), f)
-        f.write("\n")
-    os.replace(tmp, out_path)
+    write_fixture(out_path, fixture)
     print("wrote", out_path, "loss", loss.item(), "final loss", final_loss)
 
 

@@ -73,6 +73,15 @@ def short(x):
     return x
 
 
+def write_fixture(out_path, fixture):
+    """The fixture as one line of JSON (numbers through short()), written to a temporary file and renamed."""
+    tmp = out_path + ".tmp"
+    with open(tmp, "w") as f:
+        json.dump(short(fixture), f)
+        f.write("\n")
+    os.replace(tmp, out_path)
+
+
 def main():
     out_path = sys.argv[1] if len(sys.argv) > 1 else os.path.join(os.path.dirname(__file__), "..", "tests", "fixtures",
                                                                   "transformer_golden.json")
@@ -122,11 +131,7 @@ def main():
         "initial": initial, "output": rows(out), "loss": loss.item(), "grads": grads, "src_grad": src_grad,
         "losses": losses, "final": {n: rows(p) for n, p in net.named_parameters()}, "final_loss": final_loss,
     }
-    tmp = out_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(short(fixture), f)
-        f.write("\n")
-    os.replace(tmp, out_path)
+    write_fixture(out_path, fixture)
     print("wrote", out_path, "loss", loss.item(), "final loss", final_loss)
 
 

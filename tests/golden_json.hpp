@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include <fstream>
 #include <vector>
 
 #include "autograd/tape.hpp"
@@ -55,29 +56,55 @@ inline void check_tensor(const std::string& what, const Mat& actual, const json&
     CHECK(bad == 0);
 }
 
+// tests/fixtures/<name>, parsed; requires a fixture written by PyTorch 1.13.
+inline json read_fixture(const std::string& name) {
+    const std::string path = std::string(IMITATE_SOURCE_DIR) + "/tests/fixtures/" + name;
+    std::ifstream in(path);
+    REQUIRE_MESSAGE(in.good(), "cannot read " << path);
+    const json g = json::parse(in);
+    REQUIRE(g["description"].get<std::string>().find("PyTorch 1.13") != std::string::npos);
+    return g;
+}
 
-// After `steps` Adam steps, every parameter against the fixture's "final" (by name). The key block of an
-// in_proj_bias, columns [d, 2d), has an identically zero gradient (softmax is unchanged by adding one constant
-// to a row of scores), so its Adam trajectory is rounding noise divided by its own size: in float32 it moves,
-// in PyTorch's float64 it does not, and no output depends on it. It is checked to stay within Adam's largest
-// step lr·(1−β1)/√(1−β2) per step; every other number to the tolerance.
-inline void check_final(const std::vector<imitate::Param*>& params, const json& g, int steps, double lr, double beta1,
-                        double beta2, Eigen::Index d) {
-    const double max_move = steps * lr * (1 - beta1) / std::sqrt(1 - beta2);
-    for (imitate::Param* p : params) {
+// The state_dict: the same names, in the same order, with the same shapes; then the fixture's initial values in.
+inline void load_initial(const std::vector<imitate::Param*>& params, const json& g) {
+    const std::vector<std::string> names = g["names"].get<std::vector<std::string>>();
+    REQUIRE(params.size() == names.size());
+    REQUIRE(g["initial"].size() == names.size());
+    for (size_t i = 0; i < names.size(); ++i) {
+        CHECK(params[i]->name == names[i]);
+        const Mat v = to_mat(g["initial"][params[i]->name]);
+        REQUIRE_MESSAGE((v.rows() == params[i]->value.rows() && v.cols() == params[i]->value.cols()),
+                        names[i] << ": golden " << shape_str(v) << " vs ours " << shape_str(params[i]->value));
+        params[i]->value = v;
+    }
+}
+
+// The weights after the fixture's Adam steps (lr, β1, β2 as given; `floor` as check_tensor's). The key block of
+// each in_proj_bias, columns [d, 2d), has an identically zero gradient (softmax is unchanged by adding one
+// constant to a row of scores), so its Adam trajectory is rounding noise divided by its own size: in float32 it
+// moves, in PyTorch's float64 it does not, and no output depends on it. It is checked to stay within Adam's
+// largest step lr·(1−β1)/√(1−β2) per step; every other number to the tolerance.
+inline void check_final(const std::vector<imitate::Param*>& params, const json& g, Eigen::Index d, double lr,
+                        double beta1, double beta2, double floor = kFloor) {
+    const double max_move = g["steps"].get<int>() * lr * (1 - beta1) / std::sqrt(1 - beta2);
+    for (const imitate::Param* p : params) {
         const json& e = g["final"][p->name];
         if (p->name.ends_with("in_proj_bias")) {
-            check_tensor("final " + p->name + " (query block)", p->value, e, 0, d);
-            check_tensor("final " + p->name + " (value block)", p->value, e, 2 * d, d);
+            check_tensor("final " + p->name + " (query block)", p->value, e, 0, d, floor);
+            check_tensor("final " + p->name + " (value block)", p->value, e, 2 * d, d, floor);
             const Mat moved = p->value.middleCols(d, d) - to_mat(g["initial"][p->name]).middleCols(d, d);
             CHECK(moved.cwiseAbs().maxCoeff() <= max_move);
         } else {
-            check_tensor("final " + p->name, p->value, e);
+            check_tensor("final " + p->name, p->value, e, 0, -1, floor);
         }
     }
 }
 
 }  // namespace golden
+using golden::check_final;
 using golden::check_tensor;
 using golden::golden_close;
+using golden::load_initial;
+using golden::read_fixture;
 using golden::to_mat;

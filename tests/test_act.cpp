@@ -88,7 +88,7 @@ TEST_CASE("ACT reproduces PyTorch 1.13: loss, gradients, prediction at z = 0, 10
         t.backward(loss);
         opt.step();
     }
-    check_final(params, g, steps, cfg.lr, cfg.beta1, cfg.beta2, h.d_model);
+    check_final(params, g, h.d_model, cfg.lr, cfg.beta1, cfg.beta2);
     t.reset();
     loss = act_loss(h, t, m, obs, target, mask, eps);
     INFO("final loss " << loss.value()(0, 0) << " vs golden " << g["final_loss"].get<double>());

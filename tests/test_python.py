@@ -137,4 +137,26 @@ while not truncated_:
 assert steps == 200, steps
 print("pendulum: one episode of %d steps, return %.1f" % (steps, total))
 policy.close()
+
+# 5. a stateful policy (the Decision Transformer): reset, then predict and reward in turn, as the CLI does
+mix, dt = os.path.join(work, "mix.npz"), os.path.join(work, "dt.safetensors")
+cli("collect", "--expert", "swingup", "--mix", "expert:2,random:2", "--seed", "2", "--out", mix)
+cli("train", "--data", mix, "--head", "dt", "--steps", "5", "--context", "4", "--d-model", "16", "--nhead", "2",
+    "--ff", "32", "--layers", "1", "--batch", "8", "--normalize", "--out", dt)
+agent = imitate.Policy(dt)
+assert agent.stateful and not imitate.Policy(mse).stateful
+o = (0.5, -0.25, 1.5)
+agent.reset(1, -250.0)
+first = agent.predict(np.array(o, np.float32))
+assert as_cli_text(first) == cli("predict", "--policy", dt, "--obs", ",".join(map(repr, o)), "--target-return", "-250")
+expect_raises(imitate.ImitateError, "without the reward", lambda: agent.predict(np.array(o, np.float32)))
+obs = env.reset(seed=8)
+agent.reset(1, -300.0)
+for t in range(30):
+    obs, reward, terminated, truncated_ = env.step(agent.predict(obs)[0])
+    agent.reward(reward)
+agent.predict(obs)
+expect_raises(imitate.ImitateError, "not finite", lambda: agent.reward(float("nan")))
+agent.close()
+print("dt: reset / predict / reward through the C interface, first action as imitate predict --target-return")
 print("PASS")

@@ -225,26 +225,11 @@ struct EncoderDecoder {
 };
 
 TEST_CASE("a small encoder-decoder reproduces PyTorch 1.13: forward, gradients, 10 Adam steps") {
-    const std::string path = std::string(IMITATE_SOURCE_DIR) + "/tests/fixtures/transformer_golden.json";
-    std::ifstream in(path);
-    REQUIRE_MESSAGE(in.good(), "cannot read " << path);
-    const json g = json::parse(in);
-    REQUIRE(g["description"].get<std::string>().find("PyTorch 1.13") != std::string::npos);
-
+    const json g = read_fixture("transformer_golden.json");
     Rng rng(0);
     EncoderDecoder net(g["sizes"], rng);
     std::vector<Param*> params = net.parameters();
-    // The state_dict: the same names, in the same order, with the same shapes.
-    const std::vector<std::string> names = g["names"].get<std::vector<std::string>>();
-    REQUIRE(params.size() == names.size());
-    REQUIRE(g["initial"].size() == names.size());
-    for (size_t i = 0; i < names.size(); ++i) {
-        CHECK(params[i]->name == names[i]);
-        const Mat v = to_mat(g["initial"][params[i]->name]);
-        REQUIRE_MESSAGE((v.rows() == params[i]->value.rows() && v.cols() == params[i]->value.cols()),
-                        names[i] << ": golden " << shape_str(v) << " vs ours " << shape_str(params[i]->value));
-        params[i]->value = v;
-    }
+    load_initial(params, g);
     Param src("src", net.B * net.Ts, net.d);
     src.value = to_mat(g["src"]);
     const std::vector<int> tgt = g["tgt"].get<std::vector<int>>();
@@ -276,7 +261,7 @@ TEST_CASE("a small encoder-decoder reproduces PyTorch 1.13: forward, gradients, 
         t.backward(loss);
         opt.step();
     }
-    check_final(params, g, steps, cfg.lr, cfg.beta1, cfg.beta2, net.d);
+    check_final(params, g, net.d, cfg.lr, cfg.beta1, cfg.beta2);
     t.reset();
     loss = mse(net(t.input(src.value), tgt), t.input(target));
     INFO("final loss " << loss.value()(0, 0) << " vs golden " << g["final_loss"].get<double>());

@@ -294,6 +294,42 @@ NoiseResult measure_noise(const ExperimentOptions& opt);
 ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt);
 ExperimentResult run_noise(const ExperimentOptions& opt);
 
+// 7. Return conditioning (the Decision Transformer, Chen et al. 2021): per seed, a DT is trained on mixed-quality
+//    data (the expert, the expert with noise σ = noise × the action half-range, a uniformly random controller;
+//    algorithms/mixed_data.hpp) and evaluated asking for `targets` returns spread evenly over [the data's worst,
+//    best] episode return. The achieved return against the target per seed gives a least-squares slope; the
+//    slope's t interval over seeds says whether the policy follows the return it is asked for (slope > 0) and how
+//    closely (slope 1). env: pendulum (default, swing-up expert) or any env with an expert. One job per seed.
+//    report_returns writes returns.{csv,gp,png,md} and returns_seeds.csv.
+struct ReturnsConfig {
+    int expert_episodes = 20, noisy_episodes = 20, random_episodes = 20;  // the mix per seed
+    double noise = 2.0;             // the noisy part's σ as a fraction of the action half-range
+    int targets = 5;                // target returns per seed, evenly over [worst, best] data return
+    int context = 10, d_model = 32, nhead = 2, ff = 64, layers = 2;       // the transformer
+    long train_steps = 1500;        // Adam steps
+    int batch = 32;                 // windows per minibatch
+    float lr = 1e-3f;               // Adam learning rate
+    int eval_episodes = 20;         // held-out episodes per (target, seed)
+};
+ReturnsConfig returns_config(bool quick);
+struct ReturnsSeed {
+    double low = 0, high = 0;               // worst and best episode return in the seed's data
+    double expert = 0, noisy = 0, random = 0;  // mean episode return of each part of the data
+    std::vector<double> target, achieved;   // (targets) asked for, mean return achieved
+    std::vector<double> success;            // (targets) success rate (the env's rule)
+    double slope = 0;                       // least-squares slope of achieved on target
+};
+struct ReturnsResult {
+    ReturnsConfig config;
+    std::string env_id, expert_name;
+    int seeds = 0;
+    double half_range = 0;                  // of action dimension 0 (the noise's unit)
+    std::vector<ReturnsSeed> runs;          // [seed]; empty off the report writer (MPI)
+};
+ReturnsResult measure_returns(const ExperimentOptions& opt);
+ExperimentResult report_returns(const ReturnsResult& r, const ExperimentOptions& opt);
+ExperimentResult run_returns(const ExperimentOptions& opt);
+
 // 5. Horizon: the seed says BC's cost grows ∝ T² and DAgger's ∝ T. The cost gap J(π̂) − J(π*) (cost = −reward,
 //    summed over the first T steps from the same held-out starts) and the fraction of failed episodes (the expert
 //    succeeds by T, the learner does not) against T ∈ {⅛, ¼, ½, 1, 2, 4} × the env's time limit (Pendulum:

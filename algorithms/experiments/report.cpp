@@ -402,7 +402,7 @@ std::string section_footer(const ExperimentResult& r, const ExperimentOptions& o
 }
 
 const std::vector<std::string>& experiment_names() {
-    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise"};
+    static const std::vector<std::string> names{"compounding", "chunking", "dagger", "multimodal", "horizon", "demos", "noise", "returns"};
     return names;
 }
 
@@ -420,6 +420,7 @@ ExperimentResult run_experiment(const std::string& name, const ExperimentOptions
     if (name == "demos") return run_demos(opt);
     if (name == "noise") return run_noise(opt);
     if (name == "architectures") return run_architectures(opt);
+    if (name == "returns") return run_returns(opt);
     std::string known;
     for (const std::string& n : experiment_names()) known += n + ", ";
     for (const std::string& n : extra_experiment_names()) known += n + ", ";

@@ -17,20 +17,20 @@
 namespace imitate {
 
 static const DTConfig& checked(const DTConfig& c, int S, int A) {
-    auto bad = [](const std::string& field, const std::string& want, double got) {
-        throw std::invalid_argument("decision transformer: " + field + " must be " + want + ", got " +
-                                    std::to_string(got));
+    auto bad = [](const std::string& field, const std::string& want, const std::string& got) {
+        throw std::invalid_argument("decision transformer: " + field + " must be " + want + ", got " + got);
     };
-    if (S < 1) bad("obs_dim", ">= 1", S);
-    if (A < 1) bad("act_dim", ">= 1", A);
-    if (c.context < 1) bad("context", ">= 1", c.context);
-    if (c.d < 1) bad("d_model", ">= 1", c.d);
-    if (c.heads < 1 || c.d % c.heads != 0) bad("heads", "a divisor of d_model = " + std::to_string(c.d), c.heads);
-    if (c.ff < 1) bad("ff", ">= 1", c.ff);
-    if (c.layers < 1) bad("layers", ">= 1", c.layers);
-    if (c.max_timestep < 1) bad("max_timestep", ">= 1", c.max_timestep);
-    if (!(c.return_scale > 0) || !std::isfinite(c.return_scale)) bad("return_scale", "finite and > 0", c.return_scale);
-    if (!std::isfinite(c.target_return)) bad("target_return", "finite", c.target_return);
+    using std::to_string;
+    if (S < 1) bad("obs_dim", ">= 1", to_string(S));
+    if (A < 1) bad("act_dim", ">= 1", to_string(A));
+    if (c.context < 1) bad("context", ">= 1", to_string(c.context));
+    if (c.d < 1) bad("d_model", ">= 1", to_string(c.d));
+    if (c.heads < 1 || c.d % c.heads != 0) bad("nhead", "a divisor of d_model = " + to_string(c.d), to_string(c.heads));
+    if (c.ff < 1) bad("ff", ">= 1", to_string(c.ff));
+    if (c.layers < 1) bad("layers", ">= 1", to_string(c.layers));
+    if (c.max_timestep < 1) bad("max_timestep", ">= 1", to_string(c.max_timestep));
+    if (!(c.return_scale > 0) || !std::isfinite(c.return_scale)) bad("return_scale", "finite and > 0", to_string(c.return_scale));
+    if (!std::isfinite(c.target_return)) bad("target_return", "finite", to_string(c.target_return));
     return c;
 }
 

@@ -12,6 +12,7 @@
 //   tokens     bins, offsets, temperature, action_low, action_high
 //   cvae       latent, beta
 //   diffusion  diffusion_steps, ddim_steps, embed, sampler (ddpm|ddim), action_low, action_high
+//   dt         context, d_model, nhead, ff, dt_layers, max_timestep, return_scale, target_return
 //   act        latent, beta, d_model, nhead, dim_ff, enc_layers, layers, dec_layers (tensors: heads/act.hpp)
 // The MSE head writes exactly the keys it always wrote (no head settings). A head whose row builds its own
 // model (heads/head.hpp HeadModel, e.g. a transformer) has no net.*: its tensors are the model's parameters under
