@@ -142,7 +142,7 @@ policy.close()
 mix, dt = os.path.join(work, "mix.npz"), os.path.join(work, "dt.safetensors")
 cli("collect", "--expert", "swingup", "--mix", "expert:2,random:2", "--seed", "2", "--out", mix)
 cli("train", "--data", mix, "--head", "dt", "--steps", "5", "--context", "4", "--d-model", "16", "--nhead", "2",
-    "--ff", "32", "--layers", "1", "--batch", "8", "--normalize", "--out", dt)
+    "--ff", "32", "--dt-layers", "1", "--batch", "8", "--normalize", "--out", dt)
 agent = imitate.Policy(dt)
 assert agent.stateful and not imitate.Policy(mse).stateful
 o = (0.5, -0.25, 1.5)
