@@ -13,7 +13,8 @@
 //      expert goes round an obstacle on a side drawn per episode) from the env's own reset: success, and
 //      episodes the env ended without success; no sides or paths.
 // measure_multimodal runs the jobs (sweep.hpp) and returns the typed result; report_multimodal writes the rest.
-// The heads are the rows of the head table (heads/table.def), through heads(); a head contributes a table row
+// The heads are the MLP rows of the head table (heads/table.def), through heads(); the transformer heads, whose
+// budgets are minutes rather than seconds, are compared in experiment architectures. A head contributes a table row
 // per way of reading it out (the CVAE with z sampled or z = 0, diffusion with DDPM or DDIM). A new head joins
 // by its table line; its own budget and readouts are one more entry in heads().
 //
@@ -155,6 +156,7 @@ static std::vector<HeadUnderTest> heads() {
     };
     std::vector<HeadUnderTest> v;
     for (const Head* row : head_table()) {
+        if (row->model) continue;  // the transformer heads (ACT, the Decision Transformer): experiment architectures
         const auto t = tuned.find(row->name);
         v.push_back(t != tuned.end() ? t->second : HeadUnderTest{{}, 3000, 2500, {{row->name, std::string(row->name) + ", sampled"}}});
         v.back().head.kind = row->kind;
