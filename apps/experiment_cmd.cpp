@@ -1,11 +1,12 @@
 // `imitate experiment NAME --out DIR [--seeds N] [--env ID] [--quick] [--resume]`: runs one of the experiments
 // from algorithms/experiments/ (or all of them: every one but architectures, which runs only by name), prints each
-// table, and writes CSVs, gnuplot scripts, PNGs and markdown into DIR (created if missing); `all` also writes DIR/REPORT.md. --env picks the environment (each
+// table, and writes CSVs, gnuplot scripts, PNGs and markdown into DIR (created if missing); `all` and architectures also write DIR/REPORT.md. --env picks the environment (each
 // experiment has its default: pendulum, point_mass for multimodal). Each (configuration, seed) job's result is
 // written to DIR/jobs/NAME/ as it finishes; --resume keeps those files and runs only the missing jobs. Under
 // mpirun (or srun) the jobs are split over the ranks and rank 0 prints and writes the report.
 #include <fmt/core.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <stdexcept>
 
@@ -69,7 +70,8 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
             std::fflush(stderr);
         };
     const std::string flags = " --out " + a.out + " --seeds " + std::to_string(opt.seeds) +
-                              (opt.env.empty() ? "" : " --env " + opt.env) + (opt.quick ? " --quick" : "");
+                              (opt.env.empty() ? "" : " --env " + opt.env) + (opt.quick ? " --quick" : "") +
+                              (opt.resume ? " --resume" : "");
 
     // 3. run, printing each table as it completes (under MPI only the report writer prints and writes)
     const bool writer = ex::is_report_writer();
@@ -85,8 +87,10 @@ int cmd_experiment(const ExperimentArgs& a, const Globals& g) {
 
     // 4. the report
     if (!writer) return 0;
-    if (a.name == "all") {
-        const std::string path = ex::write_report(a.out, results, "imitate experiment all" + flags, get_threads());
+    // `all`, and an experiment `all` does not run (architectures), write DIR/REPORT.md; the others their section
+    const auto& extra = ex::extra_experiment_names();
+    if (a.name == "all" || std::find(extra.begin(), extra.end(), a.name) != extra.end()) {
+        const std::string path = ex::write_report(a.out, results, "imitate experiment " + a.name + flags, get_threads());
         double wall = 0, cpu = 0;
         for (const auto& r : results) wall += r.wall_seconds, cpu += r.cpu_seconds;
         fmt::print("\nTotal {:.1f} s wall, {:.1f} s CPU on {} thread(s). Report: {}\n", wall, cpu, get_threads(), path);

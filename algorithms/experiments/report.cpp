@@ -447,7 +447,11 @@ std::string write_report(const std::string& out_dir, const std::vector<Experimen
         if (f >> l1 >> l5) load = " Load average when the report was written: " + num(l1, 1) + " (1 min), " + num(l5, 1) + " (5 min).";
     }
     md += "## Runtime\n\n" + t.markdown() + "\nCPU time is the process's, summed over threads (gnuplot runs as a "
-          "child process and is not counted). Wall time depends on what else the machine runs." + load + "\n\n";
+          "child process and is not counted). Wall time depends on what else the machine runs." + load +
+          (command.find(" --resume") != std::string::npos
+               ? " With --resume the jobs already on disk were read back, not run again: these times count only the "
+                 "jobs this run computed."
+               : "") + "\n\n";
     for (const auto& r : results) md += r.markdown + "\n";
     std::string claims;
     for (const auto& r : results)
