@@ -59,6 +59,14 @@ void EpochLosses::end(BCResult& res, int epoch, const EpochCallback& on_epoch) {
     if (on_epoch) on_epoch(epoch, res.epoch_loss.back());
 }
 
+void EpochLosses::step(Adam& opt, float clip_norm, float loss, BCResult& res) {
+    if (clip_norm > 0) clip_grad_norm(opt.params, clip_norm);
+    opt.guarded_step(loss);
+    opt.zero_grad();
+    ++res.steps;
+    add(loss);
+}
+
 BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch, const Policy* warm_start) {
     if (data.observations.rows() == 0) throw std::invalid_argument("bc: the dataset is empty");
     if (cfg.batch < 1) throw std::invalid_argument("bc: batch must be >= 1, got " + std::to_string(cfg.batch));
@@ -128,11 +136,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
                 else mb.row(r).setZero();
             }
             const float l = step.run(pi, xb, yb, mb, head_rng);
-            if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);
-            opt.guarded_step(l);
-            opt.zero_grad();
-            ++res.steps;
-            losses.add(l);
+            losses.step(opt, cfg.clip_norm, l, res);
         }
         losses.end(res, epoch, on_epoch);
     }

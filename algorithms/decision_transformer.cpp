@@ -80,11 +80,7 @@ BCResult train_dt(const Dataset& data, const BCConfig& cfg, const std::function<
             Var<float> loss = dt_loss(dt, tape, batch);
             tape.backward(loss);
             const float l = loss.value()(0, 0);
-            if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);
-            opt.guarded_step(l);
-            opt.zero_grad();
-            ++res.steps;
-            losses.add(l);
+            losses.step(opt, cfg.clip_norm, l, res);
         }
         losses.end(res, epoch, on_epoch);
     }

@@ -87,15 +87,9 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt) {
                 const std::unique_ptr<Env> env = entry.make();
                 const EnvSpec& spec = env->spec();
                 const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base_of(s), 1));
-                BCConfig bc;
+                BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h])));
                 bc.policy.chunk = c.horizons[h];
                 bc.stride = 1;
-                bc.steps = c.train_steps;
-                bc.policy.hidden = c.hidden;
-                bc.batch = c.batch;
-                bc.lr = c.lr;
-                bc.normalize = true;
-                bc.seed = derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h]));
                 const Policy policy = train_bc(demos, bc).policy;
                 const BatchPolicy pi = policy.as_batch_policy();
                 JobValues v{double(demos.size())};

@@ -82,13 +82,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                     const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
                     const EnvSpec& spec = env->spec();
                     const int N = c.demos[n];
-                    BCConfig bc;
-                    bc.steps = c.train_steps;
-                    bc.policy.hidden = c.hidden;
-                    bc.batch = c.batch;
-                    bc.lr = c.lr;
-                    bc.normalize = true;
-                    bc.seed = derive_seed(base, 2);
+                    const BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(derive_seed(base, 2));
                     double labels = 0;
                     const Policy pi = [&] {
                         if (m < 2 || N == 1) {  // BC, BC + noise; DAgger with one episode has no round: BC on D0

@@ -88,13 +88,7 @@ NoiseResult measure_noise(const ExperimentOptions& opt) {
                 const EnvSpec& spec = env->spec();
                 const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base, 1),
                                                     c.sigmas[i] * r.half_range);
-                BCConfig bc;
-                bc.steps = c.train_steps;
-                bc.policy.hidden = c.hidden;
-                bc.batch = c.batch;
-                bc.lr = c.lr;
-                bc.normalize = true;
-                bc.seed = derive_seed(base, 2);
+                const BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(derive_seed(base, 2));
                 const Policy pi = train_bc(demos, bc).policy;
                 EvalConfig e;
                 e.episodes = c.eval_episodes;
