@@ -40,6 +40,16 @@ using EpochCallback = std::function<void(int epoch, float loss)>;
 
 struct Adam;
 
+// The order a training loop (train_bc, train_dt) visits its N examples in: perm, 0..N−1 shuffled by shuffle() at
+// each epoch's start (Fisher-Yates with the run's rng), and total, the optimizer steps of the run: cfg.steps if
+// > 0, else cfg.epochs epochs of ceil(N / cfg.batch) minibatches.
+struct EpochOrder {
+    EpochOrder(const BCConfig& cfg, Eigen::Index N);
+    void shuffle(Rng& rng);
+    std::vector<Eigen::Index> perm;
+    long total;
+};
+
 // The epoch losses a training loop records (train_bc, train_dt): step() after each minibatch's backward (or
 // add() its loss alone), end() after each epoch appends their mean to res.epoch_loss and calls on_epoch.
 struct EpochLosses {

@@ -59,9 +59,8 @@ static void check_config(const ChunkingConfig& c) {
 
 // ------------------------------------------------------------------ measuring
 ChunkingResult measure_chunking(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "chunking", "pendulum");
     ChunkingResult r;
-    const EnvEntry& entry = experiment_env(opt, "chunking", "pendulum");
     r.config = chunking_config(opt.quick, entry.id);
     const ChunkingConfig& c = r.config;
     check_config(c);

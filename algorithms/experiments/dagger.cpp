@@ -72,8 +72,7 @@ static double mean_half_range(const EnvSpec& spec) {
 }
 
 DaggerExpResult measure_dagger(const ExperimentOptions& opt) {
-    check_options(opt);
-    const EnvEntry& entry = experiment_env(opt, "dagger", "pendulum");
+    const EnvEntry& entry = measured_env(opt, "dagger", "pendulum");
     const DaggerExpConfig c = dagger_config(opt.quick, entry.id);
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;

@@ -59,9 +59,8 @@ static double trajectory_error(const Env& env, const std::vector<Episode>& learn
 
 // ------------------------------------------------------------------ measuring
 DemosResult measure_demos(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "demos", "pendulum");
     DemosResult r;
-    const EnvEntry& entry = experiment_env(opt, "demos", "pendulum");
     r.config = demos_config(opt.quick, entry.id);
     const DemosConfig& c = r.config;
     const ExpertEntry& demo_expert = demonstrator(entry);

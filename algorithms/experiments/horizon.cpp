@@ -77,8 +77,7 @@ static bool success_by(const Episode& e, int T, int W) {
 }
 
 HorizonResult measure_horizon(const ExperimentOptions& opt) {
-    check_options(opt);
-    const EnvEntry& entry = experiment_env(opt, "horizon", "pendulum");
+    const EnvEntry& entry = measured_env(opt, "horizon", "pendulum");
     const HorizonConfig c = horizon_config(opt.quick, entry.id);
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;

@@ -261,9 +261,8 @@ static ModeStats modes_at(const JobValues& v, size_t& pos) {
 
 // ------------------------------------------------------------------ measuring
 MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "multimodal", "point_mass");
     MultimodalResult r;
-    const EnvEntry& entry = experiment_env(opt, "multimodal", "point_mass");
     r.config = multimodal_config(opt.quick, entry.id);
     const MultimodalConfig& c = r.config;
     const std::vector<HeadUnderTest> hs = heads();

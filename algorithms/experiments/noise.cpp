@@ -61,9 +61,8 @@ static ClipStats clip_stats(const Dataset& d, const std::vector<float>& low, con
 
 // ------------------------------------------------------------------ measuring
 NoiseResult measure_noise(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "noise", "pendulum");
     NoiseResult r;
-    const EnvEntry& entry = experiment_env(opt, "noise", "pendulum");
     r.config = noise_config(opt.quick, entry.id);
     const NoiseConfig& c = r.config;
     if (c.sigmas.empty() || c.sigmas[0] != 0) throw std::invalid_argument("noise: sigmas must start with 0");

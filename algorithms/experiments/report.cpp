@@ -283,6 +283,11 @@ const EnvEntry& experiment_env(const ExperimentOptions& opt, const std::string& 
     return *e;
 }
 
+const EnvEntry& measured_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id) {
+    check_options(opt);
+    return experiment_env(opt, name, default_id);
+}
+
 const ExpertEntry& demonstrator(const EnvEntry& e) {
     if (e.id == "pendulum")
         for (const ExpertEntry& x : e.experts)

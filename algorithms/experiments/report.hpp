@@ -127,6 +127,8 @@ void run_jobs(int n, const std::function<void(int)>& job);
 // std::invalid_argument("experiment NAME: --env 'x': <the table's reason>") for an unknown environment (or one
 // this build lacks), and ("... has no expert to demonstrate") for one without experts.
 const EnvEntry& experiment_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id);
+// The start of every measure_X: check_options(opt) (its errors), then experiment_env(opt, name, default_id).
+const EnvEntry& measured_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id);
 // The demonstrator of row e: "swingup" on pendulum (its first expert, "pd", is the seed's weak one that cannot
 // swing the pole up), otherwise the row's first expert. Requires e to have an expert.
 const ExpertEntry& demonstrator(const EnvEntry& e);
