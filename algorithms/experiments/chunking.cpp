@@ -86,7 +86,8 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt) {
                 const std::unique_ptr<Env> env = entry.make();
                 const EnvSpec& spec = env->spec();
                 const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base_of(s), 1));
-                BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h])));
+                BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(
+                    derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h])));
                 bc.policy.chunk = c.horizons[h];
                 bc.stride = 1;
                 const Policy policy = train_bc(demos, bc).policy;
