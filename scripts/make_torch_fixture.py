@@ -106,6 +106,18 @@ def make(outdir):
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and outputs for {len(OBSERVATIONS)} observations")
 
 
+def read_outputs(outputs):
+    """A C++ test's outputs file as rows of numbers (an observation, then its prediction); '#' lines skipped."""
+    return [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
+
+
+def max_error(y, cpp, outputs, atol):
+    """max |y - cpp|, after asserting |y - cpp| <= atol + 1e-4 |cpp| everywhere (naming the outputs file)."""
+    err = (y - cpp).abs().max().item()
+    assert ((y - cpp).abs() <= atol + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
+    return err
+
+
 def check_cpp(path, outputs):
     tensors, metadata = read_safetensors(path)
     assert metadata == {"format": "pt"}, f"{path}: metadata {metadata}"
@@ -116,15 +128,14 @@ def check_cpp(path, outputs):
         assert torch.equal(tensors[name].reshape(-1), expected), f"{path}: values of {name} differ"
     policy = BCPolicy()
     policy.load_state_dict(tensors, strict=True)
-    rows = [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
+    rows = read_outputs(outputs)
     assert len(rows) == len(OBSERVATIONS), f"{outputs}: {len(rows)} rows"
     with torch.no_grad():
         y = policy(torch.tensor([r[:3] for r in rows], dtype=torch.float32)).double()
     cpp = torch.tensor([r[3:] for r in rows], dtype=torch.float64)
     # The outputs are about 3e-3 (weights are at most 50/4096), so the bound is relative: float32 torch vs the
     # double C++ forward agree to about 3e-7 relative.
-    err = (y - cpp).abs().max().item()
-    assert ((y - cpp).abs() <= 1e-7 + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
+    err = max_error(y, cpp, outputs, 1e-7)
     print(f"torch loaded {path} ({len(tensors)} tensors) with load_state_dict(strict=True); "
           f"max |torch - C++| = {err:.2e}")
 
