@@ -24,19 +24,14 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from torch_step_bench import openblas  # noqa: E402
+from torch_step_bench import openblas, warm_up  # noqa: E402
 
 
 def timed(fn, target_s, repeats, warmup_s):
     """(median wall seconds per call, median CPU seconds per call of this process, spread of the wall times as a
     fraction): torch_step_bench.py's loop (warm-up, then `repeats` runs of n calls) with the CPU time beside the
     wall time, which on a loaded machine says how much of a core the process had."""
-    t0 = time.perf_counter()
-    n_warm = 0
-    while time.perf_counter() - t0 < warmup_s or n_warm < 3:
-        fn()
-        n_warm += 1
-    n = max(1, int(target_s / ((time.perf_counter() - t0) / n_warm)))
+    n = warm_up(fn, target_s, warmup_s)
     wall, cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
