@@ -22,7 +22,7 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "peers"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from make_torch_fixture import max_error, read_outputs, read_safetensors  # noqa: E402
+from make_torch_fixture import read_safetensors, torch_vs_cpp  # noqa: E402
 from make_transformer_fixture import write_fixture  # noqa: E402  (the same number format)
 
 S, A, H, D, HEADS, FF, LAT, BETA = 3, 2, 4, 8, 2, 16, 4, 10.0
@@ -97,12 +97,7 @@ def check_cpp(path, outputs):
               latent=int(m["latent"]), beta=float(m["beta"]))
     net.load_state_dict(tensors, strict=True)
     net.eval()
-    rows = read_outputs(outputs)
-    with torch.no_grad():
-        y = net.predict(torch.tensor([r[:S] for r in rows], dtype=torch.float32)).double()
-    cpp = torch.tensor([r[S:] for r in rows], dtype=torch.float64)
-    assert y.shape == cpp.shape, f"{outputs}: shape {tuple(cpp.shape)} vs torch {tuple(y.shape)}"
-    err = max_error(y, cpp, outputs, 1e-5)
+    _, err = torch_vs_cpp(net.predict, outputs, S, 1e-5)
     print(f"torch loaded {path} ({len(tensors)} tensors) into ACT with load_state_dict(strict=True); "
           f"max |torch - C++| = {err:.2e}")
 

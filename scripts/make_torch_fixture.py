@@ -106,16 +106,18 @@ def make(outdir):
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and outputs for {len(OBSERVATIONS)} observations")
 
 
-def read_outputs(outputs):
-    """A C++ test's outputs file as rows of numbers (an observation, then its prediction); '#' lines skipped."""
-    return [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
-
-
-def max_error(y, cpp, outputs, atol):
-    """max |y - cpp|, after asserting |y - cpp| <= atol + 1e-4 |cpp| everywhere (naming the outputs file)."""
+def torch_vs_cpp(forward, outputs, S, atol):
+    """A C++ test's outputs file (rows of an observation's S numbers, then the C++ prediction; '#' lines skipped):
+    forward on the observations in float32 against the predictions in float64. Asserts |y - cpp| <= atol + 1e-4 |cpp|
+    everywhere (naming the file); returns (rows, max |y - cpp|)."""
+    rows = [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
+    with torch.no_grad():
+        y = forward(torch.tensor([r[:S] for r in rows], dtype=torch.float32)).double()
+    cpp = torch.tensor([r[S:] for r in rows], dtype=torch.float64)
+    assert y.shape == cpp.shape, f"{outputs}: shape {tuple(cpp.shape)} vs torch {tuple(y.shape)}"
     err = (y - cpp).abs().max().item()
     assert ((y - cpp).abs() <= atol + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
-    return err
+    return len(rows), err
 
 
 def check_cpp(path, outputs):
@@ -128,14 +130,10 @@ def check_cpp(path, outputs):
         assert torch.equal(tensors[name].reshape(-1), expected), f"{path}: values of {name} differ"
     policy = BCPolicy()
     policy.load_state_dict(tensors, strict=True)
-    rows = read_outputs(outputs)
-    assert len(rows) == len(OBSERVATIONS), f"{outputs}: {len(rows)} rows"
-    with torch.no_grad():
-        y = policy(torch.tensor([r[:3] for r in rows], dtype=torch.float32)).double()
-    cpp = torch.tensor([r[3:] for r in rows], dtype=torch.float64)
     # The outputs are about 3e-3 (weights are at most 50/4096), so the bound is relative: float32 torch vs the
     # double C++ forward agree to about 3e-7 relative.
-    err = max_error(y, cpp, outputs, 1e-7)
+    n, err = torch_vs_cpp(policy, outputs, 3, 1e-7)
+    assert n == len(OBSERVATIONS), f"{outputs}: {n} rows"
     print(f"torch loaded {path} ({len(tensors)} tensors) with load_state_dict(strict=True); "
           f"max |torch - C++| = {err:.2e}")
 

@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from torch_step_bench import openblas, warm_up  # noqa: E402
+from torch_step_bench import add_timing_args, openblas, warm_up  # noqa: E402
 
 
 def timed(fn, target_s, repeats, warmup_s):
@@ -75,10 +75,7 @@ def main():
     ap.add_argument("--dim-ff", type=int, default=256)
     ap.add_argument("--layers", type=str, default="2,2,2", help="CVAE encoder, encoder, decoder layers")
     ap.add_argument("--latent", type=int, default=16)
-    ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--target-s", type=float, default=0.3, help="seconds per timed repeat")
-    ap.add_argument("--warmup-s", type=float, default=0.5)
-    ap.add_argument("--tag", type=str, default="act_torch")
+    add_timing_args(ap, 0.3, 0.5, "act_torch")
     args = ap.parse_args()
     try:
         threads = [int(v) for v in args.threads.split(",")]
