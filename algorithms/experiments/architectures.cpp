@@ -297,8 +297,7 @@ ExperimentResult report_architectures(const ArchitecturesResult& r, const Experi
     const ArchitecturesConfig& c = r.config;
     const std::unique_ptr<Env> env = experiment_env(opt, "architectures", "pendulum").make();
     const int S = r.seeds, R = static_cast<int>(c.rows.size());
-    ExperimentResult out;
-    out.name = "architectures";
+    ExperimentResult out{.name = "architectures"};
     auto steps_of = [&](int a) { return double(opt.quick ? c.rows[a].steps_quick : c.rows[a].steps); };
 
     Csv csv{{"row", "H", "steps", "params", "acting_params", "step_ms", "train_seconds", "query_us", "action_us", "success",
@@ -390,8 +389,7 @@ ExperimentResult report_architectures(const ArchitecturesResult& r, const Experi
           series(col("train_seconds")) +
           "set xlabel 'µs per executed action (batch 1, one core)'\nset title 'success against the cost of acting'\n" +
           series(col("action_us")) + "unset multiplot\n";
-    write_output(out, opt, "architectures.gp", gp);
-    render_plots(out, opt, "architectures.gp", {"architectures.png"});
+    write_plot(out, opt, "architectures", gp);
 
     const EnvSpec& spec = env->spec();
     std::string md = "## 7. Architectures: which representation of actions wins where (`" + r.env_id + "`)\n\n";

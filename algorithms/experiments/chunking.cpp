@@ -171,8 +171,7 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
     const std::unique_ptr<Env> env = entry.make();
     const bool pendulum = r.env_id == "pendulum";
     const int S = r.seeds, NC = static_cast<int>(r.cells.size());
-    ExperimentResult out;
-    out.name = "chunking";
+    ExperimentResult out{.name = "chunking"};
     std::vector<SeedSummary> sum;
     for (const auto& cell : r.score) sum.push_back(seed_summary(cell));
     const SeedSummary expert = seed_summary(r.expert);
@@ -339,8 +338,7 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
             sep = ", ";
         }
     gp += "\nunset multiplot\n";
-    write_output(out, opt, "chunking.gp", gp);
-    render_plots(out, opt, "chunking.gp", {"chunking.png"});
+    write_plot(out, opt, "chunking", gp);
 
     // 6. the report section
     std::string md = "## 2. Action chunking: H, the execution horizon k, the ensemble weight m, and smoothness (`" +

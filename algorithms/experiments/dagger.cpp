@@ -279,8 +279,7 @@ ExperimentResult report_dagger(const DaggerExpResult& m, const ExperimentOptions
               std::to_string(seeds_csv.col(std::string(method_key[meth]) + "_success")) + " with points pt 6 ps 1.0 lc rgb '" +
               color[meth] + "' " + (meth == 0 ? "title 'single seeds'" : "notitle");
     gp += "\n";
-    write_output(r, opt, "dagger.gp", gp);
-    render_plots(r, opt, "dagger.gp", {"dagger.png"});
+    write_plot(r, opt, "dagger", gp);
 
     // 5. the section: every comparison a paired per-seed difference with its interval
     const Stats last_bc = paired(per_seed(0, R), per_seed(1, R)), last_noise = paired(per_seed(0, R), per_seed(2, R));

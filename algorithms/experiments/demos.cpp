@@ -130,8 +130,7 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
     const DemosConfig& c = r.config;
     const std::unique_ptr<Env> env = experiment_env(opt, "demos", "pendulum").make();
     const int S = r.seeds, NN = static_cast<int>(c.demos.size());
-    ExperimentResult out;
-    out.name = "demos";
+    ExperimentResult out{.name = "demos"};
     auto mean_labels = [&](int m, int n) { return stats_of(r.labels[m][n]).mean; };
 
     Csv csv{{"N"}, {}};
@@ -202,8 +201,7 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
         gp += "\n";
     }
     gp += "unset multiplot\n";
-    write_output(out, opt, "demos.gp", gp);
-    render_plots(out, opt, "demos.gp", {"demos.png"});
+    write_plot(out, opt, "demos", gp);
 
     std::string md = "## 6. Learning curves: success and compounding error against the number of demonstrations (`" +
                      r.env_id + "`)\n\n";

@@ -436,8 +436,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
     const bool point_mass = r.env_id == "point_mass";
     const int S = r.seeds, SE = r.env_seeds, NR = static_cast<int>(r.row_keys.size()), NC = static_cast<int>(c.pm_chunks.size()),
               NT = static_cast<int>(r.tests.size());
-    ExperimentResult out;
-    out.name = "multimodal";
+    ExperimentResult out{.name = "multimodal"};
 
     // 1. (a) histograms pooled over seeds: the data's actions and each row's samples
     Csv csv{{"bin_lo", "bin_hi", "bin_center", "data_count", "data_fraction"}, {}};
@@ -601,8 +600,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
               "% valid'\nplot " + data + ", '' skip 1 using " + xc + ":" + std::to_string(csv.col(r.row_keys[q] + "_fraction")) +
               " with boxes lc rgb '#d62728'\n";
     gp += "unset multiplot\n";
-    write_output(out, opt, "multimodal.gp", gp);
-    render_plots(out, opt, "multimodal.gp", {"multimodal.png"});
+    write_plot(out, opt, "multimodal", gp);
 
     const PointMassConfig pmc;  // the point mass's geometry, for the path plots
     std::vector<std::string> pngs{"multimodal.png"};

@@ -120,8 +120,7 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
     const std::unique_ptr<Env> env = experiment_env(opt, "noise", "pendulum").make();
     const bool pendulum = r.env_id == "pendulum";
     const int S = r.seeds, NS = static_cast<int>(c.sigmas.size());
-    ExperimentResult out;
-    out.name = "noise";
+    ExperimentResult out{.name = "noise"};
     auto clip_mean = [&](int i, double ClipStats::*f) {
         std::vector<double> v;
         for (const ClipStats& k : r.clip[i]) v.push_back(k.*f);
@@ -200,8 +199,7 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
           "'' skip 1 using 1:" + col("effective_std") + " with linespoints lw 2 title 'executed (after the clip)', "
           "'' skip 1 using 1:" + col("clipped_fraction") + " axes x1y2 with linespoints dt 2 title 'clipped fraction'\n"
           "unset multiplot\n";
-    write_output(out, opt, "noise.gp", gp);
-    render_plots(out, opt, "noise.gp", {"noise.png"});
+    write_plot(out, opt, "noise", gp);
 
     std::string md = "## 7. Noise injection (DART): choosing σ (`" + r.env_id + "`)\n\n";
     md += "BC on " + std::to_string(c.demo_episodes) + " demonstrations per seed collected with N(0, σ²) added to the "

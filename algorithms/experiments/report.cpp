@@ -340,6 +340,11 @@ void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::
     if (!r.plotted) log(opt, r.name + ": no PNG rendered; render with: " + render_hint(opt.out_dir, script));
 }
 
+void write_plot(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& gp) {
+    write_output(r, opt, name + ".gp", gp);
+    render_plots(r, opt, name + ".gp", {name + ".png"});
+}
+
 BCConfig TrainBudget::bc(uint64_t seed) const {
     BCConfig b;
     b.steps = steps;

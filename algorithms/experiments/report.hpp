@@ -173,6 +173,8 @@ SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name
 void log(const ExperimentOptions& opt, const std::string& msg);
 // write_file_atomic(out_dir/name, text) and records the path in r.files.
 void write_output(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& text);
+// An experiment's one plot: write_output(r, opt, NAME.gp, gp), then render_plots(r, opt, NAME.gp, {NAME.png}).
+void write_plot(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& gp);
 // Renders out_dir/script (if opt.render and gnuplot is available), records the PNGs that now exist in
 // r.files and sets r.plotted; logs the render hint otherwise.
 void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::string& script,
