@@ -133,15 +133,6 @@ Var<T> add_scalar(Var<T> x, T s) {
 }
 
 // --------------------------------------------------------------------------------------- elementwise
-// An elementwise op's node: pushes `name` on x, forward(y, x) fills its value y (x's shape), backward bw.
-template <class T, class Forward>
-static Var<T> unary(Var<T> x, const char* name, Forward forward, void (*bw)(Tape<T>&, Node<T>&)) {
-    Node<T>& o = x.tape->push(name, x.id);
-    forward(o.own_value, x.value());
-    o.backward = bw;
-    return {x.tape, x.tape->n - 1};
-}
-
 template <class T>
 static void relu_bw(Tape<T>& t, Node<T>& o) { relu_backward(t.grad(o.in[0]), *o.grad, t.value(o.in[0])); }  // d relu/dx = [x>0]
 template <class T>
