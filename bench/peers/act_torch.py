@@ -24,7 +24,7 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from torch_step_bench import add_timing_args, openblas, warm_up  # noqa: E402
+from torch_step_bench import add_timing_args, openblas, print_versions, warm_up  # noqa: E402
 
 
 def timed(fn, target_s, repeats, warmup_s):
@@ -89,9 +89,7 @@ def main():
     torch.set_flush_denormal(True)
     ob = openblas()
     tag = args.tag
-    print(f"{tag}.torch_version: {torch.__version__}")
-    if ob is not None:
-        print(f"{tag}.openblas_core: {ob.openblas_get_corename().decode()}")
+    print_versions(tag, ob)
     print(f"{tag}.env_GLIBC_TUNABLES: {os.environ.get('GLIBC_TUNABLES', '(unset)')}")
     flops = step_flops(B, S, A, H, args.d_model, args.dim_ff, L, enc, layers, dec)
     print(f"{tag}.flops_per_step: {flops}")
