@@ -297,7 +297,8 @@ ExperimentResult report_architectures(const ArchitecturesResult& r, const Experi
     const ArchitecturesConfig& c = r.config;
     const std::unique_ptr<Env> env = experiment_env(opt, "architectures", "pendulum").make();
     const int S = r.seeds, R = static_cast<int>(c.rows.size());
-    ExperimentResult out{.name = "architectures"};
+    ExperimentResult out;
+    out.name = "architectures";
     auto steps_of = [&](int a) { return double(opt.quick ? c.rows[a].steps_quick : c.rows[a].steps); };
 
     Csv csv{{"row", "H", "steps", "params", "acting_params", "step_ms", "train_seconds", "query_us", "action_us", "success",

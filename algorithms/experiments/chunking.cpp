@@ -171,7 +171,8 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
     const std::unique_ptr<Env> env = entry.make();
     const bool pendulum = r.env_id == "pendulum";
     const int S = r.seeds, NC = static_cast<int>(r.cells.size());
-    ExperimentResult out{.name = "chunking"};
+    ExperimentResult out;
+    out.name = "chunking";
     std::vector<SeedSummary> sum;
     for (const auto& cell : r.score) sum.push_back(seed_summary(cell));
     const SeedSummary expert = seed_summary(r.expert);

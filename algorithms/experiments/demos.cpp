@@ -130,7 +130,8 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
     const DemosConfig& c = r.config;
     const std::unique_ptr<Env> env = experiment_env(opt, "demos", "pendulum").make();
     const int S = r.seeds, NN = static_cast<int>(c.demos.size());
-    ExperimentResult out{.name = "demos"};
+    ExperimentResult out;
+    out.name = "demos";
     auto mean_labels = [&](int m, int n) { return stats_of(r.labels[m][n]).mean; };
 
     Csv csv{{"N"}, {}};

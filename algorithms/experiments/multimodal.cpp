@@ -436,7 +436,8 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
     const bool point_mass = r.env_id == "point_mass";
     const int S = r.seeds, SE = r.env_seeds, NR = static_cast<int>(r.row_keys.size()), NC = static_cast<int>(c.pm_chunks.size()),
               NT = static_cast<int>(r.tests.size());
-    ExperimentResult out{.name = "multimodal"};
+    ExperimentResult out;
+    out.name = "multimodal";
 
     // 1. (a) histograms pooled over seeds: the data's actions and each row's samples
     Csv csv{{"bin_lo", "bin_hi", "bin_center", "data_count", "data_fraction"}, {}};

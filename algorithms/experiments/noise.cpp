@@ -120,7 +120,8 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
     const std::unique_ptr<Env> env = experiment_env(opt, "noise", "pendulum").make();
     const bool pendulum = r.env_id == "pendulum";
     const int S = r.seeds, NS = static_cast<int>(c.sigmas.size());
-    ExperimentResult out{.name = "noise"};
+    ExperimentResult out;
+    out.name = "noise";
     auto clip_mean = [&](int i, double ClipStats::*f) {
         std::vector<double> v;
         for (const ClipStats& k : r.clip[i]) v.push_back(k.*f);

@@ -118,7 +118,8 @@ ExperimentResult report_returns(const ReturnsResult& r, const ExperimentOptions&
     const ReturnsConfig& c = r.config;
     const std::unique_ptr<Env> env = experiment_env(opt, "returns", "pendulum").make();
     const int S = r.seeds, NT = c.targets;
-    ExperimentResult out{.name = "returns"};
+    ExperimentResult out;
+    out.name = "returns";
     auto over_seeds = [&](auto field) {
         std::vector<double> v;
         for (const ReturnsSeed& x : r.runs) v.push_back(field(x));
