@@ -59,6 +59,24 @@ void EpochLosses::end(BCResult& res, int epoch, const EpochCallback& on_epoch) {
     if (on_epoch) on_epoch(epoch, res.epoch_loss.back());
 }
 
+EpochOrder::EpochOrder(const BCConfig& cfg, Eigen::Index N) : perm(N) {
+    std::iota(perm.begin(), perm.end(), 0);
+    const long steps_per_epoch = (N + cfg.batch - 1) / cfg.batch;
+    total = cfg.steps > 0 ? cfg.steps : steps_per_epoch * cfg.epochs;
+}
+
+void EpochOrder::shuffle(Rng& rng) {
+    for (Eigen::Index i = Eigen::Index(perm.size()) - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);
+}
+
+void EpochLosses::step(Adam& opt, float clip_norm, float loss, BCResult& res) {
+    if (clip_norm > 0) clip_grad_norm(opt.params, clip_norm);
+    opt.guarded_step(loss);
+    opt.zero_grad();
+    ++res.steps;
+    add(loss);
+}
+
 BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch, const Policy* warm_start) {
     if (data.observations.rows() == 0) throw std::invalid_argument("bc: the dataset is empty");
     if (cfg.batch < 1) throw std::invalid_argument("bc: batch must be >= 1, got " + std::to_string(cfg.batch));
@@ -107,32 +125,25 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
     Rng head_rng(derive_seed(cfg.seed, 1));
     const Eigen::Index B = cfg.batch;
     Mat xb(B, S), yb(B, HA), mb(B, HA);
-    std::vector<Eigen::Index> perm(N);
-    std::iota(perm.begin(), perm.end(), 0);
+    EpochOrder order(cfg, N);
     BCStep step(pi, B);
-    const long steps_per_epoch = (N + B - 1) / B;
-    const long total = cfg.steps > 0 ? cfg.steps : steps_per_epoch * cfg.epochs;
 
     // 4. epochs of shuffled minibatches: forward, masked loss (MSE or the head's), backward, (clip),
     //    guarded Adam step. Padded chunk elements have mask 0 in every head's loss (see each head's header).
-    for (int epoch = 0; res.steps < total; ++epoch) {
-        for (Eigen::Index i = N - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);  // Fisher-Yates
+    for (int epoch = 0; res.steps < order.total; ++epoch) {
+        order.shuffle(rng);
         EpochLosses losses;
-        for (Eigen::Index start = 0; start < N && res.steps < total; start += B) {
+        for (Eigen::Index start = 0; start < N && res.steps < order.total; start += B) {
             const Eigen::Index n = std::min(B, N - start);
             for (Eigen::Index r = 0; r < B; ++r) {
-                const Eigen::Index src = perm[r < n ? start + r : start];  // padding rows repeat a real one
+                const Eigen::Index src = order.perm[r < n ? start + r : start];  // padding rows repeat a real one
                 xb.row(r) = w.obs.row(src);
                 yb.row(r) = w.targets.row(src);
                 if (r < n) mb.row(r) = w.mask.row(src);
                 else mb.row(r).setZero();
             }
             const float l = step.run(pi, xb, yb, mb, head_rng);
-            if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);
-            opt.guarded_step(l);
-            opt.zero_grad();
-            ++res.steps;
-            losses.add(l);
+            losses.step(opt, cfg.clip_norm, l, res);
         }
         losses.end(res, epoch, on_epoch);
     }

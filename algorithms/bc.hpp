@@ -38,12 +38,27 @@ struct BCResult {
 // Called after each epoch with its index (0-based) and mean loss; the seed prints every 20th.
 using EpochCallback = std::function<void(int epoch, float loss)>;
 
-// The epoch losses a training loop records (train_bc, train_dt): add() each minibatch's loss, end() after each
-// epoch appends their mean to res.epoch_loss and calls on_epoch.
+struct Adam;
+
+// The order a training loop (train_bc, train_dt) visits its N examples in: perm, 0..N−1 shuffled by shuffle() at
+// each epoch's start (Fisher-Yates with the run's rng), and total, the optimizer steps of the run: cfg.steps if
+// > 0, else cfg.epochs epochs of ceil(N / cfg.batch) minibatches.
+struct EpochOrder {
+    EpochOrder(const BCConfig& cfg, Eigen::Index N);
+    void shuffle(Rng& rng);
+    std::vector<Eigen::Index> perm;
+    long total;
+};
+
+// The epoch losses a training loop records (train_bc, train_dt): step() after each minibatch's backward (or
+// add() its loss alone), end() after each epoch appends their mean to res.epoch_loss and calls on_epoch.
 struct EpochLosses {
     double sum = 0;
     long batches = 0;
     void add(float loss) { sum += loss, ++batches; }
+    // The minibatch's update: clip the gradient's global norm to clip_norm (0 = off), opt's guarded step on
+    // `loss`, zero the grads, count the step in res.steps and add(loss).
+    void step(Adam& opt, float clip_norm, float loss, BCResult& res);
     void end(BCResult& res, int epoch, const EpochCallback& on_epoch);
 };
 

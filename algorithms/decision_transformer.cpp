@@ -58,33 +58,26 @@ BCResult train_dt(const Dataset& data, const BCConfig& cfg, const std::function<
     // 3. Adam over the transformer's parameters; one tape and one batch, reused
     Adam opt(pi.parameters(), {.lr = cfg.lr, .weight_decay = cfg.weight_decay});
     const Eigen::Index B = cfg.batch, K = dt.cfg.context;
-    std::vector<Eigen::Index> perm(N);
-    std::iota(perm.begin(), perm.end(), 0);
+    EpochOrder order(cfg, N);
     std::vector<int64_t> ends(B);
     DTBatch batch;
     Tape<float> tape;
-    const long steps_per_epoch = (N + B - 1) / B;
-    const long total = cfg.steps > 0 ? cfg.steps : steps_per_epoch * cfg.epochs;
 
     // 4. epochs over the steps of the data in shuffled order, each the last step of one window: forward,
     //    masked MSE on the real steps, backward, (clip), guarded Adam step
-    for (int epoch = 0; res.steps < total; ++epoch) {
-        for (Eigen::Index i = N - 1; i > 0; --i) std::swap(perm[i], perm[rng.below(i + 1)]);  // Fisher-Yates
+    for (int epoch = 0; res.steps < order.total; ++epoch) {
+        order.shuffle(rng);
         EpochLosses losses;
-        for (Eigen::Index first = 0; first < N && res.steps < total; first += B) {
+        for (Eigen::Index first = 0; first < N && res.steps < order.total; first += B) {
             const Eigen::Index n = std::min(B, N - first);
-            for (Eigen::Index b = 0; b < B; ++b) ends[b] = perm[b < n ? first + b : first];  // padding repeats a real one
+            for (Eigen::Index b = 0; b < B; ++b) ends[b] = order.perm[b < n ? first + b : first];  // padding repeats a real one
             dt_batch(dt.cfg, obs, act, rtg, starts, ends, batch);
             if (n < B) batch.mask.bottomRows((B - n) * K).setZero();
             tape.reset();
             Var<float> loss = dt_loss(dt, tape, batch);
             tape.backward(loss);
             const float l = loss.value()(0, 0);
-            if (cfg.clip_norm > 0) clip_grad_norm(opt.params, cfg.clip_norm);
-            opt.guarded_step(l);
-            opt.zero_grad();
-            ++res.steps;
-            losses.add(l);
+            losses.step(opt, cfg.clip_norm, l, res);
         }
         losses.end(res, epoch, on_epoch);
     }

@@ -38,14 +38,24 @@ Var<T> mse(Var<T> pred, Var<T> target) {
     return {pred.tape, pred.tape->n - 1};
 }
 
+// The masked mean losses' node (mse, l1): checks that pred, target and mask have one shape and that the mask
+// is a constant (errors name `name`), pushes node `op` (1×1) on (pred, target, mask) and sets s = 1/Σmask
+// (0 for an all-zero mask); the caller fills the value and the backward.
 template <class T>
-Var<T> mse(Var<T> pred, Var<T> target, Var<T> mask) {
-    check_same("mse", pred.value(), target.value(), "target");
-    check_same("mse", pred.value(), mask.value(), "mask");
-    if (mask.tape->node(mask.id).requires_grad) throw std::invalid_argument("mse: the mask must be a constant");
-    Node<T>& o = pred.tape->push("mse_masked", pred.id, target.id, mask.id, 1, 1);
+static Node<T>& masked_loss_node(const char* name, const char* op, Var<T> pred, Var<T> target, Var<T> mask) {
+    check_same(name, pred.value(), target.value(), "target");
+    check_same(name, pred.value(), mask.value(), "mask");
+    if (mask.tape->node(mask.id).requires_grad)
+        throw std::invalid_argument(std::string(name) + ": the mask must be a constant");
+    Node<T>& o = pred.tape->push(op, pred.id, target.id, mask.id, 1, 1);
     const T msum = mask.value().sum();
     o.s = msum > T(0) ? T(1) / msum : T(0);
+    return o;
+}
+
+template <class T>
+Var<T> mse(Var<T> pred, Var<T> target, Var<T> mask) {
+    Node<T>& o = masked_loss_node("mse", "mse_masked", pred, target, mask);
     o.own_value(0, 0) =
         ((pred.value() - target.value()).array().square() * mask.value().array()).sum() * o.s;
     o.backward = mse_bw<T>;
@@ -63,12 +73,7 @@ static void l1_bw(Tape<T>& t, Node<T>& o) {
 
 template <class T>
 Var<T> l1(Var<T> pred, Var<T> target, Var<T> mask) {
-    check_same("l1", pred.value(), target.value(), "target");
-    check_same("l1", pred.value(), mask.value(), "mask");
-    if (mask.tape->node(mask.id).requires_grad) throw std::invalid_argument("l1: the mask must be a constant");
-    Node<T>& o = pred.tape->push("l1_masked", pred.id, target.id, mask.id, 1, 1);
-    const T msum = mask.value().sum();
-    o.s = msum > T(0) ? T(1) / msum : T(0);
+    Node<T>& o = masked_loss_node("l1", "l1_masked", pred, target, mask);
     o.own_value(0, 0) = ((pred.value() - target.value()).array().abs() * mask.value().array()).sum() * o.s;
     o.backward = l1_bw<T>;
     return {pred.tape, pred.tape->n - 1};

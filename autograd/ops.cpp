@@ -136,72 +136,37 @@ Var<T> add_scalar(Var<T> x, T s) {
 template <class T>
 static void relu_bw(Tape<T>& t, Node<T>& o) { relu_backward(t.grad(o.in[0]), *o.grad, t.value(o.in[0])); }  // d relu/dx = [x>0]
 template <class T>
-Var<T> relu(Var<T> x) {
-    Node<T>& o = x.tape->push("relu", x.id);
-    relu_forward(o.own_value, x.value());
-    o.backward = relu_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> relu(Var<T> x) { return unary(x, "relu", relu_forward<T>, relu_bw<T>); }
 
 template <class T>
 static void tanh_bw(Tape<T>& t, Node<T>& o) { tanh_backward(t.grad(o.in[0]), *o.grad, *o.value); }  // d tanh/dx = 1 − tanh²
 template <class T>
-Var<T> tanh(Var<T> x) {
-    Node<T>& o = x.tape->push("tanh", x.id);
-    tanh_forward(o.own_value, x.value());
-    o.backward = tanh_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> tanh(Var<T> x) { return unary(x, "tanh", tanh_forward<T>, tanh_bw<T>); }
 
 template <class T>
 static void sigmoid_bw(Tape<T>& t, Node<T>& o) { sigmoid_backward(t.grad(o.in[0]), *o.grad, *o.value); }  // dσ/dx = σ(1−σ)
 template <class T>
-Var<T> sigmoid(Var<T> x) {
-    Node<T>& o = x.tape->push("sigmoid", x.id);
-    sigmoid_forward(o.own_value, x.value());
-    o.backward = sigmoid_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> sigmoid(Var<T> x) { return unary(x, "sigmoid", sigmoid_forward<T>, sigmoid_bw<T>); }
 
 template <class T>
 static void softplus_bw(Tape<T>& t, Node<T>& o) { softplus_backward(t.grad(o.in[0]), *o.grad, t.value(o.in[0])); }  // d softplus/dx = σ(x)
 template <class T>
-Var<T> softplus(Var<T> x) {
-    Node<T>& o = x.tape->push("softplus", x.id);
-    softplus_forward(o.own_value, x.value());
-    o.backward = softplus_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> softplus(Var<T> x) { return unary(x, "softplus", softplus_forward<T>, softplus_bw<T>); }
 
 template <class T>
 static void exp_bw(Tape<T>& t, Node<T>& o) { t.grad(o.in[0]).array() += o.grad->array() * o.value->array(); }  // d eˣ/dx = eˣ
 template <class T>
-Var<T> exp(Var<T> x) {
-    Node<T>& o = x.tape->push("exp", x.id);
-    o.own_value = x.value().array().exp().matrix();
-    o.backward = exp_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> exp(Var<T> x) { return unary(x, "exp", [](MatT<T>& y, const MatT<T>& v) { y = v.array().exp().matrix(); }, exp_bw<T>); }
 
 template <class T>
 static void log_bw(Tape<T>& t, Node<T>& o) { t.grad(o.in[0]).array() += o.grad->array() / t.value(o.in[0]).array(); }  // d log x/dx = 1/x
 template <class T>
-Var<T> log(Var<T> x) {
-    Node<T>& o = x.tape->push("log", x.id);
-    o.own_value = x.value().array().log().matrix();
-    o.backward = log_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> log(Var<T> x) { return unary(x, "log", [](MatT<T>& y, const MatT<T>& v) { y = v.array().log().matrix(); }, log_bw<T>); }
 
 template <class T>
 static void square_bw(Tape<T>& t, Node<T>& o) { t.grad(o.in[0]).array() += T(2) * o.grad->array() * t.value(o.in[0]).array(); }  // d x²/dx = 2x
 template <class T>
-Var<T> square(Var<T> x) {
-    Node<T>& o = x.tape->push("square", x.id);
-    o.own_value = x.value().array().square().matrix();
-    o.backward = square_bw<T>;
-    return {x.tape, x.tape->n - 1};
-}
+Var<T> square(Var<T> x) { return unary(x, "square", [](MatT<T>& y, const MatT<T>& v) { y = v.array().square().matrix(); }, square_bw<T>); }
 
 // ---------------------------------------------------------------------------------------- reductions
 template <class T>

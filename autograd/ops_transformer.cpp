@@ -114,10 +114,7 @@ static void gelu_bw(Tape<T>& t, Node<T>& o) {
 }
 template <class T>
 Var<T> gelu(Var<T> x) {
-    Node<T>& o = x.tape->push("gelu", x.id);
-    o.own_value = (x.value().array() * normal_cdf(x.value())).matrix();
-    o.backward = gelu_bw<T>;
-    return {x.tape, x.tape->n - 1};
+    return unary(x, "gelu", [](MatT<T>& y, const MatT<T>& v) { y = (v.array() * normal_cdf(v)).matrix(); }, gelu_bw<T>);
 }
 
 // ----------------------------------------------------------------------------------------- embedding

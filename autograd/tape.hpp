@@ -142,4 +142,14 @@ const MatT<T>& Var<T>::value() const { return tape->value(id); }
 template <class T>
 MatT<T>& Var<T>::grad() const { return tape->grad(id); }
 
+// An elementwise op's node (ops.cpp, ops_transformer.cpp): pushes `op` on x, forward(y, x.value()) fills its
+// value y (x's shape), bw is its backward rule.
+template <class T, class Forward>
+Var<T> unary(Var<T> x, const char* op, Forward forward, void (*bw)(Tape<T>&, Node<T>&)) {
+    Node<T>& o = x.tape->push(op, x.id);
+    forward(o.own_value, x.value());
+    o.backward = bw;
+    return {x.tape, x.tape->n - 1};
+}
+
 }  // namespace imitate

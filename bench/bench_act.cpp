@@ -8,6 +8,7 @@
 
 #include "algorithms/bc.hpp"
 #include "algorithms/policy.hpp"
+#include "bench/infer_b1.hpp"
 #include "autograd/autograd.hpp"
 #include "engine/engine.hpp"
 
@@ -82,21 +83,7 @@ void BM_ActInferB1_vs_torch(benchmark::State& st) {
     const bool sample = st.range(2) != 0;
     st.SetLabel(sample ? "sample" : "predict");
     Rng rng(0);
-    const Policy p(act_config(H), rng);
-    Mat obs(1, 3), out;
-    obs << 0.5f, -0.8660254f, 1.5f;
-    PolicyScratch s;
-    p.predict(obs, out, s);
-    if (out.rows() != 1 || out.cols() != H || !out.allFinite()) {
-        st.SkipWithError("bad prediction");
-        return;
-    }
-    for (auto _ : st) {
-        if (sample) p.predict(obs, out, s, rng);
-        else p.predict(obs, out, s);
-        benchmark::DoNotOptimize(out.data());
-    }
-    st.SetItemsProcessed(st.iterations());
+    time_infer_b1(st, Policy(act_config(H), rng), H, sample, rng);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include "algorithms/bc.hpp"
 #include "algorithms/heads/diffusion.hpp"
 #include "algorithms/policy.hpp"
+#include "bench/infer_b1.hpp"
 #include "autograd/autograd.hpp"
 #include "engine/engine.hpp"
 
@@ -76,21 +77,7 @@ void BM_HeadInferB1_vs_mse(benchmark::State& st) {
     set_threads(1);
     st.SetLabel(std::string(head_name(k)) + (sample ? " sample" : " predict"));
     Rng rng(0);
-    const Policy p(seed_config(k, H), rng);
-    Mat obs(1, 3), out;
-    obs << 0.5f, -0.8660254f, 1.5f;
-    PolicyScratch s;
-    p.predict(obs, out, s);
-    if (out.rows() != 1 || out.cols() != H || !out.allFinite()) {
-        st.SkipWithError("bad prediction");
-        return;
-    }
-    for (auto _ : st) {
-        if (sample) p.predict(obs, out, s, rng);
-        else p.predict(obs, out, s);
-        benchmark::DoNotOptimize(out.data());
-    }
-    st.SetItemsProcessed(st.iterations());
+    time_infer_b1(st, Policy(seed_config(k, H), rng), H, sample, rng);
 }
 
 // args: sampler (0 DDPM with T = 50 steps, 1 DDIM with 10), H, batch. Counters: time per denoising step (one

@@ -14,7 +14,6 @@ every parameter (no bias zero, no layer-norm weight one), drawn in float32; then
 loss with a fixed eps, the gradients of every parameter, the deterministic prediction (z = 0), and 10 steps of
 torch.optim.Adam(lr=1e-2) with the same eps each step. Parameter names are the state_dict keys, in order.
 """
-import json
 import os
 import sys
 
@@ -23,7 +22,8 @@ import torch
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "bench", "peers"))
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from make_torch_fixture import read_safetensors  # noqa: E402
+from make_torch_fixture import read_safetensors, torch_vs_cpp  # noqa: E402
+from make_transformer_fixture import write_fixture  # noqa: E402  (the same number format)
 
 S, A, H, D, HEADS, FF, LAT, BETA = 3, 2, 4, 8, 2, 16, 4, 10.0
 ENC, LAYERS, DEC = 2, 2, 2
@@ -33,17 +33,6 @@ B, LR, STEPS = 5, 1e-2, 10
 def rows(t):
     """2-D as is, 1-D as a flat list (imitate reads a flat list as one row)."""
     return t.detach().tolist()
-
-
-def short(x):
-    """Every float to 10 significant digits: float32 inputs stay exact, float64 results keep 1e-9 relative."""
-    if isinstance(x, float):
-        return float(f"{x:.10g}")
-    if isinstance(x, list):
-        return [short(v) for v in x]
-    if isinstance(x, dict):
-        return {k: short(v) for k, v in x.items()}
-    return x
 
 
 def main():
@@ -95,11 +84,7 @@ def main():
         "initial": initial, "loss": loss.item(), "grads": grads, "predict": rows(predict),
         "losses": losses, "final": {n: rows(p) for n, p in net.named_parameters()}, "final_loss": final_loss,
     }
-    tmp = out_path + ".tmp"
-    with open(tmp, "w") as f:
-        json.dump(short(fixture), f)
-        f.write("\n")
-    os.replace(tmp, out_path)
+    write_fixture(out_path, fixture)
     print("wrote", out_path, "loss", loss.item(), "final loss", final_loss)
 
 
@@ -112,13 +97,7 @@ def check_cpp(path, outputs):
               latent=int(m["latent"]), beta=float(m["beta"]))
     net.load_state_dict(tensors, strict=True)
     net.eval()
-    rows = [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
-    with torch.no_grad():
-        y = net.predict(torch.tensor([r[:S] for r in rows], dtype=torch.float32)).double()
-    cpp = torch.tensor([r[S:] for r in rows], dtype=torch.float64)
-    assert y.shape == cpp.shape, f"{outputs}: shape {tuple(cpp.shape)} vs torch {tuple(y.shape)}"
-    err = (y - cpp).abs().max().item()
-    assert ((y - cpp).abs() <= 1e-5 + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
+    _, err = torch_vs_cpp(net.predict, outputs, S, 1e-5)
     print(f"torch loaded {path} ({len(tensors)} tensors) into ACT with load_state_dict(strict=True); "
           f"max |torch - C++| = {err:.2e}")
 

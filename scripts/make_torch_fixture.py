@@ -106,6 +106,20 @@ def make(outdir):
     print(f"wrote {path} ({os.path.getsize(path)} bytes) and outputs for {len(OBSERVATIONS)} observations")
 
 
+def torch_vs_cpp(forward, outputs, S, atol):
+    """A C++ test's outputs file (rows of an observation's S numbers, then the C++ prediction; '#' lines skipped):
+    forward on the observations in float32 against the predictions in float64. Asserts |y - cpp| <= atol + 1e-4 |cpp|
+    everywhere (naming the file); returns (rows, max |y - cpp|)."""
+    rows = [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
+    with torch.no_grad():
+        y = forward(torch.tensor([r[:S] for r in rows], dtype=torch.float32)).double()
+    cpp = torch.tensor([r[S:] for r in rows], dtype=torch.float64)
+    assert y.shape == cpp.shape, f"{outputs}: shape {tuple(cpp.shape)} vs torch {tuple(y.shape)}"
+    err = (y - cpp).abs().max().item()
+    assert ((y - cpp).abs() <= atol + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
+    return len(rows), err
+
+
 def check_cpp(path, outputs):
     tensors, metadata = read_safetensors(path)
     assert metadata == {"format": "pt"}, f"{path}: metadata {metadata}"
@@ -116,15 +130,10 @@ def check_cpp(path, outputs):
         assert torch.equal(tensors[name].reshape(-1), expected), f"{path}: values of {name} differ"
     policy = BCPolicy()
     policy.load_state_dict(tensors, strict=True)
-    rows = [[float(v) for v in line.split()] for line in open(outputs) if line.strip() and not line.startswith("#")]
-    assert len(rows) == len(OBSERVATIONS), f"{outputs}: {len(rows)} rows"
-    with torch.no_grad():
-        y = policy(torch.tensor([r[:3] for r in rows], dtype=torch.float32)).double()
-    cpp = torch.tensor([r[3:] for r in rows], dtype=torch.float64)
     # The outputs are about 3e-3 (weights are at most 50/4096), so the bound is relative: float32 torch vs the
     # double C++ forward agree to about 3e-7 relative.
-    err = (y - cpp).abs().max().item()
-    assert ((y - cpp).abs() <= 1e-7 + 1e-4 * cpp.abs()).all(), f"{outputs}: torch differs from C++ by {err}"
+    n, err = torch_vs_cpp(policy, outputs, 3, 1e-7)
+    assert n == len(OBSERVATIONS), f"{outputs}: {n} rows"
     print(f"torch loaded {path} ({len(tensors)} tensors) with load_state_dict(strict=True); "
           f"max |torch - C++| = {err:.2e}")
 

@@ -1,5 +1,5 @@
 // The helpers every test program shares: short_run(), error_of(), message_of(), CHECK_NAMES,
-// same_bytes() and number_rows().
+// same_bytes(), number_rows() and scratch_dir().
 // short_run(): .ci/run's sanitizer pass sets IMITATE_SKIP_SLOW=1 (the shell tests read it too);
 // built with AddressSanitizer + UndefinedBehaviorSanitizer (library at -O1, tests at -O0), training runs
 // 25-50x slower than in the release build (test_heads: 5.6 s there, 151-264 s here before this header).
@@ -13,6 +13,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <exception>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -75,4 +76,12 @@ inline std::vector<std::vector<double>> number_rows(const std::string& path) {
         for (double v; ls >> v;) row.push_back(v);
     }
     return rows;
+}
+
+// IMITATE_BUILD_DIR/<test>/<name>, a test's scratch directory, removed if it exists (the caller creates it, or
+// lets the code under test create it).
+inline std::string scratch_dir(const std::string& test, const std::string& name) {
+    const std::string d = std::string(IMITATE_BUILD_DIR) + "/" + test + "/" + name;
+    std::filesystem::remove_all(d);
+    return d;
 }

@@ -27,8 +27,7 @@ using namespace imitate::experiments;
 namespace {
 
 std::string out_dir(const std::string& name) {
-    const std::string d = std::string(IMITATE_BUILD_DIR) + "/test_experiments/" + name;
-    std::filesystem::remove_all(d);
+    const std::string d = scratch_dir("test_experiments", name);
     std::filesystem::create_directories(d);
     return d;
 }

@@ -141,8 +141,7 @@ TEST_CASE("mujoco: a clone is independent and steps identically") {
     for (const EnvEntry& e : {reacher_entry(), push_entry()}) {
         CAPTURE(e.id);
         auto env = e.make();
-        Rng rng(3);
-        env->reset(rng);
+        env->reset(3);
         const float a[2] = {0.5f, -0.25f}, b[2] = {-1.0f, 1.0f};
         env->step(a);
         auto copy = env->clone();
@@ -295,8 +294,7 @@ TEST_CASE("mujoco: bad inputs throw actionable errors") {
     for (const EnvEntry& e : {reacher_entry(), push_entry()}) {
         CAPTURE(e.id);
         auto env = e.make();
-        Rng rng(1);
-        env->reset(rng);
+        env->reset(1);
         const int D = env->spec().state_dim;
         std::vector<double> s0(D), s1(D);
         env->get_state(s0.data());

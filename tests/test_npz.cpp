@@ -369,6 +369,10 @@ TEST_CASE("corrupt .npz files are rejected with the file and field named, never 
         return zip_of(es);
     };
     const float f5[5] = {0, 1, 2, 3, 4};
+    // the small file with rewards.npy's header dict replaced by `dict` (its five float32 values kept)
+    auto rewards_header = [&](const std::string& dict) {
+        return edited([&](Entries& es) { entry(es, "rewards.npy") = npy(dict, f5, 20); });
+    };
     const double nan_states[10] = {0, 0, 0.1, -0.2, NAN, -0.4, 0.3, -0.6, 0.4, -0.8};
     const int64_t ends_bad[2] = {4, 3};
     const int64_t ends_short[2] = {2, 4};
@@ -404,23 +408,15 @@ TEST_CASE("corrupt .npz files are rejected with the file and field named, never 
              entry(es, "actions.npy") = npy(header("<f8", "(5, 1)"), d5, 40);
          }),
          "'actions' has dtype '<f8', expected '<f4'"},
-        {"fortran_order", edited([&](Entries& es) {
-             entry(es, "rewards.npy") = npy("{'descr': '<f4', 'fortran_order': True, 'shape': (5,), }", f5, 20);
-         }),
+        {"fortran_order", rewards_header("{'descr': '<f4', 'fortran_order': True, 'shape': (5,), }"),
          "'rewards' has fortran_order True, expected False"},
-        {"bad_header_syntax", edited([&](Entries& es) {
-             entry(es, "rewards.npy") = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5,) ", f5, 20);
-         }),
+        {"bad_header_syntax", rewards_header("{'descr': '<f4', 'fortran_order': False, 'shape': (5,) "),
          "'rewards' has a malformed header"},
-        {"header_unknown_key", edited([&](Entries& es) {
-             entry(es, "rewards.npy") = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), 'x': 1}", f5, 20);
-         }),
+        {"header_unknown_key", rewards_header("{'descr': '<f4', 'fortran_order': False, 'shape': (5,), 'x': 1}"),
          "'rewards' has an unknown header key 'x'"},
-        {"shape_not_tuple", edited([&](Entries& es) {
-             entry(es, "rewards.npy") = npy("{'descr': '<f4', 'fortran_order': False, 'shape': (5), }", f5, 20);
-         }),
+        {"shape_not_tuple", rewards_header("{'descr': '<f4', 'fortran_order': False, 'shape': (5), }"),
          "'rewards' has a malformed header: 'shape' (n) is not a tuple"},
-        {"wrong_rank", edited([&](Entries& es) { entry(es, "rewards.npy") = npy(header("<f4", "(5, 1)"), f5, 20); }),
+        {"wrong_rank", rewards_header(header("<f4", "(5, 1)")),
          "'rewards' has shape (5,1), expected 1 dimension"},
         {"nan_states", edited([&](Entries& es) { entry(es, "states.npy") = npy(header("<f8", "(5, 2)"), nan_states, 80); }),
          "'states' has a non-finite value in row 2"},

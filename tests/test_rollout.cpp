@@ -20,6 +20,18 @@ using namespace imitate;
 
 namespace {
 
+// Every per-step record of e holds T steps.
+void check_steps(const Episode& e, int T) {
+    const size_t n = static_cast<size_t>(T);
+    CHECK(e.length() == T);
+    CHECK(e.states.rows() == T);
+    CHECK(e.observations.rows() == T);
+    CHECK(e.actions.rows() == T);
+    CHECK(e.executed.rows() == T);
+    CHECK(e.rewards.size() == n);
+    CHECK(e.at_goal.size() == n);
+    CHECK(e.expert_executed.size() == n);
+}
 
 bool same_episode(const Episode& a, const Episode& b) {
     return a.seed == b.seed && same_bytes(a.states, b.states) && same_bytes(a.observations, b.observations) &&
@@ -132,19 +144,13 @@ TEST_CASE("episode records: shapes, seeds, replayable states, rewards, truncatio
     for (size_t i = 0; i < eps.size(); ++i) {
         const Episode& e = eps[i];
         CHECK(e.seed == derive_seed(5, i));
-        CHECK(e.states.rows() == 200);
+        check_steps(e, 200);
         CHECK(e.states.cols() == 2);
-        CHECK(e.observations.rows() == 200);
         CHECK(e.observations.cols() == 3);
-        CHECK(e.actions.rows() == 200);
         CHECK(e.actions.cols() == 1);
-        CHECK(e.executed.rows() == 200);
         // the expert drives alone: it labels every state with the action it executes
         CHECK(same_bytes(e.expert_actions, e.actions));
         CHECK(e.expert_executed == std::vector<uint8_t>(200, 1));
-        CHECK(e.rewards.size() == 200);
-        CHECK(e.at_goal.size() == 200);
-        CHECK(e.length() == 200);
         CHECK(e.truncated);
         CHECK_FALSE(e.terminated);
         // Replay: the start is the episode Rng's reset; each row shows the state the action was chosen in.
@@ -366,13 +372,7 @@ TEST_CASE("an env that terminates ends its episode early with the right flags (p
     const std::vector<Episode> eps = rollout(env, up, cfg);
     REQUIRE(eps.size() == 3);
     const Episode& hit = eps[0];
-    CHECK(hit.length() == 11);
-    CHECK(hit.states.rows() == 11);
-    CHECK(hit.actions.rows() == 11);
-    CHECK(hit.executed.rows() == 11);
-    CHECK(hit.rewards.size() == 11);
-    CHECK(hit.at_goal.size() == 11);
-    CHECK(hit.expert_executed.size() == 11);
+    check_steps(hit, 11);
     CHECK(hit.terminated);
     CHECK_FALSE(hit.truncated);
     CHECK_FALSE(hit.success);

@@ -15,17 +15,14 @@
 #include "algorithms/io/atomic_file.hpp"
 #include "algorithms/experiments/sweep.hpp"
 #include "engine/threads.hpp"
+#include "helpers.hpp"
 
 using namespace imitate;
 using namespace imitate::experiments;
 
 namespace {
 
-std::string fresh_dir(const std::string& name) {
-    const std::string d = std::string(IMITATE_BUILD_DIR) + "/test_sweep/" + name;
-    std::filesystem::remove_all(d);
-    return d;  // run_sweep creates it
-}
+std::string fresh_dir(const std::string& name) { return scratch_dir("test_sweep", name); }  // run_sweep creates it
 
 // Values that test the text round trip: a third, a denormal, −0, infinities, NaN, a large integer.
 JobValues values_of(int i) {

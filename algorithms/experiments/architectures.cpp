@@ -390,8 +390,7 @@ ExperimentResult report_architectures(const ArchitecturesResult& r, const Experi
           series(col("train_seconds")) +
           "set xlabel 'µs per executed action (batch 1, one core)'\nset title 'success against the cost of acting'\n" +
           series(col("action_us")) + "unset multiplot\n";
-    write_output(out, opt, "architectures.gp", gp);
-    render_plots(out, opt, "architectures.gp", {"architectures.png"});
+    write_plot(out, opt, "architectures", gp);
 
     const EnvSpec& spec = env->spec();
     std::string md = "## 7. Architectures: which representation of actions wins where (`" + r.env_id + "`)\n\n";

@@ -59,9 +59,8 @@ static void check_config(const ChunkingConfig& c) {
 
 // ------------------------------------------------------------------ measuring
 ChunkingResult measure_chunking(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "chunking", "pendulum");
     ChunkingResult r;
-    const EnvEntry& entry = experiment_env(opt, "chunking", "pendulum");
     r.config = chunking_config(opt.quick, entry.id);
     const ChunkingConfig& c = r.config;
     check_config(c);
@@ -87,15 +86,10 @@ ChunkingResult measure_chunking(const ExperimentOptions& opt) {
                 const std::unique_ptr<Env> env = entry.make();
                 const EnvSpec& spec = env->spec();
                 const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base_of(s), 1));
-                BCConfig bc;
+                BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(
+                    derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h])));
                 bc.policy.chunk = c.horizons[h];
                 bc.stride = 1;
-                bc.steps = c.train_steps;
-                bc.policy.hidden = c.hidden;
-                bc.batch = c.batch;
-                bc.lr = c.lr;
-                bc.normalize = true;
-                bc.seed = derive_seed(base_of(s), 10 + static_cast<uint64_t>(c.horizons[h]));
                 const Policy policy = train_bc(demos, bc).policy;
                 const BatchPolicy pi = policy.as_batch_policy();
                 JobValues v{double(demos.size())};
@@ -345,8 +339,7 @@ ExperimentResult report_chunking(const ChunkingResult& r, const ExperimentOption
             sep = ", ";
         }
     gp += "\nunset multiplot\n";
-    write_output(out, opt, "chunking.gp", gp);
-    render_plots(out, opt, "chunking.gp", {"chunking.png"});
+    write_plot(out, opt, "chunking", gp);
 
     // 6. the report section
     std::string md = "## 2. Action chunking: H, the execution horizon k, the ensemble weight m, and smoothness (`" +

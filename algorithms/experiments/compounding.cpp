@@ -142,8 +142,7 @@ static CompoundingConfig resolved_config(const ExperimentOptions& opt, const Env
 }
 
 CompoundingResult measure_compounding(const ExperimentOptions& opt) {
-    check_options(opt);
-    const EnvEntry& entry = experiment_env(opt, "compounding", "pendulum");
+    const EnvEntry& entry = measured_env(opt, "compounding", "pendulum");
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;
     const CompoundingConfig c = resolved_config(opt, env);

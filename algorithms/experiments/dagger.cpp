@@ -72,8 +72,7 @@ static double mean_half_range(const EnvSpec& spec) {
 }
 
 DaggerExpResult measure_dagger(const ExperimentOptions& opt) {
-    check_options(opt);
-    const EnvEntry& entry = experiment_env(opt, "dagger", "pendulum");
+    const EnvEntry& entry = measured_env(opt, "dagger", "pendulum");
     const DaggerExpConfig c = dagger_config(opt.quick, entry.id);
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;
@@ -280,8 +279,7 @@ ExperimentResult report_dagger(const DaggerExpResult& m, const ExperimentOptions
               std::to_string(seeds_csv.col(std::string(method_key[meth]) + "_success")) + " with points pt 6 ps 1.0 lc rgb '" +
               color[meth] + "' " + (meth == 0 ? "title 'single seeds'" : "notitle");
     gp += "\n";
-    write_output(r, opt, "dagger.gp", gp);
-    render_plots(r, opt, "dagger.gp", {"dagger.png"});
+    write_plot(r, opt, "dagger", gp);
 
     // 5. the section: every comparison a paired per-seed difference with its interval
     const Stats last_bc = paired(per_seed(0, R), per_seed(1, R)), last_noise = paired(per_seed(0, R), per_seed(2, R));

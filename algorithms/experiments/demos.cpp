@@ -59,9 +59,8 @@ static double trajectory_error(const Env& env, const std::vector<Episode>& learn
 
 // ------------------------------------------------------------------ measuring
 DemosResult measure_demos(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "demos", "pendulum");
     DemosResult r;
-    const EnvEntry& entry = experiment_env(opt, "demos", "pendulum");
     r.config = demos_config(opt.quick, entry.id);
     const DemosConfig& c = r.config;
     const ExpertEntry& demo_expert = demonstrator(entry);
@@ -82,13 +81,7 @@ DemosResult measure_demos(const ExperimentOptions& opt) {
                     const std::shared_ptr<const Expert> expert = shared_expert(demo_expert);
                     const EnvSpec& spec = env->spec();
                     const int N = c.demos[n];
-                    BCConfig bc;
-                    bc.steps = c.train_steps;
-                    bc.policy.hidden = c.hidden;
-                    bc.batch = c.batch;
-                    bc.lr = c.lr;
-                    bc.normalize = true;
-                    bc.seed = derive_seed(base, 2);
+                    const BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(derive_seed(base, 2));
                     double labels = 0;
                     const Policy pi = [&] {
                         if (m < 2 || N == 1) {  // BC, BC + noise; DAgger with one episode has no round: BC on D0
@@ -209,8 +202,7 @@ ExperimentResult report_demos(const DemosResult& r, const ExperimentOptions& opt
         gp += "\n";
     }
     gp += "unset multiplot\n";
-    write_output(out, opt, "demos.gp", gp);
-    render_plots(out, opt, "demos.gp", {"demos.png"});
+    write_plot(out, opt, "demos", gp);
 
     std::string md = "## 6. Learning curves: success and compounding error against the number of demonstrations (`" +
                      r.env_id + "`)\n\n";

@@ -77,8 +77,7 @@ static bool success_by(const Episode& e, int T, int W) {
 }
 
 HorizonResult measure_horizon(const ExperimentOptions& opt) {
-    check_options(opt);
-    const EnvEntry& entry = experiment_env(opt, "horizon", "pendulum");
+    const EnvEntry& entry = measured_env(opt, "horizon", "pendulum");
     const HorizonConfig c = horizon_config(opt.quick, entry.id);
     const std::unique_ptr<Env> env_ptr = entry.make();
     const Env& env = *env_ptr;
@@ -251,8 +250,7 @@ ExperimentResult report_horizon(const HorizonResult& m, const ExperimentOptions&
           col("bc_failed_lo") + ":" + col("bc_failed_hi") + " with yerrorlines lw 2 pt 7 lc rgb '#d62728' title 'BC', \\\n"
           "     '' skip 1 using 1:" + col("dagger_failed_mean") + ":" + col("dagger_failed_lo") + ":" + col("dagger_failed_hi") +
           " with yerrorlines lw 2 pt 7 lc rgb '#1f77b4' title 'DAgger'\nunset multiplot\n";
-    write_output(r, opt, "horizon.gp", gp);
-    render_plots(r, opt, "horizon.gp", {"horizon.png"});
+    write_plot(r, opt, "horizon", gp);
 
     // 4. the section: exponents, their verdicts, and why, from the numbers
     const int last = nT - 1, mid = nT >= 3 ? nT - 2 : 0, early = nT >= 3 ? nT - 3 : 0;

@@ -261,9 +261,8 @@ static ModeStats modes_at(const JobValues& v, size_t& pos) {
 
 // ------------------------------------------------------------------ measuring
 MultimodalResult measure_multimodal(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "multimodal", "point_mass");
     MultimodalResult r;
-    const EnvEntry& entry = experiment_env(opt, "multimodal", "point_mass");
     r.config = multimodal_config(opt.quick, entry.id);
     const MultimodalConfig& c = r.config;
     const std::vector<HeadUnderTest> hs = heads();
@@ -602,8 +601,7 @@ ExperimentResult report_multimodal(const MultimodalResult& r, const ExperimentOp
               "% valid'\nplot " + data + ", '' skip 1 using " + xc + ":" + std::to_string(csv.col(r.row_keys[q] + "_fraction")) +
               " with boxes lc rgb '#d62728'\n";
     gp += "unset multiplot\n";
-    write_output(out, opt, "multimodal.gp", gp);
-    render_plots(out, opt, "multimodal.gp", {"multimodal.png"});
+    write_plot(out, opt, "multimodal", gp);
 
     const PointMassConfig pmc;  // the point mass's geometry, for the path plots
     std::vector<std::string> pngs{"multimodal.png"};

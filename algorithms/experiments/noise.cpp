@@ -61,9 +61,8 @@ static ClipStats clip_stats(const Dataset& d, const std::vector<float>& low, con
 
 // ------------------------------------------------------------------ measuring
 NoiseResult measure_noise(const ExperimentOptions& opt) {
-    check_options(opt);
+    const EnvEntry& entry = measured_env(opt, "noise", "pendulum");
     NoiseResult r;
-    const EnvEntry& entry = experiment_env(opt, "noise", "pendulum");
     r.config = noise_config(opt.quick, entry.id);
     const NoiseConfig& c = r.config;
     if (c.sigmas.empty() || c.sigmas[0] != 0) throw std::invalid_argument("noise: sigmas must start with 0");
@@ -88,13 +87,7 @@ NoiseResult measure_noise(const ExperimentOptions& opt) {
                 const EnvSpec& spec = env->spec();
                 const Dataset demos = collect_demos(*env, shared_expert(demo_expert), c.demo_episodes, derive_seed(base, 1),
                                                     c.sigmas[i] * r.half_range);
-                BCConfig bc;
-                bc.steps = c.train_steps;
-                bc.policy.hidden = c.hidden;
-                bc.batch = c.batch;
-                bc.lr = c.lr;
-                bc.normalize = true;
-                bc.seed = derive_seed(base, 2);
+                const BCConfig bc = TrainBudget{c.train_steps, c.hidden, c.batch, c.lr}.bc(derive_seed(base, 2));
                 const Policy pi = train_bc(demos, bc).policy;
                 EvalConfig e;
                 e.episodes = c.eval_episodes;
@@ -207,8 +200,7 @@ ExperimentResult report_noise(const NoiseResult& r, const ExperimentOptions& opt
           "'' skip 1 using 1:" + col("effective_std") + " with linespoints lw 2 title 'executed (after the clip)', "
           "'' skip 1 using 1:" + col("clipped_fraction") + " axes x1y2 with linespoints dt 2 title 'clipped fraction'\n"
           "unset multiplot\n";
-    write_output(out, opt, "noise.gp", gp);
-    render_plots(out, opt, "noise.gp", {"noise.png"});
+    write_plot(out, opt, "noise", gp);
 
     std::string md = "## 7. Noise injection (DART): choosing σ (`" + r.env_id + "`)\n\n";
     md += "BC on " + std::to_string(c.demo_episodes) + " demonstrations per seed collected with N(0, σ²) added to the "

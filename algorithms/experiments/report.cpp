@@ -283,6 +283,11 @@ const EnvEntry& experiment_env(const ExperimentOptions& opt, const std::string& 
     return *e;
 }
 
+const EnvEntry& measured_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id) {
+    check_options(opt);
+    return experiment_env(opt, name, default_id);
+}
+
 const ExpertEntry& demonstrator(const EnvEntry& e) {
     if (e.id == "pendulum")
         for (const ExpertEntry& x : e.experts)
@@ -333,6 +338,11 @@ void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::
         }
     }
     if (!r.plotted) log(opt, r.name + ": no PNG rendered; render with: " + render_hint(opt.out_dir, script));
+}
+
+void write_plot(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& gp) {
+    write_output(r, opt, name + ".gp", gp);
+    render_plots(r, opt, name + ".gp", {name + ".png"});
 }
 
 BCConfig TrainBudget::bc(uint64_t seed) const {

@@ -127,6 +127,8 @@ void run_jobs(int n, const std::function<void(int)>& job);
 // std::invalid_argument("experiment NAME: --env 'x': <the table's reason>") for an unknown environment (or one
 // this build lacks), and ("... has no expert to demonstrate") for one without experts.
 const EnvEntry& experiment_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id);
+// The start of every measure_X: check_options(opt) (its errors), then experiment_env(opt, name, default_id).
+const EnvEntry& measured_env(const ExperimentOptions& opt, const std::string& name, const std::string& default_id);
 // The demonstrator of row e: "swingup" on pendulum (its first expert, "pd", is the seed's weak one that cannot
 // swing the pole up), otherwise the row's first expert. Requires e to have an expert.
 const ExpertEntry& demonstrator(const EnvEntry& e);
@@ -171,6 +173,8 @@ SweepOptions sweep_options(const ExperimentOptions& opt, const std::string& name
 void log(const ExperimentOptions& opt, const std::string& msg);
 // write_file_atomic(out_dir/name, text) and records the path in r.files.
 void write_output(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& text);
+// An experiment's one plot: write_output(r, opt, NAME.gp, gp), then render_plots(r, opt, NAME.gp, {NAME.png}).
+void write_plot(ExperimentResult& r, const ExperimentOptions& opt, const std::string& name, const std::string& gp);
 // Renders out_dir/script (if opt.render and gnuplot is available), records the PNGs that now exist in
 // r.files and sets r.plotted; logs the render hint otherwise.
 void render_plots(ExperimentResult& r, const ExperimentOptions& opt, const std::string& script,

@@ -175,8 +175,7 @@ ExperimentResult report_returns(const ReturnsResult& r, const ExperimentOptions&
           col("achieved_hi") + " with yerrorlines lw 2 pt 7 lc rgb '#1f77b4' title 'DT', "
           "'returns_seeds.csv' skip 1 using 3:4 with points pt 6 lc rgb '#1f77b4' title 'single seeds', "
           "x with lines dt 2 lc rgb '#555555' title 'achieved = target'\n";
-    write_output(out, opt, "returns.gp", gp);
-    render_plots(out, opt, "returns.gp", {"returns.png"});
+    write_plot(out, opt, "returns", gp);
 
     std::string md = "## 7. Return conditioning: the Decision Transformer (`" + r.env_id + "`)\n\n";
     md += "A Decision Transformer (Chen et al. 2021) per seed, trained on mixed-quality data: " +

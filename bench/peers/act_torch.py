@@ -24,19 +24,14 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from act_model import ACT  # noqa: E402
-from torch_step_bench import openblas  # noqa: E402
+from torch_step_bench import add_timing_args, openblas, print_versions, warm_up  # noqa: E402
 
 
 def timed(fn, target_s, repeats, warmup_s):
     """(median wall seconds per call, median CPU seconds per call of this process, spread of the wall times as a
     fraction): torch_step_bench.py's loop (warm-up, then `repeats` runs of n calls) with the CPU time beside the
     wall time, which on a loaded machine says how much of a core the process had."""
-    t0 = time.perf_counter()
-    n_warm = 0
-    while time.perf_counter() - t0 < warmup_s or n_warm < 3:
-        fn()
-        n_warm += 1
-    n = max(1, int(target_s / ((time.perf_counter() - t0) / n_warm)))
+    n = warm_up(fn, target_s, warmup_s)
     wall, cpu = [], []
     for _ in range(repeats):
         t0, c0 = time.perf_counter(), time.process_time()
@@ -80,10 +75,7 @@ def main():
     ap.add_argument("--dim-ff", type=int, default=256)
     ap.add_argument("--layers", type=str, default="2,2,2", help="CVAE encoder, encoder, decoder layers")
     ap.add_argument("--latent", type=int, default=16)
-    ap.add_argument("--repeats", type=int, default=7)
-    ap.add_argument("--target-s", type=float, default=0.3, help="seconds per timed repeat")
-    ap.add_argument("--warmup-s", type=float, default=0.5)
-    ap.add_argument("--tag", type=str, default="act_torch")
+    add_timing_args(ap, 0.3, 0.5, "act_torch")
     args = ap.parse_args()
     try:
         threads = [int(v) for v in args.threads.split(",")]
@@ -97,9 +89,7 @@ def main():
     torch.set_flush_denormal(True)
     ob = openblas()
     tag = args.tag
-    print(f"{tag}.torch_version: {torch.__version__}")
-    if ob is not None:
-        print(f"{tag}.openblas_core: {ob.openblas_get_corename().decode()}")
+    print_versions(tag, ob)
     print(f"{tag}.env_GLIBC_TUNABLES: {os.environ.get('GLIBC_TUNABLES', '(unset)')}")
     flops = step_flops(B, S, A, H, args.d_model, args.dim_ff, L, enc, layers, dec)
     print(f"{tag}.flops_per_step: {flops}")

@@ -105,6 +105,19 @@ MujocoEnv::MujocoEnv(const mjModel* m, int frame_skip)
     spec_.state_dim = m->nq + m->nv + m->na;
 }
 
+void MujocoEnv::robot_spec(const std::string& id, const std::string& about, int obs_dim, int act_dim, int nq, int nv) {
+    if (m_->nq != nq || m_->nv != nv || m_->na != 0 || m_->nu != act_dim)
+        throw std::logic_error(id + ": the model's sizes do not match " + id + ".hpp's state layout");
+    spec_.id = id;
+    spec_.about = about;
+    spec_.obs_dim = obs_dim;
+    spec_.act_dim = act_dim;
+    spec_.act_low.assign(act_dim, -1.0f);
+    spec_.act_high.assign(act_dim, 1.0f);
+    spec_.success_window = 1;
+    spec_.distance_unit = "m";
+}
+
 // Copies a state (qpos, qvel, act) into d.
 static void put_state(const mjModel* m, mjData* d, const double* s) {
     std::copy(s, s + m->nq, d->qpos);

@@ -59,6 +59,10 @@ public:
 protected:
     // spec_.state_dim is set from the model here; the derived class fills the rest of spec_.
     MujocoEnv(const mjModel_* m, int frame_skip);
+    // The spec fields the robots share: id, about, obs_dim, act_dim commands in [-1, 1] each, success_window 1,
+    // distances in m. Throws std::logic_error("<id>: the model's sizes do not match <id>.hpp's state layout")
+    // unless the model has nq positions, nv velocities, no activations and act_dim actuators.
+    void robot_spec(const std::string& id, const std::string& about, int obs_dim, int act_dim, int nq, int nv);
     // Starts from `state` (state_dim values, already validated): loads it, runs kinematics, fills the cache.
     void load(const double* state);
 

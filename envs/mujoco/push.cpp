@@ -54,24 +54,16 @@ static const mjModel* push_model() {
 }
 
 PushEnv::PushEnv() : MujocoEnv(push_model(), 10) {
-    spec_.id = "push";
-    spec_.about = "MuJoCo pusher shoves a block into a goal round a post (left or right), velocity control, 10 s";
-    spec_.obs_dim = S;
-    spec_.act_dim = A;
-    spec_.act_low = {-1.0f, -1.0f};
-    spec_.act_high = {1.0f, 1.0f};
+    robot_spec("push", "MuJoCo pusher shoves a block into a goal round a post (left or right), velocity control, 10 s",
+               S, A, 6, 6);
     const float inf = INFINITY;
     spec_.obs_low = {-inf, -inf, -inf, -inf, -1, -1, -inf, -inf, -inf, -inf};
     spec_.obs_high = {inf, inf, inf, inf, 1, 1, inf, inf, inf, inf};
     spec_.max_steps = 200;
-    spec_.success_window = 1;
     spec_.success = "block centre within 0.03 m of the goal after the last step (reaching it ends the episode)";
     spec_.distance = "‖(Δpusher, Δblock)‖ in the plane";
-    spec_.distance_unit = "m";
     spec_.settings = {{"timestep", "0.005"}, {"frame_skip", "10"},  {"max_speed", "0.2"},
                       {"goal_radius", "0.03"}, {"friction", "0.5"}, {"max_steps", "200"}};
-    if (m_->nq != 6 || m_->nv != 6 || m_->na != 0 || m_->nu != 2)
-        throw std::logic_error("push: the model's sizes do not match push.hpp's state layout");
     double s[12] = {};
     s[1] = -0.35;
     load(s);

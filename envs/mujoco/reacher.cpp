@@ -58,24 +58,17 @@ static const mjModel* reacher_model() {
 
 ReacherEnv::ReacherEnv() : MujocoEnv(reacher_model(), 2) {
     tip_site_ = mj_name2id(m_, mjOBJ_SITE, "fingertip");
-    spec_.id = "reacher";
-    spec_.about = "MuJoCo two-link arm reaching a random target (Gymnasium's Reacher), torque control, 2 s";
-    spec_.obs_dim = S;
-    spec_.act_dim = A;
-    spec_.act_low = {-1.0f, -1.0f};
-    spec_.act_high = {1.0f, 1.0f};
+    robot_spec("reacher", "MuJoCo two-link arm reaching a random target (Gymnasium's Reacher), torque control, 2 s",
+               S, A, 4, 4);
+    if (tip_site_ < 0) throw std::logic_error("reacher: the model's sizes do not match reacher.hpp's state layout");
     const float inf = INFINITY;
     spec_.obs_low = {-1, -1, -1, -1, -inf, -inf, -inf, -inf, -inf, -inf};
     spec_.obs_high = {1, 1, 1, 1, inf, inf, inf, inf, inf, inf};
     spec_.max_steps = 100;
-    spec_.success_window = 1;
     spec_.success = "fingertip within 0.01 m of the target after the last step";
     spec_.distance = "‖Δfingertip‖";
-    spec_.distance_unit = "m";
     spec_.settings = {{"timestep", "0.01"},         {"frame_skip", "2"},       {"gear", "200"},
                       {"target_ring", "0.05-0.19"}, {"goal_tolerance", "0.01"}, {"max_steps", "100"}};
-    if (m_->nq != 4 || m_->nv != 4 || m_->na != 0 || m_->nu != 2 || tip_site_ < 0)
-        throw std::logic_error("reacher: the model's sizes do not match reacher.hpp's state layout");
     const double zero[8] = {};
     load(zero);
 }
