@@ -30,12 +30,14 @@ BCStep::BCStep(Policy& pi, Eigen::Index B) {
     }
 }
 
-float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& head_rng) {
+float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& head_rng, Adam& opt, float clip_norm) {
     if (!parted) {  // one tape: head mse is the masked MSE of net(xb) and yb
         tape.reset();
         Var<float> loss = pi.loss(tape, xb, yb, mb, head_rng);
         tape.backward(loss);
-        return loss.value()(0, 0);
+        const float l = loss.value()(0, 0);
+        update_step(opt, clip_norm, l);
+        return l;
     }
     // parts: each part's loss is the head's loss of its rows times its share of the terms the head averages
     // over: elements of the mask (mse, tokens, diffusion) or real rows (gmm)
@@ -51,7 +53,7 @@ float BCStep::run(Policy& pi, const Mat& xb, const Mat& yb, const Mat& mb, Rng& 
         const double mine = by_rows ? real_rows(m[p], w[p]) : double(m[p].sum());
         Rng rng(derive_seed(step_seed, static_cast<uint64_t>(p)));
         return scale(pi.loss(t, x[p], y[p], m[p], rng), static_cast<float>(whole > 0 ? mine / whole : 0.0));
-    });
+    }, &opt, clip_norm);
 }
 
 void EpochLosses::end(BCResult& res, int epoch, const EpochCallback& on_epoch) {
@@ -70,11 +72,8 @@ void EpochOrder::shuffle(Rng& rng) {
 }
 
 void EpochLosses::step(Adam& opt, float clip_norm, float loss, BCResult& res) {
-    if (clip_norm > 0) clip_grad_norm(opt.params, clip_norm);
-    opt.guarded_step(loss);
-    opt.zero_grad();
-    ++res.steps;
-    add(loss);
+    update_step(opt, clip_norm, loss);
+    count(loss, res);
 }
 
 BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback& on_epoch, const Policy* warm_start) {
@@ -142,8 +141,7 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
                 if (r < n) mb.row(r) = w.mask.row(src);
                 else mb.row(r).setZero();
             }
-            const float l = step.run(pi, xb, yb, mb, head_rng);
-            losses.step(opt, cfg.clip_norm, l, res);
+            losses.count(step.run(pi, xb, yb, mb, head_rng, opt, cfg.clip_norm), res);  // forward, backward, update
         }
         losses.end(res, epoch, on_epoch);
     }

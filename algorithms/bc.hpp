@@ -56,8 +56,10 @@ struct EpochLosses {
     double sum = 0;
     long batches = 0;
     void add(float loss) { sum += loss, ++batches; }
-    // The minibatch's update: clip the gradient's global norm to clip_norm (0 = off), opt's guarded step on
-    // `loss`, zero the grads, count the step in res.steps and add(loss).
+    // Counts a minibatch that has had its update (BCStep::run): res.steps += 1 and add(loss).
+    void count(float loss, BCResult& res) { ++res.steps, add(loss); }
+    // The minibatch's update (update_step: clip the gradient's global norm to clip_norm (0 = off), opt's
+    // guarded step on `loss`, zero the grads), then count(loss, res).
     void step(Adam& opt, float clip_norm, float loss, BCResult& res);
     void end(BCResult& res, int epoch, const EpochCallback& on_epoch);
 };
@@ -70,9 +72,10 @@ struct EpochLosses {
 struct BCStep {
     // pi's parameters and the minibatch size B that every call will use.
     BCStep(Policy& pi, Eigen::Index B);
-    // Adds d(loss)/dθ into every parameter's grad (+=) and returns the minibatch loss; x (B,S), y and mask (B,H·A).
-    // head_rng: the heads' noise (CVAE ε, diffusion steps).
-    float run(Policy& pi, const Mat& x, const Mat& y, const Mat& mask, Rng& head_rng);
+    // The minibatch's loss and gradient, then its update: update_step(opt, clip_norm, loss) (autograd/optim.hpp),
+    // which the parts run inside their parallel region. Returns the minibatch loss; x (B,S), y and mask
+    // (B,H·A); opt over pi's parameters. head_rng: the heads' noise (CVAE ε, diffusion steps).
+    float run(Policy& pi, const Mat& x, const Mat& y, const Mat& mask, Rng& head_rng, Adam& opt, float clip_norm);
 
     Tape<float> tape;                        // the one tape (small minibatches)
     std::optional<DataParallelStep> parted;  // the parts (minibatches of 256 rows or more)

@@ -2,8 +2,11 @@
 #include "autograd/data_parallel.hpp"
 
 #include <algorithm>
+#include <cmath>
 #include <exception>
 #include <stdexcept>
+
+#include "engine/threads.hpp"
 
 namespace imitate {
 
@@ -13,7 +16,7 @@ Eigen::Index part_begin(Eigen::Index B, int P, int p) { return B * p / P; }
 
 DataParallelStep::DataParallelStep(std::vector<Param*> ps, int parts)
     : params(std::move(ps)), tapes(static_cast<size_t>(std::max(parts, 0))), losses(tapes.size()),
-      blocks(param_blocks(params)), sources(params.size()) {
+      blocks(param_blocks(params)) {
     if (parts < 1) throw std::invalid_argument("data parallel step: parts must be >= 1, got " + std::to_string(parts));
     for (auto& t : tapes) t.own_param_grads = true;
     for (size_t i = 0; i < params.size(); ++i) {
@@ -21,14 +24,18 @@ DataParallelStep::DataParallelStep(std::vector<Param*> ps, int parts)
         if (q.grad.rows() != q.value.rows() || q.grad.cols() != q.value.cols()) q.grad.setZero(q.value.rows(), q.value.cols());
         index[&q] = static_cast<int>(i);
     }
+    block_start.push_back(0);
+    for (const ParamBlock& b : blocks) block_start.push_back(block_start.back() + b.size);
+    block_finite.resize(blocks.size()), block_squares.resize(blocks.size());
 }
 
 // Collects, per parameter, the gradients the tapes hold for it, parts in order.
-void DataParallelStep::collect_sources() {
+void DataParallelStep::collect_sources(Sources& sources) const {
+    sources.resize(params.size());
     for (auto& s : sources) s.clear();
-    for (auto& tape : tapes)
+    for (const auto& tape : tapes)
         for (int id = 0; id < tape.n; ++id) {
-            const Node<float>& nd = tape.node(id);
+            const Node<float>& nd = tape.nodes[static_cast<size_t>(id)];
             if (!nd.is_param) continue;
             auto it = index.find(nd.param);
             if (it == index.end())
@@ -38,14 +45,30 @@ void DataParallelStep::collect_sources() {
         }
 }
 
-float DataParallelStep::run(const std::function<Var<float>(Tape<float>&, int)>& part_loss) {
+std::pair<long, long> DataParallelStep::share(int t, int T) const {
+    // thread t takes the blocks that start in its 1/T of the elements
+    const Eigen::Index total = block_start.back();
+    auto first_at = [&](int u) {
+        const Eigen::Index e = total * u / T;
+        return static_cast<long>(std::lower_bound(block_start.begin(), block_start.end() - 1, e) - block_start.begin());
+    };
+    return {first_at(t), t + 1 == T ? static_cast<long>(blocks.size()) : first_at(t + 1)};
+}
+
+float DataParallelStep::run(const std::function<Var<float>(Tape<float>&, int)>& part_loss, Adam* opt, float clip_norm) {
     const int P = parts();
-    const auto nb = static_cast<long>(blocks.size());
-    std::vector<std::exception_ptr> errors(static_cast<size_t>(P) + 1);  // one per part, then the collection's
-    bool failed = false;
-    // One parallel region per step (each region costs a fork and a join).
+    if (opt && opt->params != params) throw std::invalid_argument("data parallel step: the optimiser's parameters are not the step's");
+    const int most = std::max(get_threads(), 1);
+    if (static_cast<int>(thread_sources.size()) < most) thread_sources.resize(static_cast<size_t>(most));
+    // one slot per part, then one per thread (collecting the sources)
+    std::vector<std::exception_ptr> errors(static_cast<size_t>(P + most));
+    float total = 0;
+    bool taken = false;
+    // One parallel region per step (each region costs a fork and a join; with passive waiting each wakes a
+    // sleeping thread).
 #pragma omp parallel if (P > 1)
     {
+        const int T = team_size(), me = team_index();
         // 1. every part forward and backward on its own tape
 #pragma omp for schedule(static)
         for (int p = 0; p < P; ++p) {
@@ -59,36 +82,61 @@ float DataParallelStep::run(const std::function<Var<float>(Tape<float>&, int)>& 
                 errors[static_cast<size_t>(p)] = std::current_exception();
             }
         }
+        // (implicit barrier: every part is done)
+        bool failed = false;
+        for (int p = 0; p < P; ++p) failed |= errors[static_cast<size_t>(p)] != nullptr;
         // 2. per parameter, its gradients on the tapes, parts in order (a parameter may appear more than once)
-#pragma omp single
-        {
-            for (auto& e : errors) failed |= e != nullptr;
-            if (!failed) {
-                try {
-                    collect_sources();
-                } catch (...) {
-                    errors.back() = std::current_exception();
-                    failed = true;
-                }
+        Sources& sources = thread_sources[static_cast<size_t>(me)];
+        if (!failed) {
+            try {
+                collect_sources(sources);
+            } catch (...) {
+                errors[static_cast<size_t>(P + me)] = std::current_exception();
+                failed = true;
             }
         }
-        // 3. grad += Σ_p grad_p, block by block: the same additions in the same order for every element
+        // 3. grad += Σ_p grad_p on this thread's blocks: the same additions in the same order for every element
+        const auto [first, last] = share(me, T);
         if (!failed) {
-#pragma omp for schedule(static)
-            for (long k = 0; k < nb; ++k) {
+            for (long k = first; k < last; ++k) {
                 const ParamBlock& b = blocks[static_cast<size_t>(k)];
                 float* g = params[static_cast<size_t>(b.param)]->grad.data() + b.offset;
                 for (const Mat* src : sources[static_cast<size_t>(b.param)]) {
                     const float* s = src->data() + b.offset;
                     for (Eigen::Index i = 0; i < b.size; ++i) g[i] += s[i];
                 }
+                if (opt) {
+                    block_finite[static_cast<size_t>(k)] = all_finite(g, b.size);
+                    if (clip_norm > 0) block_squares[static_cast<size_t>(k)] = sum_squares(g, b.size);
+                }
             }
+        }
+        // 4. the update on the same blocks: update_step's arithmetic (clip, guarded Adam, zero)
+        if (opt && !failed) {
+#pragma omp barrier
+            float loss = 0;
+            for (float l : losses) loss += l;
+            bool finite = std::isfinite(loss);
+            double squares = 0;
+            for (size_t k = 0; k < blocks.size(); ++k) finite &= block_finite[k] != 0, squares += block_squares[k];
+            const float coef = clip_norm > 0 ? clip_coefficient(std::sqrt(squares), clip_norm) : 1.0f;
+            for (long k = first; k < last; ++k) {
+                const ParamBlock& b = blocks[static_cast<size_t>(k)];
+                float* g = params[static_cast<size_t>(b.param)]->grad.data() + b.offset;
+                if (finite) {
+                    if (coef < 1.0f)
+                        for (Eigen::Index i = 0; i < b.size; ++i) g[i] *= coef;
+                    opt->update_block(b.param, b.offset, b.size);
+                }
+                std::fill(g, g + b.size, 0.0f);
+            }
+            if (me == 0) taken = finite;
         }
     }
     for (auto& e : errors)
         if (e) std::rethrow_exception(e);
-    float total = 0;
     for (float l : losses) total += l;
+    if (opt) opt->record(taken);
     return total;
 }
 

@@ -3,6 +3,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
+#include <cstring>
 #include <stdexcept>
 
 #include "engine/adam.hpp"
@@ -19,10 +21,14 @@ Adam::Adam(std::vector<Param*> ps, AdamConfig c) : cfg(c), params(std::move(ps))
 }
 
 void Adam::step() {
+    for (size_t i = 0; i < params.size(); ++i) update_block(static_cast<int>(i), 0, params[i]->value.size());
     ++t;
-    for (size_t i = 0; i < params.size(); ++i)
-        adam_update(params[i]->value, params[i]->grad, m[i], v[i], cfg.lr, cfg.beta1, cfg.beta2, cfg.eps,
-                    cfg.weight_decay, t);
+}
+
+void Adam::update_block(int i, Eigen::Index offset, Eigen::Index n) {
+    const auto k = static_cast<size_t>(i);
+    adam_update(params[k]->value.data() + offset, params[k]->grad.data() + offset, m[k].data() + offset,
+                v[k].data() + offset, n, cfg.lr, cfg.beta1, cfg.beta2, cfg.eps, cfg.weight_decay, t + 1);
 }
 
 std::vector<ParamBlock> param_blocks(const std::vector<Param*>& params, Eigen::Index max_size) {
@@ -35,31 +41,72 @@ std::vector<ParamBlock> param_blocks(const std::vector<Param*>& params, Eigen::I
 
 bool Adam::guarded_step(float loss) {
     bool finite = std::isfinite(loss);
-    for (size_t i = 0; finite && i < params.size(); ++i) finite = params[i]->grad.allFinite();
+    for (size_t i = 0; finite && i < params.size(); ++i) finite = all_finite(params[i]->grad.data(), params[i]->grad.size());
     if (!finite) {
-        ++refused;
-        if (++refused_in_a_row >= cfg.max_refusals)
-            throw std::runtime_error("training diverged: " + std::to_string(refused_in_a_row) +
-                                     " consecutive steps with a non-finite loss or gradient (lower the learning rate?)");
+        record(false);
         return false;
     }
-    refused_in_a_row = 0;
-    step();
+    for (size_t i = 0; i < params.size(); ++i) update_block(static_cast<int>(i), 0, params[i]->value.size());
+    record(true);
     return true;
+}
+
+void Adam::record(bool taken) {
+    if (taken) {
+        ++t;
+        refused_in_a_row = 0;
+        return;
+    }
+    ++refused;
+    if (++refused_in_a_row >= cfg.max_refusals)
+        throw std::runtime_error("training diverged: " + std::to_string(refused_in_a_row) +
+                                 " consecutive steps with a non-finite loss or gradient (lower the learning rate?)");
 }
 
 void Adam::zero_grad() {
     for (Param* p : params) p->grad.setZero();
 }
 
+bool all_finite(const float* g, Eigen::Index n) {
+    uint32_t bad = 0;
+    for (Eigen::Index i = 0; i < n; ++i) {
+        uint32_t bits;
+        std::memcpy(&bits, g + i, sizeof bits);
+        bad |= (bits & 0x7f800000u) == 0x7f800000u;  // exponent all ones: inf or NaN
+    }
+    return bad == 0;
+}
+
+double sum_squares(const float* g, Eigen::Index n) {
+    double s[8] = {};
+    Eigen::Index i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int j = 0; j < 8; ++j) s[j] += double(g[i + j]) * double(g[i + j]);
+    for (; i < n; ++i) s[i % 8] += double(g[i]) * double(g[i]);
+    return ((s[0] + s[1]) + (s[2] + s[3])) + ((s[4] + s[5]) + (s[6] + s[7]));
+}
+
+float clip_coefficient(double norm, float max_norm) {
+    const float coef = max_norm / (static_cast<float>(norm) + 1e-6f);
+    return coef < 1.0f ? coef : 1.0f;
+}
+
 float clip_grad_norm(const std::vector<Param*>& params, float max_norm) {
     double sq = 0.0;
-    for (const Param* p : params) sq += p->grad.cast<double>().squaredNorm();
-    const float norm = static_cast<float>(std::sqrt(sq));
-    const float coef = max_norm / (norm + 1e-6f);
+    for (const ParamBlock& b : param_blocks(params))
+        sq += sum_squares(params[static_cast<size_t>(b.param)]->grad.data() + b.offset, b.size);
+    const double norm = std::sqrt(sq);
+    const float coef = clip_coefficient(norm, max_norm);
     if (coef < 1.0f)
         for (Param* p : params) p->grad *= coef;
-    return norm;
+    return static_cast<float>(norm);
+}
+
+bool update_step(Adam& opt, float clip_norm, float loss) {
+    if (clip_norm > 0) clip_grad_norm(opt.params, clip_norm);
+    const bool taken = opt.guarded_step(loss);
+    opt.zero_grad();
+    return taken;
 }
 
 }  // namespace imitate

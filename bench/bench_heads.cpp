@@ -39,12 +39,7 @@ struct Trainer {
         for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.uniform(-1, 1));
         for (Eigen::Index b = 0; b < B; ++b) y.row(b).setConstant(rng.uniform() < 0.5 ? -1.0f : 1.0f);
     }
-    float step() {
-        const float l = bc.run(pi, x, y, m, head_rng);
-        opt.step();
-        opt.zero_grad();
-        return l;
-    }
+    float step() { return bc.run(pi, x, y, m, head_rng, opt, 0.0f); }
 };
 
 // args: head, H, threads

@@ -44,20 +44,17 @@ struct Trainer {
         }
     }
     float step() {
-        float l;
         if (parted) {
-            l = parted->run([this](Tape<float>& t, int p) {
+            return parted->run([this](Tape<float>& t, int p) {
                 const float share = float(xs[p].rows()) / float(x.rows());  // the part's fraction of the mean
                 return scale(mse(net.forward(t.input(xs[p])), t.input(ys[p])), share);
-            });
-        } else {
-            tape.reset();
-            Var<float> loss = mse(net.forward(tape.input(x)), tape.input(y));
-            tape.backward(loss);
-            l = loss.value()(0, 0);
+            }, &opt);  // the update runs inside the parts' region
         }
-        opt.step();
-        opt.zero_grad();
+        tape.reset();
+        Var<float> loss = mse(net.forward(tape.input(x)), tape.input(y));
+        tape.backward(loss);
+        const float l = loss.value()(0, 0);
+        update_step(opt, 0.0f, l);
         return l;
     }
 };

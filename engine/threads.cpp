@@ -31,6 +31,22 @@ bool can_fork() {
 #endif
 }
 
+int team_size() {
+#ifdef _OPENMP
+    return omp_get_num_threads();
+#else
+    return 1;
+#endif
+}
+
+int team_index() {
+#ifdef _OPENMP
+    return omp_get_thread_num();
+#else
+    return 0;
+#endif
+}
+
 bool have_openmp() {
 #ifdef _OPENMP
     return true;

@@ -14,5 +14,8 @@ bool have_openmp();
 // data-parallel step runs whole on its thread). Kernels skip opening a region otherwise: libgomp sets up
 // a team even for a region of one thread.
 bool can_fork();
+// Inside a parallel region: the team's size and this thread's index in it (1 and 0 outside one).
+int team_size();
+int team_index();
 
 }  // namespace imitate

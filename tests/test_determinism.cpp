@@ -9,6 +9,7 @@
 #include <limits>
 #include <stdexcept>
 #include <string>
+#include <tuple>
 #include <vector>
 
 #include "autograd/autograd.hpp"
@@ -440,4 +441,67 @@ TEST_CASE("data-parallel step: parts fixed by the batch, whole-batch loss and gr
     CHECK_THROWS_WITH_AS(step.run([&](Tape<float>& t, int) { return sum(b.forward(t.input(x))); }),
                          doctest::Contains("not in the list"), std::invalid_argument);
     CHECK_THROWS_AS(DataParallelStep(a.parameters(), 0), std::invalid_argument);
+}
+
+// The update inside the parts' region (DataParallelStep::run with the optimiser) is update_step's arithmetic
+// byte for byte, on 1 and 2 threads: plain, clipped, and refused (a NaN target makes every gradient NaN).
+TEST_CASE("data-parallel step with the optimiser: update_step's bytes on 1 and 2 threads, clipped and refused") {
+    const int saved = get_threads();
+    for (float clip : {0.0f, 0.05f}) {
+        for (bool poison : {false, true}) {
+            CAPTURE(clip);
+            CAPTURE(poison);
+            auto train = [&](int threads, bool fused) {
+                set_threads(threads);
+                Rng rng(11);
+                MLP net({3, 96, 96, 2}, Activation::ReLU, rng);  // 9.9k weights: several blocks, cut unevenly
+                Adam opt(net.parameters(), {.lr = 1e-2f});
+                const int B = 300, P = batch_parts(B);
+                Mat x(B, 3), y(B, 2);
+                for (Eigen::Index i = 0; i < x.size(); ++i) x.data()[i] = static_cast<float>(rng.normal());
+                for (Eigen::Index i = 0; i < y.size(); ++i) y.data()[i] = static_cast<float>(rng.normal());
+                DataParallelStep step(net.parameters(), P);
+                std::vector<Mat> xs, ys;
+                for (int p = 0; p < P; ++p) {
+                    const Eigen::Index r0 = part_begin(B, P, p), n = part_begin(B, P, p + 1) - r0;
+                    xs.push_back(x.middleRows(r0, n)), ys.push_back(y.middleRows(r0, n));
+                }
+                for (int s = 0; s < 4; ++s) {
+                    if (poison && s == 2) ys[1](0, 0) = std::numeric_limits<float>::quiet_NaN();
+                    if (poison && s == 3) ys[1](0, 0) = 0.0f;
+                    auto part = [&](Tape<float>& t, int p) {
+                        return scale(mse(net.forward(t.input(xs[p])), t.input(ys[p])), float(xs[p].rows()) / float(B));
+                    };
+                    if (fused) step.run(part, &opt, clip);
+                    else update_step(opt, clip, step.run(part));
+                }
+                std::vector<Mat> out;
+                for (Param* p : net.parameters()) out.push_back(p->value), out.push_back(p->grad);
+                for (size_t i = 0; i < opt.m.size(); ++i) out.push_back(opt.m[i]), out.push_back(opt.v[i]);
+                return std::make_tuple(out, opt.t, opt.refused);
+            };
+            const auto serial = train(1, false), one = train(1, true), two = train(2, true);
+            CHECK(std::get<1>(one) == (poison ? 3 : 4));
+            CHECK(std::get<2>(one) == (poison ? 1 : 0));
+            for (const auto* r : {&one, &two}) {
+                CHECK(std::get<1>(*r) == std::get<1>(serial));
+                CHECK(std::get<2>(*r) == std::get<2>(serial));
+                const auto& a = std::get<0>(serial);
+                const auto& b = std::get<0>(*r);
+                REQUIRE(a.size() == b.size());
+                for (size_t i = 0; i < a.size(); ++i) {
+                    CAPTURE(i);
+                    CHECK(same_bytes(a[i], b[i]));
+                }
+            }
+        }
+    }
+    set_threads(saved);
+    Rng rng(2);
+    MLP a({2, 4, 1}, Activation::ReLU, rng), b({2, 4, 1}, Activation::ReLU, rng);
+    Adam other(b.parameters());
+    DataParallelStep step(a.parameters(), 2);
+    Mat x = Mat::Ones(4, 2);
+    CHECK_THROWS_WITH_AS(step.run([&](Tape<float>& t, int) { return sum(a.forward(t.input(x))); }, &other),
+                         doctest::Contains("optimiser"), std::invalid_argument);
 }
