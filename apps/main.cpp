@@ -566,19 +566,11 @@ int cmd_envs(const EnvsArgs& a, const Globals&) {
 
 }  // namespace imitate::cli
 
-// OpenMP threads that wait at a barrier spin by default. When another process shares a core (even at nice 19)
-// the spinning starves the thread that still has work, and a 2-thread training step measured 25-35× slower
-// than with 1 thread here (1.6 ms → 38-55 ms; bench/bench_train beside a busy loop). Sleeping waiters cost
-// little on a quiet machine and nothing is lost under load, so the command waits passively unless the user
-// chose a policy. libgomp reads OMP_WAIT_POLICY once, when it loads: the command re-executes itself with it.
-static void prefer_passive_waiting(char** argv) {
-    if (std::getenv("OMP_WAIT_POLICY")) return;
-    ::setenv("OMP_WAIT_POLICY", "passive", 1);
-    ::execv("/proc/self/exe", argv);  // returns only on failure: then run on with the default policy
-}
-
+// OpenMP threads that wait at a barrier spin for 200 µs, then sleep (engine/threads.hpp: spin_then_sleep, and the
+// measurements beside it in README "Performance"): a training step's forks and barriers never pay a wake-up, and
+// a core is not held for longer than that between regions. OMP_WAIT_POLICY or GOMP_SPINCOUNT override it.
 int main(int argc, char** argv) {
-    prefer_passive_waiting(argv);
+    imitate::spin_then_sleep(argv);
     imitate::experiments::SweepSession mpi(argc, argv);  // MPI_Init/Finalize when mpirun or srun started us
     using namespace imitate::cli;
     CLI::App app{"imitate: imitation learning on any environment of its table (behaviour cloning, action chunking, "

@@ -4,7 +4,7 @@
 // bench/peers/act_torch.py times in PyTorch on the same module, so the ratio reads off one run of each.
 // Validated first (the loss must fall on a fixed batch; a prediction must be finite), then timed.
 // Counter GFLOP/s: the step's multiply-adds (act_step_flops below, the same count as act_torch.py's step_flops).
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include "algorithms/bc.hpp"
 #include "algorithms/policy.hpp"
@@ -86,4 +86,4 @@ void BM_ActInferB1_vs_torch(benchmark::State& st) {
 BENCHMARK(BM_ActTrainStep_vs_torch)->ArgNames({"threads", "H", "b"})->Args({1, 8, 64})->Args({2, 8, 64})->UseRealTime()->MinTime(0.5);
 BENCHMARK(BM_ActInferB1_vs_torch)->ArgNames({"threads", "H", "sample"})->Args({1, 8, 0})->Args({1, 8, 1})->UseRealTime()->MinTime(0.3);
 
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

@@ -7,7 +7,7 @@
 // repetitions to average out a shared machine:
 //   build/bench/bench_c_api --benchmark_repetitions=10 --benchmark_enable_random_interleaving=true
 //     --benchmark_report_aggregates_only=true
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include <cstdio>
 #include <cstdlib>
@@ -100,4 +100,4 @@ void BM_predict_batch1_c_api(benchmark::State& state) {
 // Argument: 0 = the seed's policy, 1 = the tiny one.
 BENCHMARK(BM_predict_batch1_cpp)->Arg(0)->Arg(1);
 BENCHMARK(BM_predict_batch1_c_api)->Arg(0)->Arg(1);
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

@@ -3,7 +3,7 @@
 // Gymnasium (../shared/anchors/pendulum.py): scripts/bench_env_vs_numpy.sh runs both interleaved and
 // prints the ratio. Each benchmark validates its work before timing. Counters: items/s (env steps or
 // episodes) and env_steps/s.
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include <cmath>
 #include <memory>
@@ -92,4 +92,4 @@ BENCHMARK(BM_Collect100x200PD_vs_numpy)->Arg(1)->Arg(2)->ArgName("threads")->Uni
 
 }  // namespace
 
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

@@ -3,7 +3,7 @@
 // 64 episodes on 1 and 2 threads (reset, expert, step, records: what collecting demonstrations costs).
 // Each benchmark validates first: the replay reproduces the recording exactly, and the expert succeeds in
 // the validation rollout at least once. Counters: env_steps/s.
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include <memory>
 #include <string>
@@ -79,4 +79,4 @@ const int registered = [] {
 
 }  // namespace
 
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

@@ -3,7 +3,7 @@
 // beside the MSE head it replaces — the peer, so the cost of modelling several actions reads off one run.
 // Diffusion also per denoising step and per action for DDPM (T = 50 steps) and DDIM (10 steps).
 // Validated first (the training loss must fall on a bimodal ±1 toy; inference must be finite), then timed.
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include <cmath>
 
@@ -133,4 +133,4 @@ BENCHMARK(BM_DiffusionSample)->ArgNames({"ddim", "H", "b"})
     ->Args({0, 1, 1})->Args({1, 1, 1})->Args({0, 4, 1})->Args({1, 4, 1})->Args({0, 4, 256})->Args({1, 4, 256})
     ->UseRealTime()->MinTime(0.3);
 
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

@@ -4,7 +4,7 @@
 // and the machine's ceilings. Validated against the naive kernel before timing.
 // The kernels' level is the run-time one (IMITATE_ISA to force it); the ceilings are compiled for AVX-512
 // whatever the build's flags and are skipped on a CPU without it.
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include <cmath>
 #include <vector>
@@ -198,4 +198,4 @@ BENCHMARK(BM_Infer_batch1_h256)->ArgName("level")->DenseRange(0, 2)->UseRealTime
 BENCHMARK(BM_Ceiling_fma)->UseRealTime();
 BENCHMARK(BM_Ceiling_read_256KB)->UseRealTime();
 
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

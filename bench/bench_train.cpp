@@ -2,7 +2,7 @@
 // work PyTorch's anchors measure (../shared/anchors/torch_step_bench.py, libtorch_step_bench.cpp).
 // Validated first (the loss must fall), then timed; counters: steps/s (items_per_second) and GFLOP/s.
 // scripts/bench_vs_torch.sh runs this interleaved with the PyTorch peers and prints the ratios.
-#include <benchmark/benchmark.h>
+#include "bench_main.hpp"
 
 #include <optional>
 #include <stdexcept>
@@ -107,4 +107,4 @@ BENCHMARK(BM_TrainStep_imitate)->ArgNames({"threads", "h", "b", "out"})
     ->UseRealTime()->MinTime(0.5);
 BENCHMARK(BM_InferB1_imitate)->ArgNames({"threads", "h"})->Args({1, 256})->Args({2, 256})->UseRealTime()->MinTime(0.3);
 
-BENCHMARK_MAIN();
+IMITATE_BENCHMARK_MAIN()

@@ -18,4 +18,17 @@ bool can_fork();
 int team_size();
 int team_index();
 
+// How a program's OpenMP threads wait between parallel regions: spin for about spin_micros, then sleep.
+// A thread that sleeps at once (OMP_WAIT_POLICY=passive) must be woken through the kernel at every fork and
+// barrier: 10-40 µs on a virtual machine, 5-10% of a training step. One that spins without end (active, or
+// libgomp's default of 300 000 pauses, 6 ms on a 20 ns pause) keeps a core from anything else between regions.
+// libgomp counts its spin in pause instructions and reads the count (GOMP_SPINCOUNT) once, when it loads, so
+// this measures the pause, sets GOMP_SPINCOUNT = spin_micros / pause and re-executes the program
+// (/proc/self/exe) with it. It does nothing when the user has set OMP_WAIT_POLICY or GOMP_SPINCOUNT, and returns
+// when it did nothing or the re-execution failed. Call it first thing in main() (apps/main.cpp, bench/).
+void spin_then_sleep(char** argv, double spin_micros = 200.0);
+// The GOMP_SPINCOUNT that spins about spin_micros on this CPU (>= 1; a fixed 10 000 where there is no pause
+// instruction to time).
+long spin_count(double spin_micros);
+
 }  // namespace imitate

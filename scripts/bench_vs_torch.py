@@ -38,9 +38,9 @@ PEER_PACKAGES = ["python3-torch", "python3-numpy", "libtorch-dev", "libdlib-dev"
 PEER_ENV = dict(os.environ)
 PEER_ENV.pop("OPENBLAS_CORETYPE", None)
 PEER_ENV["GLIBC_TUNABLES"] = "glibc.malloc.mmap_threshold=1073741824:glibc.malloc.trim_threshold=1073741824"
-# imitate's programs wait as the `imitate` command does (apps/main.cpp: passive unless the user says otherwise).
+# imitate's programs wait as the `imitate` command does (engine/threads.hpp: spin about 200 us, then sleep), unless
+# the caller set OMP_WAIT_POLICY or GOMP_SPINCOUNT.
 OURS_ENV = dict(os.environ)
-OURS_ENV.setdefault("OMP_WAIT_POLICY", "passive")
 # The C++ peers: source, extra g++ flags.
 CXX_PEERS = {
     "libtorch": ("libtorch_step_bench.cpp", ["-I/usr/include/torch/csrc/api/include", "-ltorch", "-ltorch_cpu", "-lc10"]),
@@ -253,7 +253,7 @@ def report(a, R, sizes, infer_hs, wall_s, load):
     L.append(f"Ceilings measured in this run ({R.isa} kernels, bench/bench_ceilings.cpp): FMA {fmt(fma1)} GFLOP/s on 1 core, "
              f"{fmt(fma2)} GFLOP/s on 2 cores at once ({fma2 / fma1:.2f}x); L2 read of 256 KB {fmt(l2)} GB/s.")
     L.append("")
-    L.append("Threads: imitate at 1 and 2 (`OMP_WAIT_POLICY=passive`, as the `imitate` command runs). Peers at their "
+    L.append("Threads: imitate at 1 and 2 (their waiting threads spin about 200 µs, then sleep, as the `imitate` command's do). Peers at their "
              "best (OPENBLAS_CORETYPE unset, glibc malloc thresholds raised; OpenBLAS core "
              f"{R.info.get('PyTorch', '?')}), each the best of 1 and 2 threads (framework and OpenBLAS threads both "
              "set), the winning count in brackets. Ratios: imitate over the best peer of the same round.")
