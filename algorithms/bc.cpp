@@ -134,12 +134,12 @@ BCResult train_bc(const Dataset& data, const BCConfig& cfg, const EpochCallback&
         EpochLosses losses;
         for (Eigen::Index start = 0; start < N && res.steps < order.total; start += B) {
             const Eigen::Index n = std::min(B, N - start);
-            for (Eigen::Index r = 0; r < B; ++r) {
+            for (Eigen::Index r = 0; r < B; ++r) {  // (rows are contiguous: plain copies, no Eigen block per row)
                 const Eigen::Index src = order.perm[r < n ? start + r : start];  // padding rows repeat a real one
-                xb.row(r) = w.obs.row(src);
-                yb.row(r) = w.targets.row(src);
-                if (r < n) mb.row(r) = w.mask.row(src);
-                else mb.row(r).setZero();
+                std::copy_n(w.obs.data() + src * S, S, xb.data() + r * S);
+                std::copy_n(w.targets.data() + src * HA, HA, yb.data() + r * HA);
+                if (r < n) std::copy_n(w.mask.data() + src * HA, HA, mb.data() + r * HA);
+                else std::fill_n(mb.data() + r * HA, HA, 0.0f);
             }
             losses.count(step.run(pi, xb, yb, mb, head_rng, opt, cfg.clip_norm), res);  // forward, backward, update
         }

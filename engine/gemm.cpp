@@ -140,12 +140,11 @@ void gemm_f32(Isa level, int M, int N, int K, const float* a, std::ptrdiff_t sai
     //    slice (kKC × nr floats: 16 KB for AVX-512, 8 KB for AVX2) stays in L1 while the row groups stream past
     //    it. Block kb > 0 adds its partial sums to C: C = ((C₀ + Σ_block0) + Σ_block1) + ..., whatever the
     //    thread count and the level.
-    auto row_chunk = [&](int ch) {
+    auto row_range = [&](int r0, int r1) {
         thread_local std::vector<float> a_pack;  // per thread, reused
         const int max_rows = (M + mr - 1) / mr * mr;
         if (a_pack.size() < static_cast<size_t>(max_rows) * kKC) a_pack.resize(static_cast<size_t>(max_rows) * kKC);
         float* ap = a_pack.data();
-        const int r0 = chunk_begin(M, chunks, ch), r1 = chunk_begin(M, chunks, ch + 1);
         // a row-major A is read in place (mr rows at stride sai); only a k-major A and the last, partial
         // group of rows are packed
         const bool in_place = sak == 1 && sai != 1;
@@ -169,12 +168,16 @@ void gemm_f32(Isa level, int M, int N, int K, const float* a, std::ptrdiff_t sai
             }
         }
     };
+    auto row_chunk = [&](int ch) { row_range(chunk_begin(M, chunks, ch), chunk_begin(M, chunks, ch + 1)); };
     // A one-chunk product, or one that cannot fork (one thread, or called from inside a parallel region:
     // a part of a data-parallel step), enters no parallel region: libgomp sets up a team even for a
     // serialised one (`if (false)`), and a control loop's predict must not allocate (algorithms/imitate.h).
+    // It runs all rows as one range: the chunks only share rows out among threads, and one range leaves at
+    // most one partial tile of rows instead of one per chunk (a 128-row part in two chunks of 64 ran 5 full
+    // tiles of 12 and one of 4 twice, instead of 10 and one of 8). Every element of C is the same sum either way.
     if (chunks == 1 || !can_fork()) {
         for (int p = 0; p < panels; ++p) pack_panel(p);
-        for (int ch = 0; ch < chunks; ++ch) row_chunk(ch);
+        row_range(0, M);
         return;
     }
 #pragma omp parallel
