@@ -17,8 +17,12 @@ static bool needs(Tape<T>& t, int id) { return id >= 0 && t.node(id).requires_gr
 template <class T>
 static void linear_bw(Tape<T>& t, Node<T>& o) {
     // d(x·Wᵀ + b)/dx = W,  /dW = xᵀ (per output row),  /db = 1 summed over the batch
-    linear_backward(*o.grad, t.value(o.in[0]), t.value(o.in[1]), needs(t, o.in[0]) ? &t.grad(o.in[0]) : nullptr,
-                    needs(t, o.in[1]) ? &t.grad(o.in[1]) : nullptr, needs(t, o.in[2]) ? &t.grad(o.in[2]) : nullptr);
+    // (a gradient nothing has written yet is written, not added to: GradWrite in engine/linear.hpp)
+    GradWrite fresh;
+    MatT<T>* dx = needs(t, o.in[0]) ? &t.grad_to_write(o.in[0], fresh.dx) : nullptr;
+    MatT<T>* dW = needs(t, o.in[1]) ? &t.grad_to_write(o.in[1], fresh.dW) : nullptr;
+    MatT<T>* db = needs(t, o.in[2]) ? &t.grad_to_write(o.in[2], fresh.db) : nullptr;
+    linear_backward(*o.grad, t.value(o.in[0]), t.value(o.in[1]), dx, dW, db, fresh);
 }
 template <class T>
 Var<T> linear(Var<T> x, Var<T> W, Var<T> b) {
@@ -134,7 +138,11 @@ Var<T> add_scalar(Var<T> x, T s) {
 
 // --------------------------------------------------------------------------------------- elementwise
 template <class T>
-static void relu_bw(Tape<T>& t, Node<T>& o) { relu_backward(t.grad(o.in[0]), *o.grad, t.value(o.in[0])); }  // d relu/dx = [x>0]
+static void relu_bw(Tape<T>& t, Node<T>& o) {  // d relu/dx = [x>0]
+    bool fresh = false;
+    MatT<T>& dx = t.grad_to_write(o.in[0], fresh);
+    relu_backward(dx, *o.grad, t.value(o.in[0]), fresh);
+}
 template <class T>
 Var<T> relu(Var<T> x) { return unary(x, "relu", relu_forward<T>, relu_bw<T>); }
 

@@ -49,6 +49,7 @@ struct Node {
     Eigen::Index i0 = 0, i1 = 0;        // integer arguments (slice start and width, ...)
     bool requires_grad = false;         // some parameter lies upstream
     bool is_param = false;              // a parameter leaf (its gradient is never zeroed by backward)
+    bool grad_stale = false;            // grad's contents are last step's: it reads as zero (Tape::grad)
     ParamT<T>* param = nullptr;         // that parameter
     void (*backward)(Tape<T>&, Node<T>&) = nullptr;
 };
@@ -58,9 +59,9 @@ struct Tape {
     std::deque<Node<T>> nodes;  // deque: node addresses stay valid as the tape grows
     int n = 0;                  // live nodes this step
     // false: a parameter's gradient accumulates straight into ParamT::grad (one tape per step).
-    // true: into the parameter node's own storage, zeroed when the node is pushed, so several tapes can run
+    // true: into the parameter node's own storage, zero when backward returns, so several tapes can run
     // the same parameters at once (one per part of a minibatch) and their gradients be summed afterwards in
-    // a fixed order (algorithms/bc.cpp).
+    // a fixed order (autograd/data_parallel.hpp).
     bool own_param_grads = false;
 
     // Forget the graph but keep every node's storage for the next step.
@@ -68,7 +69,21 @@ struct Tape {
 
     Node<T>& node(int id) { return nodes[static_cast<size_t>(id)]; }
     const MatT<T>& value(int id) { return *node(id).value; }
-    MatT<T>& grad(int id) { return *node(id).grad; }
+    // A node's gradient. One that nothing has written since backward began holds stale values: it is zeroed
+    // on first access, so every rule may simply add (+=) into it.
+    MatT<T>& grad(int id) {
+        Node<T>& nd = node(id);
+        if (nd.grad_stale) nd.grad->setZero(), nd.grad_stale = false;
+        return *nd.grad;
+    }
+    // The same gradient for a rule that will overwrite all of it when `fresh` comes back true (linear's and
+    // relu's rules: = instead of +=, which saves zeroing the buffer and reading the zeros back).
+    MatT<T>& grad_to_write(int id, bool& fresh) {
+        Node<T>& nd = node(id);
+        fresh = nd.grad_stale;
+        nd.grad_stale = false;
+        return *nd.grad;
+    }
 
     // A constant that refers to `v` without copying; `v` must outlive this step's use of the tape.
     Var<T> input(const MatT<T>& v) {
@@ -90,7 +105,8 @@ struct Tape {
         nd.is_param = true;
         nd.param = &p;
         if (own_param_grads) {
-            nd.own_grad.setZero(p.value.rows(), p.value.cols());
+            nd.own_grad.resize(p.value.rows(), p.value.cols());
+            nd.grad_stale = true;  // reads as zero; zeroed at the end of backward if no rule wrote it
         } else {
             nd.grad = &p.grad;
             if (p.grad.rows() != p.value.rows() || p.grad.cols() != p.value.cols()) p.grad.setZero(p.value.rows(), p.value.cols());
@@ -109,6 +125,7 @@ struct Tape {
         nd.in[0] = a, nd.in[1] = b, nd.in[2] = c;
         nd.s = 0, nd.i0 = 0, nd.i1 = 0;
         nd.is_param = false;
+        nd.grad_stale = false;
         nd.param = nullptr;
         nd.backward = nullptr;
         nd.requires_grad = false;
@@ -118,22 +135,28 @@ struct Tape {
         return nd;
     }
 
-    // Reverse pass from a (1,1) loss: zero the non-parameter gradients, seed dloss = 1, then run each
-    // node's rule from last to first. Parameter gradients accumulate (+=); zero them explicitly.
+    // Reverse pass from a (1,1) loss: the non-parameter gradients start at zero (marked stale: zeroed on first
+    // access, or overwritten by a rule that writes them whole), dloss = 1, then each node's rule runs from last
+    // to first. A node whose gradient nothing wrote has gradient zero and its rule is skipped (it would add
+    // zeros). Parameter gradients accumulate (+=) across calls; zero them explicitly. A tape's own parameter
+    // gradients (own_param_grads) are all written or zeroed when this returns.
     void backward(Var<T> loss) {
         if (loss.tape != this) throw std::invalid_argument("backward: loss is not on this tape");
         if (loss.rows() != 1 || loss.cols() != 1)
             throw std::invalid_argument("backward: loss has shape " + shape_str(loss.value()) + ", expected (1,1)");
         for (int i = 0; i <= loss.id; ++i) {
             Node<T>& nd = node(i);
-            if (nd.requires_grad && !nd.is_param) nd.grad->setZero(nd.value->rows(), nd.value->cols());
+            if (nd.requires_grad && !nd.is_param) nd.grad->resize(nd.value->rows(), nd.value->cols()), nd.grad_stale = true;
         }
-        if (!node(loss.id).requires_grad) return;  // nothing trainable upstream
-        (*node(loss.id).grad)(0, 0) += T(1);
-        for (int i = loss.id; i >= 0; --i) {
-            Node<T>& nd = node(i);
-            if (nd.requires_grad && nd.backward) nd.backward(*this, nd);
+        if (node(loss.id).requires_grad) {  // else nothing trainable upstream
+            grad(loss.id)(0, 0) += T(1);
+            for (int i = loss.id; i >= 0; --i) {
+                Node<T>& nd = node(i);
+                if (nd.requires_grad && nd.backward && !nd.grad_stale) nd.backward(*this, nd);
+            }
         }
+        for (int i = 0; i < n; ++i)
+            if (node(i).is_param) grad(i);  // a parameter no rule reached: its own gradient is zero
     }
 };
 

@@ -111,7 +111,7 @@ void linear_forward(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT
 
 template <class T>
 void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, MatT<T>* dx, MatT<T>* dW,
-                     MatT<T>* db) {
+                     MatT<T>* db, GradWrite write) {
     // dout (B,O), x (B,I), W (O,I)
     check_forward<T>(x, W, nullptr);
     if (dout.rows() != x.rows() || dout.cols() != W.rows())
@@ -123,16 +123,17 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
         if (dx->rows() != B || dx->cols() != I)
             throw std::invalid_argument("linear backward: dx has shape " + shape_str(*dx) + ", expected " + shape_str(x));
         // dx[r0:r1] += dout[r0:r1]·W   (d(x·Wᵀ)/dx = W)
-        if (fast_gemm<T>(B, I, O, dout.data(), O, 1, W.data(), I, false, dx->data(), I, true, nullptr)) {
-            // done by the GEMM
-        } else if (B >= 32) {
-            for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
-                dx->middleRows(r0, r1 - r0).noalias() += dout.middleRows(r0, r1 - r0) * W;
-            });
-        } else {
-            for_chunks(I, flops, [&](Eigen::Index c0, Eigen::Index c1) {
-                dx->middleCols(c0, c1 - c0).noalias() += dout * W.middleCols(c0, c1 - c0);
-            });
+        if (!fast_gemm<T>(B, I, O, dout.data(), O, 1, W.data(), I, false, dx->data(), I, !write.dx, nullptr)) {
+            if (write.dx) dx->setZero();  // the Eigen products below add
+            if (B >= 32) {
+                for_chunks(B, flops, [&](Eigen::Index r0, Eigen::Index r1) {
+                    dx->middleRows(r0, r1 - r0).noalias() += dout.middleRows(r0, r1 - r0) * W;
+                });
+            } else {
+                for_chunks(I, flops, [&](Eigen::Index c0, Eigen::Index c1) {
+                    dx->middleCols(c0, c1 - c0).noalias() += dout * W.middleCols(c0, c1 - c0);
+                });
+            }
         }
     }
     if (dW || db) {
@@ -144,7 +145,8 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
         // dW[o0:o1] += dout[:,o0:o1]ᵀ·x   (d(x·Wᵀ)/dW = xᵀ per output row);  db[o0:o1] += Σ_b dout[b,o0:o1].
         // Each chunk owns whole rows of dW: the sum over the batch stays inside one thread.
         // A(o,b) = dout[b·O + o]: the transpose is read in place
-        const bool fast_dW = dW && fast_gemm<T>(O, I, B, dout.data(), 1, O, x.data(), I, false, dW->data(), I, true, nullptr);
+        const bool fast_dW = dW && fast_gemm<T>(O, I, B, dout.data(), 1, O, x.data(), I, false, dW->data(), I, !write.dW, nullptr);
+        if (dW && !fast_dW && write.dW) dW->setZero();  // the Eigen products below add
         for_chunks(O, flops, [&](Eigen::Index o0, Eigen::Index o1) {
             if (dW && !fast_dW) dW->middleRows(o0, o1 - o0).noalias() += dout.middleCols(o0, o1 - o0).transpose() * x;
             if (db)
@@ -158,7 +160,7 @@ void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, Ma
                         const T* d = &dout(r, c0);
                         for (Eigen::Index j = 0; j < w; ++j) acc[j] += d[j];
                     }
-                    for (Eigen::Index j = 0; j < w; ++j) (*db)(0, c0 + j) += acc[j];
+                    for (Eigen::Index j = 0; j < w; ++j) (*db)(0, c0 + j) = write.db ? acc[j] : (*db)(0, c0 + j) + acc[j];
                 }
         });
     }
@@ -204,7 +206,8 @@ void linear_backward_naive(const MatT<T>& dout, const MatT<T>& x, const MatT<T>&
 
 #define IMITATE_INSTANTIATE(T)                                                                                   \
     template void linear_forward<T>(MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>*);                  \
-    template void linear_backward<T>(const MatT<T>&, const MatT<T>&, const MatT<T>&, MatT<T>*, MatT<T>*, MatT<T>*); \
+    template void linear_backward<T>(const MatT<T>&, const MatT<T>&, const MatT<T>&, MatT<T>*, MatT<T>*, MatT<T>*, \
+                                     GradWrite);                                                                 \
     template void linear_forward_naive<T>(MatT<T>&, const MatT<T>&, const MatT<T>&, const MatT<T>*);            \
     template void linear_backward_naive<T>(const MatT<T>&, const MatT<T>&, const MatT<T>&, MatT<T>*, MatT<T>*,  \
                                            MatT<T>*);

@@ -14,11 +14,18 @@ namespace imitate {
 template <class T>
 void linear_forward(MatT<T>& out, const MatT<T>& x, const MatT<T>& W, const MatT<T>* b);
 
+// Which gradients linear_backward writes (=) instead of adding to (+=): a tape's gradient buffer that nothing
+// has written this step holds stale values, and writing it saves zeroing it first and reading the zeros back.
+struct GradWrite {
+    bool dx = false, dW = false, db = false;
+};
+
 // dout (B,O), x (B,I), W (O,I). Accumulates (+=) into the non-null gradients, which must already have
-// their shapes:  dx (B,I) += dout·W,  dW (O,I) += doutᵀ·x,  db (1,O) += Σ_b dout[b,:].
+// their shapes:  dx (B,I) += dout·W,  dW (O,I) += doutᵀ·x,  db (1,O) += Σ_b dout[b,:]; or writes those
+// that `write` names (=). Either way each element is the same sum (+ the old value when adding).
 template <class T>
 void linear_backward(const MatT<T>& dout, const MatT<T>& x, const MatT<T>& W, MatT<T>* dx, MatT<T>* dW,
-                     MatT<T>* db);
+                     MatT<T>* db, GradWrite write = {});
 
 // The specification: plain loops, sums in ascending index order.
 template <class T>
