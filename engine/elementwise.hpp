@@ -20,7 +20,10 @@ void relu_backward(MatT<T>& dx, const MatT<T>& dout, const MatT<T>& x, bool assi
     const T* __restrict v = x.data();
     const Eigen::Index n = dx.size();
     if (assign)
-        for (Eigen::Index i = 0; i < n; ++i) d[i] = v[i] > T(0) ? g[i] : T(0);
+        for (Eigen::Index i = 0; i < n; ++i) {
+            const T gi = g[i], keep = v[i] > T(0) ? gi : T(0);  // (g[i] inside the ?: is a branch at SSE2)
+            d[i] = keep;
+        }
     else
         for (Eigen::Index i = 0; i < n; ++i) {
             const T gi = g[i], keep = v[i] > T(0) ? gi : T(0);
