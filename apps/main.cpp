@@ -584,7 +584,8 @@ int main(int argc, char** argv) {
     app.fallthrough();  // global flags may follow the subcommand
     Globals g;
     int threads = 0;
-    app.add_option("--threads", threads, "threads for kernels and rollouts (default: all cores)")->check(CLI::Range(1, 1024));
+    app.add_option("--threads", threads, "threads for kernels and rollouts (default: the cores no other process is keeping busy, read from "
+                   "/proc/loadavg at start)")->check(CLI::Range(1, 1024));
     app.add_flag("--quiet", g.quiet, "print only results");
 
     SeedArgs seed;
@@ -698,7 +699,7 @@ int main(int argc, char** argv) {
         return 2;
     }
     try {
-        if (threads > 0) imitate::set_threads(threads);
+        imitate::set_threads(threads > 0 ? threads : imitate::free_cores());  // (engine/threads.hpp)
         if (e->parsed() && ev.policy.empty() && ev.expert.empty() && !expert_default)
             throw std::invalid_argument("eval needs --policy FILE, --expert NAME or --expert-default");
         if (s->parsed()) return cmd_seed(seed, g);

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdio>
 #include <cstdlib>
 #include <string>
 
@@ -52,6 +53,27 @@ int team_index() {
 #else
     return 0;
 #endif
+}
+
+int free_cores() {
+#ifdef _OPENMP
+    const int cores = std::max(omp_get_num_procs(), 1);
+#else
+    const int cores = 1;
+#endif
+    int others = cores;  // the least count of other runnable tasks over the readings
+    for (int i = 0; i < 5; ++i) {
+        if (i > 0) ::usleep(2000);
+        std::FILE* f = std::fopen("/proc/loadavg", "r");
+        if (!f) return cores;
+        double l1, l5, l15;
+        int running = 0, total = 0;
+        const int got = std::fscanf(f, "%lf %lf %lf %d/%d", &l1, &l5, &l15, &running, &total);
+        std::fclose(f);
+        if (got != 5 || running < 1) return cores;
+        others = std::min(others, running - 1);
+    }
+    return std::clamp(cores - others, 1, cores);
 }
 
 long spin_count(double spin_micros) {

@@ -27,6 +27,13 @@ int team_index();
 // (/proc/self/exe) with it. It does nothing when the user has set OMP_WAIT_POLICY or GOMP_SPINCOUNT, and returns
 // when it did nothing or the re-execution failed. Call it first thing in main() (apps/main.cpp, bench/).
 void spin_then_sleep(char** argv, double spin_micros = 200.0);
+// Cores that other processes are not keeping busy right now: the cores this process may run on, less the
+// runnable tasks besides the caller that /proc/loadavg counts (its fourth field, running/total), the least of
+// five readings 2 ms apart (a task that only passes through is not counted); at least 1, and every core when
+// the file cannot be read. Measured before the first parallel region (the caller's own threads do not exist
+// yet): a 2-thread step beside another busy process runs at the pace of the thread that shares a core, and was
+// measured at half the speed of one thread.
+int free_cores();
 // The GOMP_SPINCOUNT that spins about spin_micros on this CPU (>= 1; a fixed 10 000 where there is no pause
 // instruction to time).
 long spin_count(double spin_micros);
