@@ -46,7 +46,9 @@ fi
 
 # 2. Configure (or reconfigure) and build. MuJoCo and giflib were installed above, so their features are
 #    required here: a build that silently lost the robots or the videos would be a broken set-up.
-opts=(-Dnative=true --buildtype=release -Dmujoco=enabled -Dgif=enabled)
+# -Dunity=on: each target compiles as one translation unit (Eigen's headers parsed once per target, not per
+#    file): a fresh build took 264 s instead of ≈ 430 s here, the same code and the same bytes.
+opts=(-Dnative=true --buildtype=release -Dmujoco=enabled -Dgif=enabled -Dunity=on)
 [ "$mode" != bench ] || opts+=(-Dbenchmarks=true)  # bench/ is on by default; bench mode insists on it
 # A build/ from before 0.2 holds an unversioned libimitate.so that a reconfigure cannot turn into the 0.2
 # symlink (ninja's log still owns the old file and removes the new link): start that one afresh.
