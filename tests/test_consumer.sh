@@ -102,13 +102,14 @@ else
     mkdir -p "$tmp/consumer/subprojects"
     ln -s "$src" "$tmp/consumer/subprojects/imitate"
     # The build's own build type and -march: the same compiler and flags give the same bits as the build's
-    # `imitate predict` (another optimisation level may contract a·b+c into an FMA differently).
+    # `imitate predict` (another optimisation level may contract a·b+c into an FMA differently). The library
+    # compiles as a unity build (one translation unit per target), as scripts/setup.sh builds it: CI time.
     read -r buildtype native < <(meson introspect "$build" --buildoptions | /usr/bin/python3 -c '
 import json, sys
 o = {x["name"]: x["value"] for x in json.load(sys.stdin)}
 print(o["buildtype"], str(o.get("native", False)).lower())')
     meson setup "$tmp/consumer-build" "$tmp/consumer" --buildtype="$buildtype" -Db_ndebug=if-release \
-        --force-fallback-for=imitate,imitate-io -Dimitate:native="$native" -Dimitate:tests=false \
+        --force-fallback-for=imitate,imitate-io -Dunity=subprojects -Dimitate:native="$native" -Dimitate:tests=false \
         -Dimitate:benchmarks=false -Dimitate:apps=false >"$tmp/setup.log" 2>&1 ||
         { cat "$tmp/setup.log"; fail "meson setup of tests/consumer with imitate as a subproject"; }
     ninja -C "$tmp/consumer-build" -j"$jobs" consumer predict >"$tmp/build.log" 2>&1 ||
