@@ -64,8 +64,8 @@ float DataParallelStep::run(const std::function<Var<float>(Tape<float>&, int)>& 
     std::vector<std::exception_ptr> errors(static_cast<size_t>(P + most));
     float total = 0;
     bool taken = false;
-    // One parallel region per step (each region costs a fork and a join; with passive waiting each wakes a
-    // sleeping thread).
+    // One parallel region per step (each region costs a fork and a join, and a wake-up when the waiting
+    // thread has gone to sleep: engine/threads.hpp spin_then_sleep).
 #pragma omp parallel if (P > 1)
     {
         const int T = team_size(), me = team_index();
