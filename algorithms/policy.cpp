@@ -106,6 +106,26 @@ BatchPolicy Policy::as_sampling_policy(uint64_t seed) const {
     return [this, scratch, rng](const Mat& obs, Mat& out) { predict(obs, out, *scratch, *rng); };
 }
 
+DeployedPolicy::DeployedPolicy(Policy p)
+    : policy_(std::make_unique<const Policy>(std::move(p))), packed_(policy_->net) {}
+
+// The scratch points at the packed weights for this call only: a scratch used afterwards with another
+// policy (or this one's training copy) must not find them.
+struct PackedFor {
+    MLPScratch& s;
+    PackedFor(MLPScratch& s, const PackedMLP& p) : s(s) { s.packed = &p; }
+    ~PackedFor() { s.packed = nullptr; }
+};
+
+void DeployedPolicy::predict(const Mat& obs, Mat& out, PolicyScratch& s) const {
+    PackedFor use(s.net, packed_);
+    policy_->predict(obs, out, s);
+}
+void DeployedPolicy::predict(const Mat& obs, Mat& out, PolicyScratch& s, Rng& rng) const {
+    PackedFor use(s.net, packed_);
+    policy_->predict(obs, out, s, rng);
+}
+
 Normalizer fit_normalizer(const Mat& obs, const Mat& actions) {
     if (obs.rows() == 0) throw std::invalid_argument("normalizer: no observations");
     auto stats = [](const Mat& x, Mat& mean, Mat& std) {

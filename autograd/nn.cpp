@@ -42,17 +42,24 @@ Var<float> MLP::forward(Var<float> x) {
 }
 
 void MLP::infer(const Mat& x, Mat& out, MLPScratch& s) const {
+    const PackedMLP* packed = s.packed && s.packed->of == this && s.packed->layers.size() == layers.size() ? s.packed : nullptr;
     const Mat* in = &x;
     for (size_t i = 0; i < layers.size(); ++i) {
         const bool last = i + 1 == layers.size();
         Mat& o = last ? out : s.h[i % 2];
-        linear_forward(o, *in, layers[i].W.value, &layers[i].b.value);
+        if (packed) linear_forward_packed(o, *in, layers[i].W.value, packed->layers[i], &layers[i].b.value);
+        else linear_forward(o, *in, layers[i].W.value, &layers[i].b.value);
         if (!last) {
             if (act == Activation::ReLU) o = o.cwiseMax(0.0f);  // in place: no temporary
             else o = o.array().tanh().matrix();
         }
         in = &o;
     }
+}
+
+PackedMLP::PackedMLP(const MLP& net) : of(&net) {
+    layers.reserve(net.layers.size());
+    for (const Linear& l : net.layers) layers.emplace_back(l.W.value);
 }
 
 std::vector<Param*> MLP::parameters() {

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "autograd/ops.hpp"
+#include "engine/linear.hpp"
 #include "engine/rng.hpp"
 
 namespace imitate {
@@ -22,10 +23,15 @@ struct Linear {
     Var<float> operator()(Var<float> x) { return linear(x, x.tape->param(W), x.tape->param(b)); }
 };
 
+struct PackedMLP;
+
 // Reused buffers for MLP::infer, one per thread that runs inference: the MLP's own, nothing else (a policy
 // keeps its other buffers in a PolicyScratch, algorithms/policy.hpp).
 struct MLPScratch {
     Mat h[2];  // hidden activations, alternating
+    // Packed weights to read instead of W (PackedMLP below), used only by the MLP they were made from; null:
+    // none. Whoever sets it promises that the MLP's weights have not changed since (DeployedPolicy does).
+    const PackedMLP* packed = nullptr;
 };
 
 // sizes {I, h1, ..., O}: Linear layers with `act` between them (none after the last).
@@ -46,6 +52,17 @@ struct MLP {
     std::vector<Param*> parameters();
     int in_features() const { return sizes.front(); }
     int out_features() const { return sizes.back(); }
+};
+
+// A snapshot of an MLP's weights packed for small-batch inference, one PackedWeights per layer
+// (engine/linear.hpp: a layer under 16 outputs, or a CPU level without the packed kernel, keeps W). Pointed
+// at by MLPScratch::packed, it gives MLP::infer the same bytes, read as one stream (batch-1 inference is
+// bound by reading the weights). `of` is the MLP it was made from: another MLP ignores it.
+struct PackedMLP {
+    const MLP* of = nullptr;
+    std::vector<PackedWeights> layers;
+    PackedMLP() = default;
+    explicit PackedMLP(const MLP& net);
 };
 
 }  // namespace imitate

@@ -4,6 +4,7 @@
 // scripts/bench_vs_torch.sh runs this interleaved with the PyTorch peers and prints the ratios.
 #include "bench_main.hpp"
 
+#include <cstring>
 #include <optional>
 #include <stdexcept>
 
@@ -99,6 +100,32 @@ void BM_InferB1_imitate(benchmark::State& st) {
     st.SetItemsProcessed(st.iterations());
 }
 
+// args: threads, hidden. The same MLP deployed: its weights packed for small batches (autograd/nn.hpp
+// PackedMLP, what DeployedPolicy and the C interface run), checked to give MLP::infer's bytes.
+void BM_InferB1_deployed(benchmark::State& st) {
+    set_threads(static_cast<int>(st.range(0)));
+    const int h = static_cast<int>(st.range(1));
+    Rng rng(0);
+    MLP net({3, h, h, 1}, Activation::ReLU, rng);
+    Mat obs(1, 3), out, plain;
+    obs << 0.5f, -0.8660254f, 1.5f;
+    MLPScratch s;
+    net.infer(obs, plain, s);
+    const PackedMLP packed(net);
+    s.packed = &packed;
+    net.infer(obs, out, s);
+    if (out.size() != plain.size() || std::memcmp(out.data(), plain.data(), sizeof(float) * out.size()) != 0) {
+        st.SkipWithError("packed infer != infer");
+        return;
+    }
+    for (auto _ : st) {
+        net.infer(obs, out, s);
+        benchmark::DoNotOptimize(out.data());
+    }
+    st.SetItemsProcessed(st.iterations());
+    st.SetLabel(packed.layers[1].data ? "packed" : "not packed at this level");
+}
+
 }  // namespace
 
 BENCHMARK(BM_TrainStep_imitate)->ArgNames({"threads", "h", "b", "out"})
@@ -106,5 +133,6 @@ BENCHMARK(BM_TrainStep_imitate)->ArgNames({"threads", "h", "b", "out"})
     ->Args({1, 64, 32, 1})->Args({2, 64, 32, 1})->Args({1, 1024, 1024, 1})->Args({2, 1024, 1024, 1})
     ->UseRealTime()->MinTime(0.5);
 BENCHMARK(BM_InferB1_imitate)->ArgNames({"threads", "h"})->Args({1, 256})->Args({2, 256})->UseRealTime()->MinTime(0.3);
+BENCHMARK(BM_InferB1_deployed)->ArgNames({"threads", "h"})->Args({1, 256})->Args({2, 256})->UseRealTime()->MinTime(0.3);
 
 IMITATE_BENCHMARK_MAIN()

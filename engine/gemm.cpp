@@ -195,4 +195,20 @@ void gemv_f32(Isa level, int B, int N, int K, const float* x, const float* W, co
     kernels_of(level).gemv(B, N, K, x, W, bias, out);
 }
 
+size_t gemv_packed_floats(int N, int K) { return static_cast<size_t>((N + 15) / 16) * 16 * static_cast<size_t>(K); }
+
+void pack_gemv_weights(int N, int K, const float* W, float* dst) {
+    for (int j = 0; j < N; j += 16)
+        for (int k = 0; k < K; ++k, dst += 16)
+            for (int l = 0; l < 16; ++l) dst[l] = j + l < N ? W[static_cast<std::ptrdiff_t>(j + l) * K + k] : 0.0f;
+}
+
+bool gemv_packed_supported(Isa level) {
+    return level != Isa::baseline && isa_supported(level) && kernels_of(level).gemv_packed != nullptr;
+}
+
+void gemv_packed_f32(Isa level, int B, int N, int K, const float* x, const float* Wp, const float* bias, float* out) {
+    kernels_of(level).gemv_packed(B, N, K, x, Wp, bias, out);
+}
+
 }  // namespace imitate

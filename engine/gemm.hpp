@@ -42,4 +42,14 @@ void gemm_f32(Isa level, int M, int N, int K, const float* a, std::ptrdiff_t sai
 // Requires isa_supported(level), level != baseline, B, N, K >= 1.
 void gemv_f32(Isa level, int B, int N, int K, const float* x, const float* W, const float* bias, float* out);
 
+// The GEMV for weights that do not change (inference): W copied once into panels of 16 outputs, panel p
+// holding W(16p + l, k) at dst[(p·K + k)·16 + l] (zero past N), so that a product reads them as one
+// sequential stream. gemv_packed_f32 gives gemv_f32's bytes exactly. gemv_packed_floats is the size of the
+// copy; gemv_packed_supported(level) says whether the level has the kernel (AVX-512 only: the AVX2 level
+// keeps the row GEMV). gemv_packed_f32 requires that, B, N, K >= 1 and Wp made from a W of (N,K).
+size_t gemv_packed_floats(int N, int K);
+void pack_gemv_weights(int N, int K, const float* W, float* dst);
+bool gemv_packed_supported(Isa level);
+void gemv_packed_f32(Isa level, int B, int N, int K, const float* x, const float* Wp, const float* bias, float* out);
+
 }  // namespace imitate

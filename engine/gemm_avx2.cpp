@@ -9,6 +9,8 @@
 //   loops (6 rows per group), which the compiler vectorises.
 // * GEMV: four rows of W at a time, each as two ymm accumulators that together hold the sixteen lanes of the
 //   AVX-512 path (k ≡ lane mod 16), reduced in that path's order (hsum16): identical bytes again.
+// * No packed GEMV (engine/gemm.hpp gemv_packed_f32): its 16 accumulators would take all 16 registers, so
+//   this level keeps the row GEMV, which gives the same bytes.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -143,7 +145,7 @@ void gemv(int B, int N, int K, const float* x, const float* W, const float* bias
 }  // namespace
 
 extern const GemmKernels avx2_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<Tile, kMR, 8, true>,
-                                          tile_any<Tile, kMR, 8, false>, gemv};
+                                          tile_any<Tile, kMR, 8, false>, gemv, nullptr};
 
 }  // namespace imitate::gemm_detail
 #endif

@@ -10,6 +10,7 @@
 // * GEMV: eight rows of W at a time (one load of x feeds eight FMAs; eight independent streams keep loads
 //   from L2 in flight, and the eight row pointers stay in registers), then one tree of shuffles and adds
 //   turns the eight vectors into eight sums at once instead of eight horizontal reductions.
+// * Packed GEMV: the same sums over a copy of W laid out for it (16 outputs per vector): one stream.
 #if defined(__x86_64__)
 #include <immintrin.h>
 
@@ -186,10 +187,45 @@ void gemv(int B, int N, int K, const float* x, const float* W, const float* bias
     }
 }
 
+
+// The GEMV over weights packed by pack_gemv_weights (engine/gemm.hpp): panel j/16 holds the outputs j..j+15
+// as K rows of 16 floats. The same sums as gemv() above, in the same order, laid out the other way: gemv's
+// lane l of output j sums the k ≡ l (mod 16) in ascending order; here accumulator l holds that partial sum for
+// 16 outputs at once, one per lane. Each k is then one broadcast of x and one 64-byte load, and a panel is
+// read front to back: one sequential stream through the weights instead of eight rows 1 KB apart (the
+// prefetcher keeps L2 busy; at batch 1 the product is bound by reading W from L2, not by FMAs). The 16
+// accumulators are added in reduce8's order, lane by lane, then the bias: the bytes of gemv().
+void gemv_packed(int B, int N, int K, const float* x, const float* Wp, const float* bias, float* out) {
+    const int kfull = K & ~15;
+    for (int r = 0; r < B; ++r) {
+        const float* xr = x + static_cast<std::ptrdiff_t>(r) * K;
+        float* o = out + static_cast<std::ptrdiff_t>(r) * N;
+        for (int j = 0; j < N; j += 16) {
+            const float* p = Wp + static_cast<std::ptrdiff_t>(j) * K;
+            __m512 acc[16];
+            for (int l = 0; l < 16; ++l) acc[l] = _mm512_setzero_ps();
+            for (int k = 0; k < kfull; k += 16, p += 256) {
+#pragma GCC unroll 16
+                for (int l = 0; l < 16; ++l) acc[l] = _mm512_fmadd_ps(_mm512_set1_ps(xr[k + l]), _mm512_loadu_ps(p + 16 * l), acc[l]);
+            }
+            // The tail: gemv's masked FMA also adds +0 to the residues past it, which changes nothing here (a
+            // sum that starts at +0 is never −0 when rounding to nearest).
+            for (int l = 0; l < K - kfull; ++l)
+                acc[l] = _mm512_fmadd_ps(_mm512_set1_ps(xr[kfull + l]), _mm512_loadu_ps(p + 16 * l), acc[l]);
+            __m512 q[8];  // q_l = acc_l + acc_{l+8}, then ((q0+q4)+(q2+q6)) + ((q1+q5)+(q3+q7)): reduce8's tree
+            for (int l = 0; l < 8; ++l) q[l] = _mm512_add_ps(acc[l], acc[l + 8]);
+            const __m512 s = _mm512_add_ps(_mm512_add_ps(_mm512_add_ps(q[0], q[4]), _mm512_add_ps(q[2], q[6])),
+                                           _mm512_add_ps(_mm512_add_ps(q[1], q[5]), _mm512_add_ps(q[3], q[7])));
+            const __mmask16 m = lanes(N - j);
+            _mm512_mask_storeu_ps(o + j, m, _mm512_add_ps(s, bias ? _mm512_maskz_loadu_ps(m, bias + j) : _mm512_setzero_ps()));
+        }
+    }
+}
+
 }  // namespace
 
 extern const GemmKernels avx512_kernels = {kNR, kMR, pack_b_panel, pack_a_block, tile_any<Tile, kMR, 16, true>,
-                                           tile_any<Tile, kMR, 16, false>, gemv};
+                                           tile_any<Tile, kMR, 16, false>, gemv, gemv_packed};
 
 }  // namespace imitate::gemm_detail
 #endif

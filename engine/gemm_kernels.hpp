@@ -37,6 +37,8 @@ struct GemmKernels {
     TileFn tile_packed, tile_in_place;
     // out (B,N) = x (B,K)·Wᵀ + bias (see gemv_f32 in engine/gemm.hpp).
     void (*gemv)(int B, int N, int K, const float* x, const float* W, const float* bias, float* out);
+    // The same bytes from W packed by pack_gemv_weights (see gemv_packed_f32); null when the level has none.
+    void (*gemv_packed)(int B, int N, int K, const float* x, const float* Wp, const float* bias, float* out);
 };
 
 #if defined(__x86_64__)

@@ -372,6 +372,68 @@ TEST_CASE("gemm_f32 / gemv_f32 at every level: sizes 1, 15, 17, 33, B plain or t
                 }
 }
 
+TEST_CASE("packed GEMV: pack_gemv_weights' layout, and gemv_f32's bytes at every level that has it") {
+    Rng rng(14);
+    // the layout, from its definition: panel p holds W(16p + l, k) at (p·K + k)·16 + l, zero past N
+    {
+        const int N = 19, K = 5;
+        std::vector<float> W(N * K), P(gemv_packed_floats(N, K), -1.0f);
+        for (int i = 0; i < N * K; ++i) W[i] = float(i + 1);
+        pack_gemv_weights(N, K, W.data(), P.data());
+        CHECK(P.size() == size_t(32 * K));
+        for (int p = 0; p < 2; ++p)
+            for (int k = 0; k < K; ++k)
+                for (int l = 0; l < 16; ++l) {
+                    const int j = 16 * p + l;
+                    CHECK(P[(p * K + k) * 16 + l] == (j < N ? W[j * K + k] : 0.0f));
+                }
+    }
+    bool any = false;
+    for (Isa level : levels_here()) {
+        if (!gemv_packed_supported(level)) continue;
+        any = true;
+        for (int B : {1, 3, 15})
+            for (int N : {1, 15, 16, 17, 33, 256})
+                for (int K : {1, 3, 15, 16, 17, 33, 256, 300})
+                    for (bool with_bias : {false, true}) {
+                        GemmCase g(rng, B, N, K, true, false, false, with_bias);
+                        CAPTURE(B);
+                        CAPTURE(N);
+                        CAPTURE(K);
+                        std::vector<float> P(gemv_packed_floats(N, K)), o(size_t(B) * N), ref(size_t(B) * N);
+                        pack_gemv_weights(N, K, g.b.data(), P.data());
+                        const float* bias = with_bias ? g.bias.data() : nullptr;
+                        gemv_packed_f32(level, B, N, K, g.a.data(), P.data(), bias, o.data());
+                        gemv_f32(level, B, N, K, g.a.data(), g.b.data(), bias, ref.data());
+                        CHECK(std::memcmp(o.data(), ref.data(), o.size() * sizeof(float)) == 0);
+                    }
+    }
+    if (!any) MESSAGE("no level here has the packed GEMV (AVX-512 only): only the layout was checked");
+}
+
+TEST_CASE("linear_forward_packed: linear_forward's bytes where it applies, linear_forward itself elsewhere") {
+    Rng rng(15);
+    const Mat W = random_mat<float>(rng, 64, 40), b = random_mat<float>(rng, 1, 64);
+    const PackedWeights p(W);
+    CHECK((p.data != nullptr) == gemv_packed_supported(isa()));
+    const PackedWeights copy = p;  // a deep copy, aligned
+    CHECK((copy.data != nullptr) == (p.data != nullptr));
+    if (copy.data) CHECK(reinterpret_cast<std::uintptr_t>(copy.data.get()) % 64 == 0);
+    for (int B : {1, 7, 15, 16, 40}) {  // >= 16 rows: the GEMM (linear_forward)
+        CAPTURE(B);
+        const Mat x = random_mat<float>(rng, B, 40);
+        Mat out, ref;
+        linear_forward_packed(out, x, W, copy, &b);
+        linear_forward<float>(ref, x, W, &b);
+        CHECK(same_bytes(out, ref));
+    }
+    CHECK(PackedWeights(random_mat<float>(rng, 8, 40)).data == nullptr);  // under 16 outputs: the row GEMV serves
+    // a shape that does not match: linear_forward's own error, not a read past the copy
+    const Mat bad = random_mat<float>(rng, 1, 41);
+    Mat out;
+    CHECK(message_of([&] { linear_forward_packed(out, bad, W, p, &b); }).find("x cols must equal W cols") != std::string::npos);
+}
+
 TEST_CASE("level names: parse_isa round trip, one-line errors for unknown or unsupported levels") {
     for (Isa level : {Isa::baseline, Isa::avx2, Isa::avx512}) CHECK(parse_isa(isa_name(level), "x") == level);
     const std::string m = message_of([] { parse_isa("sse9", "IMITATE_ISA"); });

@@ -625,3 +625,56 @@ TEST_CASE("head settings out of range are rejected naming the field") {
     Rng rng(0);
     CHECK_THROWS_WITH_AS(Policy(pc, rng), "policy: action range must be low < high, got [0.000000, 0.000000]", std::invalid_argument);
 }
+
+// (r,c) of U(−1, 1) from rng.
+static Mat uniform_mat(Rng& rng, int r, int c) {
+    Mat m(r, c);
+    for (int i = 0; i < r; ++i)
+        for (int j = 0; j < c; ++j) m(i, j) = static_cast<float>(rng.uniform(-1, 1));
+    return m;
+}
+
+TEST_CASE("DeployedPolicy: Policy::predict's bytes for every head, deterministic and sampled, batch 1, 5 and 20") {
+    for (HeadKind k : kAll) {
+        INFO(std::string(head_name(k)));
+        PolicyConfig cfg;
+        cfg.obs_dim = 3, cfg.act_dim = 2, cfg.chunk = 2, cfg.hidden = {48, 40};
+        cfg.head.kind = k;
+        cfg.head.low = -2.0f, cfg.head.high = 2.0f;  // tokens' bins, diffusion's clip
+        if (k == HeadKind::ACT) small_act(cfg.head);
+        Rng init(7);
+        Policy p(cfg, init);
+        Rng data(8);
+        const Mat obs_all = uniform_mat(data, 50, 3), act_all = uniform_mat(data, 50, 2);
+        p.norm = fit_normalizer(obs_all, act_all);
+        const DeployedPolicy d(p);  // a copy: p stays as it was
+        for (int B : {1, 5, 20}) {
+            CAPTURE(B);
+            const Mat obs = uniform_mat(data, B, 3);
+            PolicyScratch s1, s2;
+            Mat a, b;
+            p.predict(obs, a, s1);
+            d.predict(obs, b, s2);
+            CHECK(same_bytes(a, b));
+            CHECK(s2.net.packed == nullptr);  // the scratch does not keep pointing at the packed copy
+            Rng r1(11), r2(11);
+            p.predict(obs, a, s1, r1);
+            d.predict(obs, b, s2, r2);
+            CHECK(same_bytes(a, b));
+            d.predict(obs, b, s2);
+            p.predict(obs, a, s2);  // the same scratch, now for the policy itself
+            CHECK(same_bytes(a, b));
+        }
+    }
+    // the packed copy is made for one MLP: pointed at from a scratch given to another, it is not read
+    Rng rng(3);
+    MLP m1({3, 32, 1}, Activation::ReLU, rng), m2({3, 32, 1}, Activation::ReLU, rng);
+    const PackedMLP packed(m1);
+    const Mat x = uniform_mat(rng, 1, 3);
+    MLPScratch s;
+    Mat plain, other;
+    m2.infer(x, plain, s);
+    s.packed = &packed;
+    m2.infer(x, other, s);
+    CHECK(same_bytes(plain, other));
+}
