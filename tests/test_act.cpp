@@ -23,7 +23,7 @@
 using namespace imitate;
 using namespace golden;
 
-static std::string tmp_path(const std::string& name) {
+static std::string act_tmp_path(const std::string& name) {
     return (std::filesystem::path(IMITATE_BUILD_DIR) / ("test_act_" + name + ".safetensors")).string();
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("ACT: 1 thread and 2 threads train the same bytes") {
 TEST_CASE("ACT: save -> load predicts the same bytes; a copy owns its weights") {
     set_threads(1);
     const BCResult r = train_bc(pendulum_demos(), small_act(10));
-    const std::string path = tmp_path("roundtrip");
+    const std::string path = act_tmp_path("roundtrip");
     save_policy(path, r.policy);
     const Policy q = load_policy(path);
     CHECK(q.cfg.head.kind == HeadKind::ACT);
@@ -163,7 +163,7 @@ TEST_CASE("ACT: save -> load predicts the same bytes; a copy owns its weights") 
     q.predict(obs, b, s2, r2);
     CHECK(same_bytes(a, b));
     // the same file again, byte for byte
-    const std::string path2 = tmp_path("roundtrip2");
+    const std::string path2 = act_tmp_path("roundtrip2");
     save_policy(path2, q);
     std::ifstream f1(path, std::ios::binary), f2(path2, std::ios::binary);
     const std::string b1((std::istreambuf_iterator<char>(f1)), {}), b2((std::istreambuf_iterator<char>(f2)), {});
@@ -186,7 +186,7 @@ TEST_CASE("ACT checkpoints: a missing or misshapen tensor and bad settings are n
     pc.head.enc_layers = 1, pc.head.layers = 1, pc.head.dec_layers = 1;
     Rng rng(3);
     const Policy p(pc, rng);
-    const std::string good = tmp_path("good"), bad = tmp_path("bad");
+    const std::string good = act_tmp_path("good"), bad = act_tmp_path("bad");
     save_policy(good, p);
     // PyTorch's shapes: a Linear weight with one output and a one-row nn.Embedding stay 2-D, norms and biases 1-D
     const SafeTensors saved = load_safetensors(good);

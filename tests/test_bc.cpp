@@ -64,7 +64,7 @@ struct OneThread {
 
 std::string tmp_path(const std::string& name) { return (fs::path(IMITATE_BUILD_DIR) / ("test_bc_" + name)).string(); }
 
-const fs::path kFixtures = fs::path(IMITATE_SOURCE_DIR) / "tests" / "fixtures";
+const fs::path kBcFixtures = fs::path(IMITATE_SOURCE_DIR) / "tests" / "fixtures";
 
 }  // namespace
 
@@ -267,7 +267,7 @@ TEST_CASE("save_policy / load_policy round trip: same config, normaliser, weight
 }
 
 TEST_CASE("the PyTorch-written BCPolicy (no metadata) loads as 3-256-256-4 ReLU and predicts torch's outputs") {
-    const Policy p = load_policy((kFixtures / "torch_bcpolicy_h4.safetensors").string());
+    const Policy p = load_policy((kBcFixtures / "torch_bcpolicy_h4.safetensors").string());
     CHECK(p.cfg.obs_dim == 3);
     CHECK(p.cfg.hidden == std::vector<int>{256, 256});
     CHECK(p.cfg.act_dim == 1);
@@ -275,7 +275,7 @@ TEST_CASE("the PyTorch-written BCPolicy (no metadata) loads as 3-256-256-4 ReLU 
     CHECK(p.cfg.activation == Activation::ReLU);
     CHECK_FALSE(p.norm.enabled);
     // rows "o1 o2 o3 a1 a2 a3 a4" written by torch (see the file's comment line)
-    const auto rows = number_rows((kFixtures / "torch_bcpolicy_h4_outputs.txt").string());
+    const auto rows = number_rows((kBcFixtures / "torch_bcpolicy_h4_outputs.txt").string());
     REQUIRE(rows.size() == 3);
     for (const auto& row : rows) REQUIRE(row.size() == 7);
     Mat obs(3, 3), out;
@@ -366,7 +366,7 @@ TEST_CASE("metadata that disagrees with the tensors is rejected naming the file 
     // a file that is not safetensors at all, or missing, names the path too
     CHECK_THROWS_WITH_AS(load_policy(tmp_path("does_not_exist.safetensors")), doctest::Contains("does_not_exist"),
                          std::runtime_error);
-    const std::string corrupt = (kFixtures / "safetensors_corrupt" / "header_bad_json.safetensors").string();
+    const std::string corrupt = (kBcFixtures / "safetensors_corrupt" / "header_bad_json.safetensors").string();
     CHECK_THROWS_WITH_AS(load_policy(corrupt), doctest::Contains("header_bad_json"), std::runtime_error);
 }
 

@@ -18,7 +18,7 @@ using namespace imitate;
 namespace {
 
 
-std::shared_ptr<const Expert> swingup() { return std::make_shared<PendulumSwingUp>(); }
+std::shared_ptr<const Expert> dagger_swingup() { return std::make_shared<PendulumSwingUp>(); }
 
 // The expert's action at each row of obs, recomputed from scratch (the batch form of PendulumSwingUp's law).
 Mat relabel(const Mat& obs) {
@@ -44,7 +44,7 @@ DAggerConfig small_config() {
 
 TEST_CASE("DAgger bookkeeping: labels per round, cumulative totals, the aggregated dataset") {
     const Pendulum env;
-    const std::shared_ptr<const Expert> expert = swingup();
+    const std::shared_ptr<const Expert> expert = dagger_swingup();
     const Dataset initial = collect_demos(env, expert, 2, 5);
     REQUIRE(initial.size() == 400);
     const DAggerConfig cfg = small_config();
@@ -97,7 +97,7 @@ TEST_CASE("DAgger from no demonstrations: round 1 is the expert's; empty initial
     DAggerConfig cfg = small_config();
     cfg.rounds = 2;
     cfg.schedule = BetaSchedule::Linear;
-    const DAggerResult r = dagger(Pendulum(), swingup(), Dataset{}, cfg);
+    const DAggerResult r = dagger(Pendulum(), dagger_swingup(), Dataset{}, cfg);
     REQUIRE(r.rounds.size() == 2);
     CHECK(r.rounds[0].beta == 1.0);
     CHECK(r.rounds[1].beta == 0.5);
@@ -109,7 +109,7 @@ TEST_CASE("DAgger from no demonstrations: round 1 is the expert's; empty initial
 
 TEST_CASE("DAgger configuration errors") {
     const Pendulum env;
-    const std::shared_ptr<const Expert> expert = swingup();
+    const std::shared_ptr<const Expert> expert = dagger_swingup();
     DAggerConfig cfg = small_config();
     cfg.rounds = 0;
     CHECK_THROWS_WITH_AS(dagger(env, expert, Dataset{}, cfg), doctest::Contains("rounds"), std::invalid_argument);
@@ -130,7 +130,7 @@ TEST_CASE("DAgger configuration errors") {
 
 TEST_CASE("the seed's DAgger (β = 0 from round 1): π̂_1 is BC on D₀ and drives round 1, with the chunk execution mode under study") {
     const Pendulum env;
-    const std::shared_ptr<const Expert> expert = swingup();
+    const std::shared_ptr<const Expert> expert = dagger_swingup();
     const Dataset initial = collect_demos(env, expert, 2, 5);
     DAggerConfig cfg = small_config();
     cfg.rounds = 1;
@@ -234,7 +234,7 @@ TEST_CASE("parse_beta accepts none, seed, first, linear, exp:P and rejects the r
 
 TEST_CASE("noise injection: noisy demos record the expert's clean action at every visited state") {
     const Pendulum env;
-    const std::shared_ptr<const Expert> expert = swingup();
+    const std::shared_ptr<const Expert> expert = dagger_swingup();
     const Dataset clean = collect_demos(env, expert, 3, 17, 0.0);
     const Dataset noisy = collect_demos(env, expert, 3, 17, 0.5);
     REQUIRE(noisy.size() == 600);

@@ -160,7 +160,7 @@ struct RefEpisode {
     std::vector<std::vector<double>> rows;  // action reward theta thetadot obs0 obs1 obs2 truncated
 };
 
-std::vector<RefEpisode> load_fixture() {
+std::vector<RefEpisode> load_reference_episodes() {
     std::ifstream in(IMITATE_SOURCE_DIR "/tests/fixtures/pendulum_ref.txt");
     REQUIRE(in.good());
     std::vector<RefEpisode> eps;
@@ -194,7 +194,7 @@ std::vector<RefEpisode> load_fixture() {
 // balance near upright; test_experts.cpp replays them closed loop), and every step of every episode is
 // also checked from the replica's own pre-step state, which isolates the step equations.
 TEST_CASE("trajectories match the NumPy replica of gymnasium to 1e-6") {
-    std::vector<RefEpisode> eps = load_fixture();
+    std::vector<RefEpisode> eps = load_reference_episodes();
     REQUIRE(eps.size() >= 9);
     double worst_free = 0.0, worst_step = 0.0;
     int free_episodes = 0;
