@@ -1,5 +1,6 @@
-// The C interface (algorithms/imitate.h) over load_policy and DeployedPolicy::predict (algorithms/policy.hpp). Every entry point catches
-// everything: a C caller gets -1 or NULL and a one-line message in imitate_last_error(), never an exception.
+// The C interface (algorithms/imitate.h) over load_policy and DeployedPolicy::predict (algorithms/policy.hpp).
+// Every entry point catches everything: a C caller gets -1 or NULL and a one-line message in
+// imitate_last_error(), never an exception.
 // Buffers are kept per batch size, so a control loop that repeats its batch size never allocates.
 #include "algorithms/imitate.h"
 
@@ -34,7 +35,7 @@ struct Slot {
 }  // namespace imitate::c_api
 
 struct imitate_policy {
-    imitate::DeployedPolicy policy;  // the loaded policy, its weights packed for small batches (policy.hpp)
+    imitate::DeployedPolicy deployed;  // the loaded policy, its weights packed for small batches (policy.hpp)
     std::vector<std::unique_ptr<imitate::c_api::Slot>> slots;  // most recently used first
 };
 
@@ -62,7 +63,7 @@ bool is_open(const imitate_policy* p) { return p && registry().count(p) != 0; }
 int dim(const imitate_policy* p, const char* fn, int imitate::PolicyConfig::*field) {
     std::shared_lock lock(registry_mutex);
     if (!is_open(p)) return fail(std::string(fn) + ": the policy is NULL or closed");
-    return p->policy.policy().cfg.*field;
+    return p->deployed.policy().cfg.*field;
 }
 
 // The buffers (and a stateful head's episodes) of one batch size, made on its first use, moved to the front.
@@ -87,10 +88,10 @@ int feedback(imitate_policy* p, int batch, const double* rewards, double target,
     if (!is_open(p)) return fail(std::string(fn) + ": the policy is NULL or closed");
     if (batch < 1) return fail(std::string(fn) + ": batch must be >= 1, got " + std::to_string(batch));
     try {
-        if (!p->policy.policy().stateful()) return 0;
+        if (!p->deployed.policy().stateful()) return 0;
         Slot& s = slot_for(p, batch);
-        if (rewards) p->policy.policy().reward(s.scratch, rewards, batch);
-        else p->policy.policy().start(s.scratch, batch, target);
+        if (rewards) p->deployed.policy().reward(s.scratch, rewards, batch);
+        else p->deployed.policy().start(s.scratch, batch, target);
         return 0;
     } catch (const std::exception& e) {
         return fail(std::string(fn) + ": " + e.what());
@@ -108,14 +109,14 @@ int run(imitate_policy* p, const float* obs, int batch, float* out, const unsign
     if (batch < 1) return fail(std::string(fn) + ": batch must be >= 1, got " + std::to_string(batch));
     try {
         Slot& s = slot_for(p, batch);
-        const imitate::PolicyConfig& cfg = p->policy.policy().cfg;
+        const imitate::PolicyConfig& cfg = p->deployed.policy().cfg;
         const int D = cfg.chunk * cfg.act_dim;
         s.obs = Eigen::Map<const imitate::Mat>(obs, batch, cfg.obs_dim);  // same size after the first call: no allocation
         if (seed) {
             imitate::Rng rng(*seed);
-            p->policy.predict(s.obs, s.out, s.scratch, rng);
+            p->deployed.predict(s.obs, s.out, s.scratch, rng);
         } else {
-            p->policy.predict(s.obs, s.out, s.scratch);
+            p->deployed.predict(s.obs, s.out, s.scratch);
         }
         Eigen::Map<imitate::Mat>(out, batch, D) = s.out;
         return 0;
@@ -167,7 +168,7 @@ int imitate_policy_sample(imitate_policy* p, const float* obs, int batch, unsign
 int imitate_policy_stateful(const imitate_policy* p) {
     std::shared_lock lock(capi::registry_mutex);
     if (!capi::is_open(p)) return capi::fail("imitate_policy_stateful: the policy is NULL or closed");
-    return p->policy.policy().stateful() ? 1 : 0;
+    return p->deployed.policy().stateful() ? 1 : 0;
 }
 
 int imitate_policy_reset(imitate_policy* p, int batch, double target_return) {

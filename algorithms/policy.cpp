@@ -109,6 +109,7 @@ BatchPolicy Policy::as_sampling_policy(uint64_t seed) const {
 DeployedPolicy::DeployedPolicy(Policy p)
     : policy_(std::make_unique<const Policy>(std::move(p))), packed_(policy_->net) {}
 
+namespace {
 // The scratch points at the packed weights for this call only: a scratch used afterwards with another
 // policy (or this one's training copy) must not find them.
 struct PackedFor {
@@ -116,6 +117,7 @@ struct PackedFor {
     PackedFor(MLPScratch& s, const PackedMLP& p) : s(s) { s.packed = &p; }
     ~PackedFor() { s.packed = nullptr; }
 };
+}  // namespace
 
 void DeployedPolicy::predict(const Mat& obs, Mat& out, PolicyScratch& s) const {
     PackedFor use(s.net, packed_);

@@ -107,8 +107,9 @@ struct Policy {
 // A policy fixed for deployment (a control loop; the C interface, algorithms/imitate.h, holds one): its own
 // copy of the policy, never changed afterwards, and its MLP's weights packed for small batches (PackedMLP,
 // autograd/nn.hpp). predict() gives Policy::predict's bytes; at batch 1 it reads the weights as one stream
-// (h256: about 1.7× faster on the Zen 4 and 5 measured, README Performance). Move-only: the packed copy
-// points at the MLP it was made from, which lives on the heap and so stays put.
+// (README Performance: even with the row layout on a Zen 4, whose 512-bit loads count twice; made for the
+// Zen 5, where the row layout reached 59% of the L2 bound). Move-only: the packed copy points at the MLP it
+// was made from, which lives on the heap and so stays put.
 class DeployedPolicy {
 public:
     explicit DeployedPolicy(Policy p);

@@ -187,7 +187,6 @@ void gemv(int B, int N, int K, const float* x, const float* W, const float* bias
     }
 }
 
-
 // The GEMV over weights packed by pack_gemv_weights (engine/gemm.hpp): panel j/16 holds the outputs j..j+15
 // as K rows of 16 floats. The same sums as gemv() above, in the same order, laid out the other way: gemv's
 // lane l of output j sums the k ≡ l (mod 16) in ascending order; here accumulator l holds that partial sum for

@@ -215,25 +215,26 @@ IMITATE_INSTANTIATE(float)
 IMITATE_INSTANTIATE(double)
 #undef IMITATE_INSTANTIATE
 
+// Room for the packed copy of an (out, in) W, 64-byte aligned (aligned_alloc wants a multiple of 64 bytes).
+static void allocate_packed(PackedWeights& p) {
+    const size_t bytes = (gemv_packed_floats(p.out, p.in) * sizeof(float) + 63) / 64 * 64;
+    p.data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
+    if (!p.data) throw std::bad_alloc();
+}
 
 PackedWeights::PackedWeights(const Mat& W) {
     const Isa level = isa();
     if (W.rows() < 16 || W.cols() < 1 || W.rows() >= (1 << 30) || W.cols() >= (1 << 30) || !gemv_packed_supported(level))
         return;
-    const int O = static_cast<int>(W.rows()), I = static_cast<int>(W.cols());
-    const size_t bytes = (gemv_packed_floats(O, I) * sizeof(float) + 63) / 64 * 64;  // aligned_alloc: a multiple of 64
-    data.reset(static_cast<float*>(std::aligned_alloc(64, bytes)));
-    if (!data) throw std::bad_alloc();
-    pack_gemv_weights(O, I, W.data(), data.get());
-    this->level = static_cast<int>(level), out = O, in = I;
+    this->level = static_cast<int>(level), out = static_cast<int>(W.rows()), in = static_cast<int>(W.cols());
+    allocate_packed(*this);
+    pack_gemv_weights(out, in, W.data(), data.get());
 }
 
 PackedWeights::PackedWeights(const PackedWeights& o) : level(o.level), out(o.out), in(o.in) {
     if (!o.data) return;
-    const size_t n = gemv_packed_floats(out, in);
-    data.reset(static_cast<float*>(std::aligned_alloc(64, (n * sizeof(float) + 63) / 64 * 64)));
-    if (!data) throw std::bad_alloc();
-    std::copy_n(o.data.get(), n, data.get());
+    allocate_packed(*this);
+    std::copy_n(o.data.get(), gemv_packed_floats(out, in), data.get());
 }
 
 PackedWeights& PackedWeights::operator=(const PackedWeights& o) {
@@ -242,13 +243,14 @@ PackedWeights& PackedWeights::operator=(const PackedWeights& o) {
 }
 
 void linear_forward_packed(Mat& out, const Mat& x, const Mat& W, const PackedWeights& p, const Mat* b) {
-    if (!p.data || x.rows() >= 16 || x.rows() < 1 || p.level != static_cast<int>(isa()) || W.rows() != p.out ||
+    const Isa level = isa();
+    if (!p.data || x.rows() >= 16 || x.rows() < 1 || p.level != static_cast<int>(level) || W.rows() != p.out ||
         W.cols() != p.in || x.cols() != p.in || (b && (b->rows() != 1 || b->cols() != p.out))) {
         linear_forward(out, x, W, b);  // checks the shapes, or takes a batch the GEMM serves
         return;
     }
     out.resize(x.rows(), p.out);
-    gemv_packed_f32(isa(), int(x.rows()), p.out, p.in, x.data(), p.data.get(), b ? b->data() : nullptr, out.data());
+    gemv_packed_f32(level, int(x.rows()), p.out, p.in, x.data(), p.data.get(), b ? b->data() : nullptr, out.data());
 }
 
 }  // namespace imitate
