@@ -77,52 +77,54 @@ void BM_TrainStep_imitate(benchmark::State& st) {
     st.counters["GFLOP/s"] = benchmark::Counter(step_flops(B, h, O) * st.iterations() / 1e9, benchmark::Counter::kIsRate);
 }
 
+// The batch-1 query both inference benchmarks time: the reference MLP 3→h→h→1 and one pendulum observation.
+struct InferCase {
+    Rng rng{0};
+    MLP net;
+    Mat obs{1, 3};
+    explicit InferCase(int h) : net({3, h, h, 1}, Activation::ReLU, rng) { obs << 0.5f, -0.8660254f, 1.5f; }
+    void time(benchmark::State& st, MLPScratch& s) const {
+        Mat out;
+        for (auto _ : st) {
+            net.infer(obs, out, s);
+            benchmark::DoNotOptimize(out.data());
+        }
+        st.SetItemsProcessed(st.iterations());
+    }
+};
+
 // args: threads, hidden
 void BM_InferB1_imitate(benchmark::State& st) {
     set_threads(static_cast<int>(st.range(0)));
-    const int h = static_cast<int>(st.range(1));
-    Rng rng(0);
-    MLP net({3, h, h, 1}, Activation::ReLU, rng);
-    Mat obs(1, 3), out;
-    obs << 0.5f, -0.8660254f, 1.5f;
+    InferCase c(static_cast<int>(st.range(1)));
     MLPScratch s;
+    Mat out;
     // validate against the tape's forward
-    net.infer(obs, out, s);
+    c.net.infer(c.obs, out, s);
     Tape<float> tape;
-    if (std::abs(net.forward(tape.input(obs)).value()(0, 0) - out(0, 0)) > 1e-5f) {
+    if (std::abs(c.net.forward(tape.input(c.obs)).value()(0, 0) - out(0, 0)) > 1e-5f) {
         st.SkipWithError("infer != forward");
         return;
     }
-    for (auto _ : st) {
-        net.infer(obs, out, s);
-        benchmark::DoNotOptimize(out.data());
-    }
-    st.SetItemsProcessed(st.iterations());
+    c.time(st, s);
 }
 
 // args: threads, hidden. The same MLP deployed: its weights packed for small batches (autograd/nn.hpp
 // PackedMLP, what DeployedPolicy and the C interface run), checked to give MLP::infer's bytes.
 void BM_InferB1_deployed(benchmark::State& st) {
     set_threads(static_cast<int>(st.range(0)));
-    const int h = static_cast<int>(st.range(1));
-    Rng rng(0);
-    MLP net({3, h, h, 1}, Activation::ReLU, rng);
-    Mat obs(1, 3), out, plain;
-    obs << 0.5f, -0.8660254f, 1.5f;
+    const InferCase c(static_cast<int>(st.range(1)));
     MLPScratch s;
-    net.infer(obs, plain, s);
-    const PackedMLP packed(net);
+    Mat out, plain;
+    c.net.infer(c.obs, plain, s);
+    const PackedMLP packed(c.net);
     s.packed = &packed;
-    net.infer(obs, out, s);
+    c.net.infer(c.obs, out, s);
     if (out.size() != plain.size() || std::memcmp(out.data(), plain.data(), sizeof(float) * out.size()) != 0) {
         st.SkipWithError("packed infer != infer");
         return;
     }
-    for (auto _ : st) {
-        net.infer(obs, out, s);
-        benchmark::DoNotOptimize(out.data());
-    }
-    st.SetItemsProcessed(st.iterations());
+    c.time(st, s);
     st.SetLabel(packed.layers[1].data ? "packed" : "not packed at this level");
 }
 
